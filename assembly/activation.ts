@@ -1,0 +1,116 @@
+// Activations: ReLU, LeakyReLU, PReLU forward/backward. Layout (B, C, inner): inner = 1 for dense
+// features, H*W for conv maps; PReLU has one slope per C. Backward kernels overwrite dx
+// (and dslope). The derivative at x = 0 is taken from the x <= 0 side.
+
+// y = max(x, 0)
+export function relu_forward(y: usize, x: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(y + off, f32x4.max(v128.load(x + off), z));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const v = load<f32>(x + off);
+    store<f32>(y + off, v > 0 ? v : 0);
+  }
+}
+
+// dx = dy * (x > 0)    (overwrites dx)
+export function relu_backward(dx: usize, dy: usize, x: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const m = f32x4.gt(v128.load(x + off), z);
+    v128.store(dx + off, v128.and(v128.load(dy + off), m));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dx + off, load<f32>(x + off) > 0 ? load<f32>(dy + off) : 0);
+  }
+}
+
+// y = x > 0 ? x : alpha * x
+export function leaky_relu_forward(y: usize, x: usize, n: i32, alpha: f32): void {
+  const z = f32x4.splat(0);
+  const as = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const v = v128.load(x + off);
+    v128.store(y + off, v128.bitselect(v, f32x4.mul(v, as), f32x4.gt(v, z)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const v = load<f32>(x + off);
+    store<f32>(y + off, v > 0 ? v : alpha * v);
+  }
+}
+
+// dx = dy * (x > 0 ? 1 : alpha)    (overwrites dx)
+export function leaky_relu_backward(dx: usize, dy: usize, x: usize, n: i32, alpha: f32): void {
+  const z = f32x4.splat(0);
+  const as = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const g = v128.load(dy + off);
+    v128.store(dx + off, v128.bitselect(g, f32x4.mul(g, as), f32x4.gt(v128.load(x + off), z)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const g = load<f32>(dy + off);
+    store<f32>(dx + off, load<f32>(x + off) > 0 ? g : alpha * g);
+  }
+}
+
+// y (B,C,inner) = x > 0 ? x : slope[c] * x
+export function prelu_forward(y: usize, x: usize, slope: usize, B: i32, C: i32, inner: i32): void {
+  const z = f32x4.splat(0);
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const a = load<f32>(slope + (<usize>c << 2));
+      const as = f32x4.splat(a);
+      const base = (<usize>(b * C + c) * <usize>inner) << 2;
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) {
+        const off = base + (<usize>i << 2);
+        const v = v128.load(x + off);
+        v128.store(y + off, v128.bitselect(v, f32x4.mul(v, as), f32x4.gt(v, z)));
+      }
+      for (; i < inner; i++) {
+        const off = base + (<usize>i << 2);
+        const v = load<f32>(x + off);
+        store<f32>(y + off, v > 0 ? v : a * v);
+      }
+    }
+  }
+}
+
+// dx = dy * (x > 0 ? 1 : slope[c]);  dslope[c] = sum over b, inner of dy * min(x, 0).
+// Overwrites dx (skipped when dx == 0) and dslope. Summation order: b, then inner, fixed.
+export function prelu_backward(dx: usize, dslope: usize, dy: usize, x: usize, slope: usize, B: i32, C: i32, inner: i32): void {
+  for (let c = 0; c < C; c++) store<f32>(dslope + (<usize>c << 2), 0);
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const a = load<f32>(slope + (<usize>c << 2));
+      const base = (<usize>(b * C + c) * <usize>inner) << 2;
+      let s: f32 = 0;
+      for (let i = 0; i < inner; i++) {
+        const off = base + (<usize>i << 2);
+        const v = load<f32>(x + off);
+        const g = load<f32>(dy + off);
+        if (v > 0) {
+          if (dx) store<f32>(dx + off, g);
+        } else {
+          if (dx) store<f32>(dx + off, a * g);
+          s += g * v;
+        }
+      }
+      const p = dslope + (<usize>c << 2);
+      store<f32>(p, load<f32>(p) + s);
+    }
+  }
+}

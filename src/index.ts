@@ -1,0 +1,8 @@
+// Public entry point of the ecopt package.
+export { init, getRuntime, type InitOptions, type Runtime, type Kernels } from './wasm.js';
+export { Arena, MAX_MEMORY_BYTES } from './arena.js';
+export { Layer, Dense, ReLU, LeakyReLU, PReLU, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers.js';
+export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions } from './model.js';
+export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim.js';
+export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data.js';
+export { ShapeError, ArgumentError, NonFiniteError, FormatError } from './errors.js';

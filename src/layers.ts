@@ -1,0 +1,196 @@
+// Layers: shape inference, parameter specs and the forward/backward calls into the kernels.
+// Layers hold no tensor data themselves: the model plans all memory and passes pointers.
+import type { Kernels } from './wasm.js';
+import { ShapeError, checkPositiveInt, checkNumber, ArgumentError } from './errors.js';
+
+export type InitKind = 'he-uniform' | 'he-normal' | 'glorot-uniform' | 'glorot-normal' | 'zeros' | 'constant';
+
+export interface ParamSpec {
+  name: string;                 // PyTorch state_dict suffix: 'weight', 'bias'
+  shape: number[];
+  init: InitKind;
+  fanIn: number;
+  fanOut: number;
+  value?: number;               // for 'constant'
+}
+
+/** Pointers and sizes for one layer call. dx = 0 means "input gradient not needed". */
+export interface LayerIO {
+  B: number;
+  x: number;
+  y: number;
+  dy: number;
+  dx: number;
+  scratch: number;
+}
+
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+export abstract class Layer {
+  /** Class name as users write it, e.g. 'Dense'. */
+  abstract readonly kind: string;
+  /** Per-sample input and output shapes, fixed when the model is built. */
+  inShape: number[] = [];
+  outShape: number[] = [];
+  /** Position in the model, set by Sequential. */
+  index = -1;
+  /** Parameter specs (empty for parameter-free layers). */
+  params: ParamSpec[] = [];
+  /** Byte offsets of parameters and their gradients, set by the model. */
+  paramPtr: number[] = [];
+  gradPtr: number[] = [];
+  /** Positively 1-homogeneous in its input (ReLU family, linear maps): needed by EC optimizers. */
+  readonly homogeneous: boolean = true;
+
+  /** Validates the input shape, fills params, returns the output shape. */
+  abstract build(inShape: number[]): number[];
+  /** Bytes of scratch needed for a batch of B. */
+  scratchBytes(_k: Kernels, _B: number): number { return 0; }
+  abstract forward(k: Kernels, io: LayerIO): void;
+  abstract backward(k: Kernels, io: LayerIO): void;
+  /** Constructor options, for specs and messages. */
+  abstract config(): Record<string, unknown>;
+
+  get label(): string {
+    return `layer ${this.index} (${this.describe()})`;
+  }
+  describe(): string {
+    return this.kind;
+  }
+  get inSize(): number { return sizeOf(this.inShape); }
+  get outSize(): number { return sizeOf(this.outShape); }
+}
+
+export interface DenseOptions {
+  /** Learn a bias (default true). */
+  bias?: boolean;
+  /** Weight initializer (default 'he-uniform', suited to ReLU networks). Biases start at 0. */
+  init?: InitKind;
+}
+
+const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
+
+/** Fully connected layer: y = x · Wᵀ + b, W is (out, in) row-major as in PyTorch. */
+export class Dense extends Layer {
+  readonly kind = 'Dense';
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  readonly init: InitKind;
+
+  constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
+    super();
+    this.inFeatures = checkPositiveInt(inFeatures, 'Dense: inFeatures');
+    this.outFeatures = checkPositiveInt(outFeatures, 'Dense: outFeatures');
+    this.bias = options.bias ?? true;
+    if (typeof this.bias !== 'boolean') throw new ArgumentError(`Dense: options.bias must be a boolean, got ${typeof options.bias}`);
+    this.init = options.init ?? 'he-uniform';
+    if (!INITS.includes(this.init)) throw new ArgumentError(`Dense: options.init must be one of ${INITS.join(', ')}, got ${String(options.init)}`);
+  }
+
+  override describe(): string {
+    return `Dense ${this.inFeatures}->${this.outFeatures}${this.bias ? '' : ', no bias'}`;
+  }
+
+  build(inShape: number[]): number[] {
+    const n = sizeOf(inShape);
+    if (n !== this.inFeatures) {
+      throw new ShapeError(`${this.label} expects ${this.inFeatures} input features per sample, but its input has shape [${inShape.join(', ')}] (${n} values)`);
+    }
+    this.inShape = inShape.slice();
+    this.outShape = [this.outFeatures];
+    this.params = [{ name: 'weight', shape: [this.outFeatures, this.inFeatures], init: this.init, fanIn: this.inFeatures, fanOut: this.outFeatures }];
+    if (this.bias) this.params.push({ name: 'bias', shape: [this.outFeatures], init: 'zeros', fanIn: this.inFeatures, fanOut: this.outFeatures });
+    return this.outShape;
+  }
+
+  forward(k: Kernels, io: LayerIO): void {
+    k.dense_forward(io.y, io.x, this.paramPtr[0], this.bias ? this.paramPtr[1] : 0, io.B, this.inFeatures, this.outFeatures, io.scratch);
+  }
+
+  backward(k: Kernels, io: LayerIO): void {
+    k.dense_backward(io.dx, this.gradPtr[0], this.bias ? this.gradPtr[1] : 0, io.dy, io.x, this.paramPtr[0], io.B, this.inFeatures, this.outFeatures, io.scratch);
+  }
+
+  override scratchBytes(k: Kernels, B: number): number {
+    return Math.max(
+      k.gemm_scratch_bytes(B, this.outFeatures, this.inFeatures),
+      k.gemm_scratch_bytes(this.outFeatures, this.inFeatures, B),
+      k.gemm_scratch_bytes(B, this.inFeatures, this.outFeatures));
+  }
+
+  config(): Record<string, unknown> {
+    return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias, init: this.init };
+  }
+}
+
+/** Shape-preserving activation: the output shape is the input shape. */
+abstract class Elementwise extends Layer {
+  build(inShape: number[]): number[] {
+    this.inShape = inShape.slice();
+    this.outShape = inShape.slice();
+    return this.outShape;
+  }
+}
+
+/** y = max(x, 0). */
+export class ReLU extends Elementwise {
+  readonly kind = 'ReLU';
+  forward(k: Kernels, io: LayerIO): void {
+    k.relu_forward(io.y, io.x, io.B * this.inSize);
+  }
+  backward(k: Kernels, io: LayerIO): void {
+    if (io.dx) k.relu_backward(io.dx, io.dy, io.x, io.B * this.inSize);
+  }
+  config(): Record<string, unknown> { return {}; }
+}
+
+/** y = x > 0 ? x : alpha * x, fixed alpha (default 0.01). */
+export class LeakyReLU extends Elementwise {
+  readonly kind = 'LeakyReLU';
+  readonly alpha: number;
+  constructor(alpha = 0.01) {
+    super();
+    this.alpha = checkNumber(alpha, 'LeakyReLU: alpha', -Infinity, Infinity);
+  }
+  override describe(): string { return `LeakyReLU alpha=${this.alpha}`; }
+  forward(k: Kernels, io: LayerIO): void {
+    k.leaky_relu_forward(io.y, io.x, io.B * this.inSize, this.alpha);
+  }
+  backward(k: Kernels, io: LayerIO): void {
+    if (io.dx) k.leaky_relu_backward(io.dx, io.dy, io.x, io.B * this.inSize, this.alpha);
+  }
+  config(): Record<string, unknown> { return { alpha: this.alpha }; }
+}
+
+export interface PReLUOptions {
+  /** Initial slope of every unit (default 0.25, as PyTorch). */
+  init?: number;
+}
+
+/**
+ * y = x > 0 ? x : a_c * x with a learnable slope per unit: per feature after Dense, per channel
+ * (first dimension) for (C, H, W) maps. The slope count is inferred from the input shape.
+ */
+export class PReLU extends Elementwise {
+  readonly kind = 'PReLU';
+  readonly initSlope: number;
+  constructor(options: PReLUOptions = {}) {
+    super();
+    this.initSlope = checkNumber(options.init ?? 0.25, 'PReLU: options.init', -Infinity, Infinity);
+  }
+  get units(): number { return this.inShape[0]; }
+  private get inner(): number { return sizeOf(this.inShape.slice(1)); }
+  override build(inShape: number[]): number[] {
+    super.build(inShape);
+    this.params = [{ name: 'weight', shape: [this.units], init: 'constant', value: this.initSlope, fanIn: 1, fanOut: 1 }];
+    return this.outShape;
+  }
+  forward(k: Kernels, io: LayerIO): void {
+    k.prelu_forward(io.y, io.x, this.paramPtr[0], io.B, this.units, this.inner);
+  }
+  backward(k: Kernels, io: LayerIO): void {
+    k.prelu_backward(io.dx, this.gradPtr[0], io.dy, io.x, this.paramPtr[0], io.B, this.units, this.inner);
+  }
+  config(): Record<string, unknown> { return { init: this.initSlope }; }
+}

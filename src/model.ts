@@ -1,0 +1,558 @@
+// Sequential: owns a model's memory plan in the wasm arena (one contiguous parameter region, a
+// mirrored gradient region, activations planned for the largest batch seen) and runs
+// forward, backward, optimizer steps, training loops and evaluation through the kernels.
+import { getRuntime, type Kernels } from './wasm.js';
+import type { Arena } from './arena.js';
+import { Layer, sizeOf, type LayerIO, type ParamSpec } from './layers.js';
+import type { Optimizer } from './optim.js';
+import { checkDataset, type Dataset } from './data.js';
+import { ShapeError, ArgumentError, NonFiniteError, describeValue, checkPositiveInt } from './errors.js';
+
+export interface SequentialOptions {
+  /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
+  seed?: number;
+  /** Per-sample input shape, e.g. [784] or [1, 28, 28]; inferred from the first layer when omitted. */
+  inputShape?: number[];
+}
+
+export interface TrainOptions {
+  /** Refuse steps that would make weights non-finite, restoring the previous state (default true). */
+  guard?: boolean;
+}
+
+export interface ProgressEvent {
+  epoch: number;          // 1-based
+  epochs: number;
+  batch: number;          // 1-based within the epoch
+  batches: number;
+  /** Mean training loss over the epoch so far. */
+  loss: number;
+  samplesPerSec: number;
+  elapsedSec: number;
+  etaSec: number;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  samplesPerSec: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface FitOptions {
+  optimizer: Optimizer;
+  epochs?: number;
+  batchSize?: number;
+  /** Seed of the per-epoch shuffling (default 0). */
+  seed?: number;
+  shuffle?: boolean;
+  /** Called after every batch. */
+  onProgress?: (e: ProgressEvent) => void;
+  /** Called after every epoch with its log; return false to stop training early. */
+  onEpochEnd?: (log: EpochLog) => void | boolean;
+  /** Evaluated after every epoch when given. */
+  validation?: Dataset;
+  /** Yield to the event loop at least this often, in ms (default 50), so pages stay responsive. */
+  yieldEveryMs?: number;
+}
+
+const EVAL_CHUNK = 512;
+
+function splitSeed(seed: number): [number, number] {
+  return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
+}
+
+export class Sequential {
+  readonly layers: Layer[];
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  readonly seed: number;
+  readonly kernels: Kernels;
+  readonly arena: Arena;
+  /** Start of the parameter region and of the gradient region (byte offsets), and their length in floats. */
+  readonly paramBase: number;
+  readonly gradBase: number;
+  readonly paramRegionFloats: number;
+  /** Number of trainable scalars (without alignment padding). */
+  readonly parameterCount: number;
+
+  private capacity = 0;
+  private buffers: { input: number; acts: number[]; grads: [number, number]; labels: number; scratch: number; misc: number } | null = null;
+  private optimizers = new Set<Optimizer>();
+  private backup = 0;
+  private backupFloats = 0;
+  private disposed = false;
+
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
+    const rt = getRuntime();
+    this.kernels = rt.kernels;
+    this.arena = rt.arena;
+    if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError('Sequential: expected a non-empty array of layers');
+    layers.forEach((l, i) => {
+      if (!(l instanceof Layer)) throw new ArgumentError(`Sequential: element ${i} is not a layer (got ${describeValue(l)})`);
+      if (l.index !== -1) throw new ArgumentError(`Sequential: layer ${i} (${l.kind}) already belongs to a model; create a new layer instance`);
+    });
+    this.layers = layers;
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
+      throw new ArgumentError(`Sequential: seed must be a non-negative integer, got ${describeValue(seed)}`);
+    }
+    this.seed = seed;
+
+    let shape = options.inputShape?.slice();
+    if (shape === undefined) {
+      const first = layers[0] as Layer & { inFeatures?: number };
+      if (typeof first.inFeatures !== 'number') {
+        throw new ShapeError(`Sequential: cannot infer the input shape from the first layer (${first.kind}); pass { inputShape }`);
+      }
+      shape = [first.inFeatures];
+    }
+    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new ShapeError(`Sequential: inputShape must be an array of positive integers, got ${JSON.stringify(options.inputShape)}`);
+    }
+    this.inputShape = shape.slice();
+    layers.forEach((l, i) => {
+      l.index = i;
+      shape = l.build(shape!);
+    });
+    this.outputShape = shape!;
+    if (this.outputShape.length !== 1) {
+      throw new ShapeError(`Sequential: the last layer must output a vector of class scores, got shape [${this.outputShape.join(', ')}]`);
+    }
+
+    // Plan the parameter region: every tensor 16-byte aligned, layer order, then 'weight' before 'bias'.
+    let floats = 0;
+    let count = 0;
+    const offsets: number[][] = [];
+    for (const l of layers) {
+      offsets.push(l.params.map((p) => {
+        const off = floats;
+        const n = sizeOf(p.shape);
+        count += n;
+        floats += Math.ceil(n / 4) * 4;
+        return off;
+      }));
+    }
+    this.paramRegionFloats = Math.max(4, floats);
+    this.parameterCount = count;
+    this.paramBase = this.arena.alloc(this.paramRegionFloats * 4, 'parameters');
+    this.gradBase = this.arena.alloc(this.paramRegionFloats * 4, 'gradients');
+    layers.forEach((l, i) => {
+      l.paramPtr = offsets[i].map((o) => this.paramBase + o * 4);
+      l.gradPtr = offsets[i].map((o) => this.gradBase + o * 4);
+    });
+    this.initParameters();
+  }
+
+  /** Re-initializes every parameter from `seed` (default: the model's seed), in wasm. */
+  initParameters(seed = this.seed): void {
+    const [lo, hi] = splitSeed(seed);
+    let stream = 0;
+    for (const l of this.layers) {
+      l.params.forEach((p, j) => {
+        initParam(this.kernels, l.paramPtr[j], p, lo, hi, stream++);
+      });
+    }
+  }
+
+  // ---- memory ----
+
+  /** Allocates a buffer shaped like the parameter region (optimizer state). */
+  allocRegion(what: string): number {
+    this.checkAlive();
+    return this.arena.alloc(this.paramRegionFloats * 4, what);
+  }
+
+  attachOptimizer(opt: Optimizer): void {
+    this.checkAlive();
+    this.optimizers.add(opt);
+  }
+
+  detachOptimizer(opt: Optimizer): void {
+    this.optimizers.delete(opt);
+  }
+
+  private ensureCapacity(B: number): void {
+    if (this.buffers && B <= this.capacity) return;
+    this.releaseBuffers();
+    const a = this.arena;
+    const k = this.kernels;
+    let maxAct = sizeOf(this.inputShape);
+    let scratch = 16;
+    const acts = this.layers.map((l) => {
+      maxAct = Math.max(maxAct, l.outSize);
+      scratch = Math.max(scratch, l.scratchBytes(k, B));
+      return a.alloc(B * l.outSize * 4, `activations of ${l.label}`);
+    });
+    this.buffers = {
+      input: a.alloc(B * sizeOf(this.inputShape) * 4, 'input batch'),
+      acts,
+      grads: [a.alloc(B * maxAct * 4, 'activation gradients'), a.alloc(B * maxAct * 4, 'activation gradients')],
+      labels: a.alloc(B * 4, 'labels'),
+      scratch: a.alloc(scratch, 'scratch'),
+      misc: a.alloc(16, 'misc'),
+    };
+    this.capacity = B;
+  }
+
+  private releaseBuffers(): void {
+    if (!this.buffers) return;
+    const b = this.buffers;
+    for (const p of [b.input, ...b.acts, ...b.grads, b.labels, b.scratch, b.misc]) this.arena.release(p);
+    this.buffers = null;
+    this.capacity = 0;
+  }
+
+  /** Frees every buffer of the model and its optimizers. The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const o of [...this.optimizers]) o.dispose();
+    this.releaseBuffers();
+    if (this.backup) this.arena.release(this.backup);
+    this.arena.release(this.paramBase);
+    this.arena.release(this.gradBase);
+    this.disposed = true;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('Sequential: this model has been disposed');
+  }
+
+  // ---- weights ----
+
+  /** Copies of all parameters, layer order; per layer 'weight' then 'bias' (PyTorch layouts). */
+  getWeights(): Float32Array[] {
+    this.checkAlive();
+    const out: Float32Array[] = [];
+    for (const l of this.layers) l.params.forEach((p, j) => out.push(this.arena.f32(l.paramPtr[j], sizeOf(p.shape)).slice()));
+    return out;
+  }
+
+  /** Names and shapes of the arrays getWeights() returns, e.g. '0.weight' [64, 784]. */
+  weightSpecs(): { name: string; shape: number[] }[] {
+    const out: { name: string; shape: number[] }[] = [];
+    for (const l of this.layers) for (const p of l.params) out.push({ name: `${l.index}.${p.name}`, shape: p.shape.slice() });
+    return out;
+  }
+
+  /** Replaces all parameters. Validates everything before writing anything. */
+  setWeights(ws: Float32Array[]): void {
+    this.checkAlive();
+    const specs = this.weightSpecs();
+    if (!Array.isArray(ws)) throw new ShapeError(`setWeights: expected an array of ${specs.length} Float32Arrays, got ${describeValue(ws)}`);
+    if (ws.length !== specs.length) {
+      throw new ShapeError(`setWeights: expected ${specs.length} arrays (${specs.map((s) => `${s.name} [${s.shape.join(', ')}]`).join(', ')}), got ${ws.length}`);
+    }
+    ws.forEach((w, i) => {
+      const s = specs[i];
+      const n = sizeOf(s.shape);
+      if (!(w instanceof Float32Array)) throw new ShapeError(`setWeights: array ${i} (${s.name}) must be a Float32Array, got ${describeValue(w)}`);
+      if (w.length !== n) throw new ShapeError(`setWeights: array ${i} (${s.name}) must have ${n} values (shape [${s.shape.join(', ')}]), got ${w.length}`);
+    });
+    // finiteness checked in wasm on a staging copy would cost memory; the arrays are small enough to scan here
+    ws.forEach((w, i) => {
+      const bad = w.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ShapeError(`setWeights: array ${i} (${specs[i].name}) has a non-finite value (${w[bad]}) at index ${bad}`);
+    });
+    let i = 0;
+    for (const l of this.layers) l.params.forEach((_, j) => { this.arena.f32(l.paramPtr[j], ws[i].length).set(ws[i]); i++; });
+  }
+
+  // ---- forward / backward ----
+
+  private get sampleSize(): number {
+    return sizeOf(this.inputShape);
+  }
+
+  get classes(): number {
+    return this.outputShape[0];
+  }
+
+  private checkInput(x: unknown, batch: unknown, what: string): number {
+    const B = checkPositiveInt(batch, `${what}: batch`);
+    if (!(x instanceof Float32Array)) throw new ShapeError(`${what}: x must be a Float32Array, got ${describeValue(x)}`);
+    const n = this.sampleSize;
+    if (x.length !== B * n) {
+      throw new ShapeError(`${what}: x has ${x.length} values, expected batch × [${this.inputShape.join(', ')}] = ${B} × ${n} = ${B * n}`);
+    }
+    return B;
+  }
+
+  /** Copies B samples into the input buffer and checks them for NaN/Inf (in wasm). */
+  private loadInput(x: Float32Array, B: number, what: string): void {
+    const buf = this.buffers!;
+    const n = B * this.sampleSize;
+    this.arena.f32(buf.input, n).set(x.subarray(0, n));
+    const bad = this.kernels.first_nonfinite(buf.input, n);
+    if (bad >= 0) {
+      throw new ShapeError(`${what}: input sample ${Math.floor(bad / this.sampleSize)} has a non-finite value (${x[bad]}) at index ${bad}`);
+    }
+  }
+
+  private forwardBuffers(B: number): void {
+    const buf = this.buffers!;
+    const k = this.kernels;
+    let x = buf.input;
+    for (let i = 0; i < this.layers.length; i++) {
+      const y = buf.acts[i];
+      this.layers[i].forward(k, { B, x, y, dy: 0, dx: 0, scratch: buf.scratch });
+      x = y;
+    }
+  }
+
+  /** Backward pass from the gradient of the logits, which must be in grads[0]. */
+  private backwardBuffers(B: number): void {
+    const buf = this.buffers!;
+    const k = this.kernels;
+    let g = 0;
+    const io: LayerIO = { B, x: 0, y: 0, dy: 0, dx: 0, scratch: buf.scratch };
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      io.x = i === 0 ? buf.input : buf.acts[i - 1];
+      io.y = buf.acts[i];
+      io.dy = buf.grads[g];
+      io.dx = i === 0 ? 0 : buf.grads[1 - g];
+      this.layers[i].backward(k, io);
+      g = 1 - g;
+    }
+  }
+
+  /** Logits for `batch` samples, shape (batch, classes). */
+  predict(x: Float32Array, batch: number): Float32Array {
+    this.checkAlive();
+    const B = this.checkInput(x, batch, 'predict');
+    const K = this.classes;
+    const n = this.sampleSize;
+    const out = new Float32Array(B * K);
+    const chunk = Math.max(this.capacity, Math.min(B, EVAL_CHUNK));
+    this.ensureCapacity(chunk);
+    const last = this.buffers!.acts[this.layers.length - 1];
+    for (let s = 0; s < B; s += chunk) {
+      const b = Math.min(chunk, B - s);
+      this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict');
+      this.forwardBuffers(b);
+      out.set(this.arena.f32(last, b * K), s * K);
+    }
+    return out;
+  }
+
+  private checkLabels(y: unknown, B: number, what: string): Uint8Array | Int32Array {
+    if (!(y instanceof Uint8Array || y instanceof Int32Array)) {
+      throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array of class indices, got ${describeValue(y)}`);
+    }
+    if (y.length !== B) throw new ShapeError(`${what}: got ${y.length} labels for a batch of ${B} samples`);
+    return y;
+  }
+
+  private loadLabels(y: Uint8Array | Int32Array, B: number, what: string): void {
+    const p = this.buffers!.labels;
+    this.arena.i32(p, B).set(y);
+    const bad = this.kernels.first_bad_label(p, B, this.classes);
+    if (bad >= 0) throw new ShapeError(`${what}: label ${y[bad]} at index ${bad} is not a class index in [0, ${this.classes})`);
+  }
+
+  /**
+   * One training step on a batch: forward, softmax cross-entropy, backward, optimizer update.
+   * Returns the mean loss. Throws (leaving weights and optimizer state untouched) on bad input,
+   * a non-finite loss or gradient, or an update that would make weights non-finite.
+   */
+  trainBatch(x: Float32Array, y: Uint8Array | Int32Array, optimizer: Optimizer, options: TrainOptions = {}): number {
+    this.checkAlive();
+    if (!optimizer || optimizer.model !== this) {
+      throw new ArgumentError('trainBatch: the optimizer must be created for this model (new SGD(model, ...))');
+    }
+    const labels = this.checkLabels(y, (y as { length?: number })?.length ?? 0, 'trainBatch');
+    const B = this.checkInput(x, labels.length, 'trainBatch');
+    this.ensureCapacity(B);
+    this.loadInput(x, B, 'trainBatch');
+    this.loadLabels(labels, B, 'trainBatch');
+    return this.stepLoaded(B, optimizer, options.guard ?? true);
+  }
+
+  private stepLoaded(B: number, optimizer: Optimizer, guard: boolean): number {
+    const k = this.kernels;
+    const buf = this.buffers!;
+    this.forwardBuffers(B);
+    const loss = k.softmax_xent_forward_backward(buf.grads[0], buf.acts[this.layers.length - 1], buf.labels, B, this.classes);
+    if (!Number.isFinite(loss)) {
+      throw new NonFiniteError(`trainBatch: the loss is ${loss} (the logits overflowed); step refused, weights unchanged. ` +
+        'The weights have probably grown too large: lower the learning rate or restore an earlier checkpoint.');
+    }
+    this.backwardBuffers(B);
+    const badGrad = k.first_nonfinite(this.gradBase, this.paramRegionFloats);
+    if (badGrad >= 0) {
+      throw new NonFiniteError(`trainBatch: a gradient of ${this.locate(badGrad)} is non-finite; step refused, weights unchanged. Lower the learning rate.`);
+    }
+    this.applyOptimizer(optimizer, guard);
+    return loss;
+  }
+
+  /** Name of the parameter holding float index i of the parameter region. */
+  private locate(i: number): string {
+    const ptr = this.paramBase + i * 4;
+    for (const l of this.layers) {
+      for (let j = 0; j < l.params.length; j++) {
+        const p = l.paramPtr[j];
+        if (ptr >= p && ptr < p + sizeOf(l.params[j].shape) * 4) return `${l.label}, ${l.params[j].name}[${(ptr - p) / 4}]`;
+      }
+    }
+    return `parameter slot ${i}`;
+  }
+
+  private applyOptimizer(opt: Optimizer, guard: boolean): void {
+    const k = this.kernels;
+    const n = this.paramRegionFloats;
+    const state = opt.stateBuffers();
+    if (guard) {
+      const need = n * (1 + state.length);
+      if (this.backupFloats < need) {
+        if (this.backup) this.arena.release(this.backup);
+        this.backup = this.arena.alloc(need * 4, 'step backup');
+        this.backupFloats = need;
+      }
+      k.copy_bytes(this.backup, this.paramBase, n * 4);
+      state.forEach((s, i) => k.copy_bytes(this.backup + (i + 1) * n * 4, s, n * 4));
+    }
+    opt.apply();
+    opt.t++;
+    if (!guard) return;
+    const bad = k.first_nonfinite(this.paramBase, n);
+    const badState = bad < 0 ? state.findIndex((s) => k.first_nonfinite(s, n) >= 0) : -1;
+    if (bad >= 0 || badState >= 0) {
+      const where = bad >= 0 ? this.locate(bad) : `the optimizer state of ${this.locate(k.first_nonfinite(state[badState], n))}`;
+      k.copy_bytes(this.paramBase, this.backup, n * 4);
+      state.forEach((s, i) => k.copy_bytes(s, this.backup + (i + 1) * n * 4, n * 4));
+      opt.t--;
+      throw new NonFiniteError(`${opt.kind} step refused: it would make ${where} non-finite (NaN/Inf); weights and optimizer state restored. ` +
+        `Lower the learning rate (lr = ${opt.lr})${opt.kind.startsWith('EC') ? ' or enable the trust region' : ''}.`);
+    }
+  }
+
+  /** Mean loss and accuracy over a dataset (forward only, in chunks). */
+  evaluate(data: Dataset, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.checkAlive();
+    const ds = checkDataset(data, 'evaluate', this.sampleSize);
+    const chunk = Math.max(this.capacity, Math.min(ds.count, checkPositiveInt(options.batchSize ?? EVAL_CHUNK, 'evaluate: batchSize')));
+    this.ensureCapacity(chunk);
+    const buf = this.buffers!;
+    const n = this.sampleSize;
+    let loss = 0;
+    let correct = 0;
+    for (let s = 0; s < ds.count; s += chunk) {
+      const b = Math.min(chunk, ds.count - s);
+      this.loadInput(ds.images.subarray(s * n, (s + b) * n), b, 'evaluate');
+      this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate');
+      this.forwardBuffers(b);
+      loss += this.kernels.softmax_xent_eval(buf.misc, buf.acts[this.layers.length - 1], buf.labels, b, this.classes);
+      correct += this.arena.i32(buf.misc, 1)[0];
+    }
+    return { loss: loss / ds.count, accuracy: correct / ds.count };
+  }
+
+  /**
+   * Trains for `epochs` over the dataset with seeded shuffling (the same seed gives the same batches
+   * in every engine). Yields to the event loop regularly. Returns the per-epoch logs.
+   */
+  async fit(data: Dataset, options: FitOptions): Promise<{ history: EpochLog[] }> {
+    this.checkAlive();
+    const ds = checkDataset(data, 'fit', this.sampleSize);
+    const opt = options?.optimizer;
+    if (!opt || opt.model !== this) throw new ArgumentError('fit: options.optimizer must be an optimizer created for this model');
+    const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
+    const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0) throw new ArgumentError(`fit: seed must be a non-negative integer, got ${describeValue(seed)}`);
+    if (options.validation) checkDataset(options.validation, 'fit: validation', this.sampleSize);
+    const yieldEvery = options.yieldEveryMs ?? 50;
+    const shuffle = options.shuffle ?? true;
+    const n = this.sampleSize;
+    const N = ds.count;
+    const B0 = Math.min(batchSize, N);
+    this.ensureCapacity(B0);
+    const permPtr = this.arena.alloc(N * 4, 'shuffle permutation');
+    const [lo, hi] = splitSeed(seed);
+    const history: EpochLog[] = [];
+    try {
+      const batches = Math.ceil(N / B0);
+      const t0 = now();
+      let lastYield = t0;
+      let done = 0;
+      for (let e = 0; e < epochs; e++) {
+        const te = now();
+        if (shuffle) this.kernels.permutation(permPtr, N, lo, hi, e);
+        const perm = shuffle ? this.arena.i32(permPtr, N).slice() : null;
+        let sum = 0;
+        for (let bi = 0; bi < batches; bi++) {
+          const s = bi * B0;
+          const B = Math.min(B0, N - s);
+          const input = this.arena.f32(this.buffers!.input, B * n);
+          const lab = this.arena.i32(this.buffers!.labels, B);
+          for (let r = 0; r < B; r++) {
+            const idx = perm ? perm[s + r] : s + r;
+            input.set(ds.images.subarray(idx * n, idx * n + n), r * n);
+            lab[r] = ds.labels[idx];
+          }
+          const bad = this.kernels.first_nonfinite(this.buffers!.input, B * n);
+          if (bad >= 0) throw new ShapeError(`fit: sample ${perm ? perm[s + Math.floor(bad / n)] : s + Math.floor(bad / n)} has a non-finite value`);
+          const badLab = this.kernels.first_bad_label(this.buffers!.labels, B, this.classes);
+          if (badLab >= 0) throw new ShapeError(`fit: label ${lab[badLab]} of sample ${perm ? perm[s + badLab] : s + badLab} is not a class index in [0, ${this.classes})`);
+          sum += this.stepLoaded(B, opt, true) * B;
+          done += B;
+          const t = now();
+          if (options.onProgress) {
+            const elapsed = (t - t0) / 1000;
+            const sps = done / Math.max(elapsed, 1e-9);
+            options.onProgress({
+              epoch: e + 1, epochs, batch: bi + 1, batches, loss: sum / (s + B),
+              samplesPerSec: sps, elapsedSec: elapsed, etaSec: (epochs * N - done) / sps,
+            });
+          }
+          if (t - lastYield >= yieldEvery) {
+            await new Promise((r) => setTimeout(r, 0));
+            lastYield = now();
+          }
+        }
+        const seconds = (now() - te) / 1000;
+        const log: EpochLog = { epoch: e + 1, loss: sum / N, seconds, samplesPerSec: N / seconds };
+        if (options.validation) {
+          const v = this.evaluate(options.validation);
+          log.valLoss = v.loss;
+          log.valAccuracy = v.accuracy;
+        }
+        history.push(log);
+        if (options.onEpochEnd && options.onEpochEnd(log) === false) break;
+      }
+    } finally {
+      this.arena.release(permPtr);
+    }
+    return { history };
+  }
+
+  /** One line per layer with shapes and parameter counts. */
+  summary(): string {
+    const lines = [`Sequential: input [${this.inputShape.join(', ')}]`];
+    for (const l of this.layers) {
+      const p = l.params.reduce((a, s) => a + sizeOf(s.shape), 0);
+      lines.push(`  ${l.index}: ${l.describe().padEnd(28)} -> [${l.outShape.join(', ')}]${p ? `  ${p} params` : ''}`);
+    }
+    lines.push(`  total: ${this.parameterCount} parameters`);
+    return lines.join('\n');
+  }
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+function initParam(k: Kernels, ptr: number, p: ParamSpec, lo: number, hi: number, stream: number): void {
+  const n = sizeOf(p.shape);
+  switch (p.init) {
+    case 'he-uniform': return k.init_uniform(ptr, n, lo, hi, stream, 2 / p.fanIn);
+    case 'he-normal': return k.init_normal(ptr, n, lo, hi, stream, 2 / p.fanIn);
+    case 'glorot-uniform': return k.init_uniform(ptr, n, lo, hi, stream, 2 / (p.fanIn + p.fanOut));
+    case 'glorot-normal': return k.init_normal(ptr, n, lo, hi, stream, 2 / (p.fanIn + p.fanOut));
+    case 'zeros': return k.fill_f32(ptr, n, 0);
+    case 'constant': return k.fill_f32(ptr, n, p.value ?? 0);
+  }
+}

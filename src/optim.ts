@@ -1,0 +1,169 @@
+// Classic optimizers over the model's single contiguous parameter region: one fused kernel call
+// per step (llm.c style). State buffers mirror the parameter region's layout.
+// The model calls step(); a step that would leave NaN/Inf in the weights or state is undone.
+import type { Sequential } from './model.js';
+import { checkNumber, ArgumentError } from './errors.js';
+
+export interface OptimizerStateDict {
+  kind: string;
+  step: number;
+  options: Record<string, unknown>;
+  buffers: Float32Array[];
+}
+
+export abstract class Optimizer {
+  abstract readonly kind: string;
+  readonly model: Sequential;
+  /** Learning rate; may be changed between steps (schedules). */
+  lr: number;
+  /** Number of steps applied so far. */
+  t = 0;
+  /** State buffers (byte offsets), each as long as the model's parameter region. */
+  protected state: number[] = [];
+  private disposed = false;
+
+  constructor(model: Sequential, lr: unknown, stateBuffers: number) {
+    if (!model || typeof (model as Sequential).attachOptimizer !== 'function') {
+      throw new ArgumentError('optimizer: the first argument must be a Sequential model');
+    }
+    this.model = model;
+    this.lr = checkNumber(lr, `${new.target.name}: lr`, 0, Infinity, true);
+    for (let i = 0; i < stateBuffers; i++) this.state.push(model.allocRegion(`${new.target.name} state`));
+    model.attachOptimizer(this);
+  }
+
+  /** Byte offsets of all state buffers (for backup/restore and serialization). */
+  stateBuffers(): readonly number[] {
+    return this.state;
+  }
+
+  /** Applies one update to the model's parameters from its gradients. Called by the model. */
+  abstract apply(): void;
+
+  /** Validates a new learning rate and sets it. */
+  setLearningRate(lr: number): void {
+    this.lr = checkNumber(lr, `${this.kind}: lr`, 0, Infinity, true);
+  }
+
+  abstract options(): Record<string, unknown>;
+
+  /** Copies of the optimizer state, to save and resume training bit-identically. */
+  stateDict(): OptimizerStateDict {
+    const n = this.model.paramRegionFloats;
+    return {
+      kind: this.kind,
+      step: this.t,
+      options: this.options(),
+      buffers: this.state.map((p) => this.model.arena.f32(p, n).slice()),
+    };
+  }
+
+  loadStateDict(sd: OptimizerStateDict): void {
+    if (sd.kind !== this.kind) throw new ArgumentError(`${this.kind}.loadStateDict: state is for ${sd.kind}`);
+    const n = this.model.paramRegionFloats;
+    if (!Number.isInteger(sd.step) || sd.step < 0) throw new ArgumentError(`${this.kind}.loadStateDict: step must be a non-negative integer`);
+    if (sd.buffers.length !== this.state.length || sd.buffers.some((b) => !(b instanceof Float32Array) || b.length !== n)) {
+      throw new ArgumentError(`${this.kind}.loadStateDict: expected ${this.state.length} Float32Array buffers of length ${n}`);
+    }
+    sd.buffers.forEach((b, i) => this.model.arena.f32(this.state[i], n).set(b));
+    this.t = sd.step;
+  }
+
+  /** Frees the state buffers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.state) this.model.arena.release(p);
+    this.state = [];
+    this.model.detachOptimizer(this);
+  }
+}
+
+export interface SGDOptions {
+  lr: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+}
+
+/** Plain SGD: w -= lr * (g + weightDecay * w). */
+export class SGD extends Optimizer {
+  readonly kind = 'SGD';
+  weightDecay: number;
+  constructor(model: Sequential, options: SGDOptions) {
+    super(model, options?.lr, 0);
+    this.weightDecay = checkNumber(options.weightDecay ?? 0, 'SGD: weightDecay', 0, Infinity);
+  }
+  apply(): void {
+    const m = this.model;
+    m.kernels.sgd_update(m.paramBase, m.gradBase, m.paramRegionFloats, this.lr, this.weightDecay);
+  }
+  options(): Record<string, unknown> { return { lr: this.lr, weightDecay: this.weightDecay }; }
+}
+
+export interface MomentumOptions {
+  lr: number;
+  /** Heavy-ball coefficient in [0, 1) (default 0.9). */
+  momentum?: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/** Heavy-ball momentum as torch.optim.SGD: v = mu v + g; w -= lr * v (or Nesterov: lr * (g + mu v)). */
+export class Momentum extends Optimizer {
+  readonly kind = 'Momentum';
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  constructor(model: Sequential, options: MomentumOptions) {
+    super(model, options?.lr, 1);
+    this.momentum = checkNumber(options.momentum ?? 0.9, 'Momentum: momentum', 0, 1, false, true);
+    this.nesterov = !!options.nesterov;
+    this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Momentum: weightDecay', 0, Infinity);
+  }
+  apply(): void {
+    const m = this.model;
+    m.kernels.momentum_update(m.paramBase, this.state[0], m.gradBase, m.paramRegionFloats, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+  }
+  options(): Record<string, unknown> {
+    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  /** (beta1, beta2), each in [0, 1) (default [0.9, 0.999]). */
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** Decoupled weight decay (AdamW) instead of L2 in the gradient (default false). */
+  decoupled?: boolean;
+}
+
+/** Adam (Kingma & Ba 2015) as torch.optim.Adam; AdamW with `decoupled: true`. */
+export class Adam extends Optimizer {
+  readonly kind = 'Adam';
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+  constructor(model: Sequential, options: AdamOptions = {}) {
+    super(model, options.lr ?? 0.001, 2);
+    const betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+    this.beta1 = checkNumber(betas[0], 'Adam: betas[0]', 0, 1, false, true);
+    this.beta2 = checkNumber(betas[1], 'Adam: betas[1]', 0, 1, false, true);
+    this.eps = checkNumber(options.eps ?? 1e-8, 'Adam: eps', 0, Infinity, true);
+    this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Adam: weightDecay', 0, Infinity);
+    this.decoupled = !!options.decoupled;
+  }
+  apply(): void {
+    const m = this.model;
+    m.kernels.adam_update(m.paramBase, this.state[0], this.state[1], m.gradBase, m.paramRegionFloats,
+      this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, this.t + 1);
+  }
+  options(): Record<string, unknown> {
+    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled };
+  }
+}

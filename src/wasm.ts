@@ -1,0 +1,126 @@
+// Loads the ecopt wasm module once (Node or browser) and owns its linear memory through an Arena.
+import { Arena } from './arena.js';
+
+/** Every kernel the wasm module exports, by name. Pointers are byte offsets into linear memory. */
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, accumulate: number, scratch: number): void;
+  gemm_nt(c: number, a: number, b: number, M: number, N: number, K: number, accumulate: number, scratch: number): void;
+  gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, accumulate: number, scratch: number): void;
+  gemm_scratch_bytes(M: number, N: number, K: number): number;
+  dense_forward(y: number, x: number, w: number, bias: number, B: number, inF: number, outF: number, scratch: number): void;
+  dense_backward(dx: number, dw: number, dbias: number, dy: number, x: number, w: number, B: number, inF: number, outF: number, scratch: number): void;
+  bias_add_rows(y: number, bias: number, R: number, C: number): void;
+  col_sums(out: number, x: number, R: number, C: number): void;
+  relu_forward(y: number, x: number, n: number): void;
+  relu_backward(dx: number, dy: number, x: number, n: number): void;
+  leaky_relu_forward(y: number, x: number, n: number, alpha: number): void;
+  leaky_relu_backward(dx: number, dy: number, x: number, n: number, alpha: number): void;
+  prelu_forward(y: number, x: number, slope: number, B: number, C: number, inner: number): void;
+  prelu_backward(dx: number, dslope: number, dy: number, x: number, slope: number, B: number, C: number, inner: number): void;
+  softmax_xent_forward_backward(dlogits: number, logits: number, labels: number, B: number, K: number): number;
+  softmax_xent_eval(correct: number, logits: number, labels: number, B: number, K: number): number;
+  softmax_forward(probs: number, logits: number, B: number, K: number): void;
+  argmax_rows(out: number, x: number, B: number, K: number): void;
+  sgd_update(w: number, g: number, n: number, lr: number, wd: number): void;
+  momentum_update(w: number, v: number, g: number, n: number, lr: number, mu: number, wd: number, nesterov: number): void;
+  adam_update(w: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, t: number): void;
+  init_uniform(x: number, n: number, seedLo: number, seedHi: number, stream: number, variance: number): void;
+  init_normal(x: number, n: number, seedLo: number, seedHi: number, stream: number, variance: number): void;
+  permutation(idx: number, n: number, seedLo: number, seedHi: number, stream: number): void;
+  fill_f32(x: number, n: number, v: number): void;
+  scale_f32(x: number, n: number, a: number): void;
+  axpy_f32(y: number, x: number, n: number, a: number): void;
+  copy_bytes(dst: number, src: number, bytes: number): void;
+  count_nonfinite(x: number, n: number): number;
+  first_nonfinite(x: number, n: number): number;
+  first_bad_label(labels: number, n: number, classes: number): number;
+  sum_f32(x: number, n: number): number;
+  sumsq_f32(x: number, n: number): number;
+  gather_rows_f32(dst: number, src: number, idx: number, start: number, rows: number, rowLen: number): void;
+}
+
+export interface InitOptions {
+  /** Worker threads for kernels. Only 1 is supported in this version; other values are rejected. */
+  threads?: number;
+  /** Load the debug build (assertions, names) instead of the optimized release build. */
+  debug?: boolean;
+  /** Override where the .wasm file is fetched from (a URL or path), e.g. when bundling. */
+  wasmURL?: string | URL;
+  /** Pre-compiled module or raw bytes, for environments that cannot fetch. */
+  wasmBytes?: ArrayBuffer | Uint8Array;
+}
+
+export interface Runtime {
+  kernels: Kernels;
+  arena: Arena;
+  threads: number;
+  build: 'release' | 'debug';
+}
+
+let runtime: Runtime | null = null;
+let loading: Promise<Runtime> | null = null;
+
+async function readWasm(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') {
+    const fsName = 'node:fs/promises';
+    const fs = await import(/* @vite-ignore */ fsName);
+    return new Uint8Array(await fs.readFile(url));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`ecopt: could not fetch the wasm module from ${url} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * Loads the wasm kernels once. Safe to call repeatedly: later calls return the same runtime
+ * (options of later calls must agree with the first).
+ */
+export async function init(options: InitOptions = {}): Promise<Runtime> {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`ecopt.init: threads must be a positive integer, got ${String(options.threads)}`);
+  }
+  if (threads !== 1) {
+    throw new RangeError(`ecopt.init: threads = ${threads} is not supported yet; this build runs single-threaded (threads: 1)`);
+  }
+  const build = options.debug ? 'debug' : 'release';
+  if (runtime) {
+    if (runtime.build !== build) throw new Error(`ecopt.init: already initialised with the ${runtime.build} build`);
+    return runtime;
+  }
+  if (!loading) {
+    loading = (async () => {
+      let bytes: Uint8Array;
+      if (options.wasmBytes) bytes = options.wasmBytes instanceof Uint8Array ? options.wasmBytes : new Uint8Array(options.wasmBytes);
+      else {
+        const url = options.wasmURL !== undefined
+          ? new URL(String(options.wasmURL), import.meta.url)
+          : build === 'debug'
+            ? new URL('../build/ecopt.debug.wasm', import.meta.url)
+            : new URL('../build/ecopt.wasm', import.meta.url);
+        bytes = await readWasm(url);
+      }
+      const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, {
+        env: {
+          abort(_msg: number, _file: number, line: number, col: number) {
+            throw new Error(`ecopt: wasm abort at line ${line}:${col}`);
+          },
+        },
+      });
+      const kernels = instance.exports as unknown as Kernels;
+      const rt: Runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads, build };
+      runtime = rt;
+      return rt;
+    })();
+    loading.catch(() => { loading = null; });
+  }
+  return loading;
+}
+
+/** The loaded runtime; throws a clear error when init() has not completed. */
+export function getRuntime(): Runtime {
+  if (!runtime) throw new Error('ecopt: call `await init()` before creating models or optimizers');
+  return runtime;
+}
