@@ -54,7 +54,9 @@ export class Arena {
     this.ensure(end);
     this.top = end;
     this.sizes.set(ptr, size);
-    return ptr; // fresh memory is zero
+    // memory below the old top may have been used and released before: zero it
+    new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    return ptr;
   }
 
   /** Returns a block to the arena. */

