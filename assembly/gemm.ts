@@ -1,76 +1,263 @@
 // GEMM kernels in the three training shapes, on byte offsets into linear memory.
 // All matrices are f32, row-major, densely packed. Every kernel either overwrites C
 // (accumulate = 0) or adds to it (accumulate = 1). `scratch` is a caller-owned buffer of at
-// least gemm_scratch_bytes(M, N, K) bytes (kernels never allocate).
-// Summation order for each C element is fixed by (M, N, K) alone: results are deterministic.
+// least gemm_scratch_bytes(M, N, K) bytes (kernels never allocate, no module-level state).
+// Pointers must be 4-byte aligned (16 is nicer); any row stride works (loads are unaligned-safe).
+//
+// SUMMATION ORDER (determinism). Every C element is computed as one sequential f32 chain
+//     acc = (accumulate ? C[i,j] : +0)
+//     for k = 0, 1, ..., K-1:  acc = acc + (A[i,k] * B[k,j])     (f32 mul, then f32 add; no FMA)
+//     C[i,j] = acc
+// in the same order for nn, nt and tn. The SIMD lanes hold different (i,j), never different k;
+// K blocking only parks acc in C between blocks (f32 -> f32, exact); padded rows/columns of
+// edge tiles are zeros that are never stored. So the bits of C[i,j] depend only on row i of A,
+// column j of B, K and the old C[i,j]: NOT on M, N, the tile position or the blocking, and any
+// split of C over threads (rows or columns) reproduces the single-thread result bit for bit.
+// NB with accumulate = 1 the old C value is the chain's start, so the result may differ in the
+// last bits from  C_old + (A·B computed with accumulate = 0).
+//
+// DESIGN (BLIS-style). Loops: jc over N in NC blocks > pc over K in kc blocks (K split into equal
+// blocks of <= KC) > pack B(kc x nc) into NR-wide panels [panel][k][8] > ic over M in MC blocks >
+// pack A(mc x kc) into MR-tall panels [panel][k][4] > jr over NR panels > ir over MR panels >
+// 4x8 microkernel (8 v128 accumulators, per k: 2 B loads, 4 load32_splat of A, 8 mul + 8 add).
+// Packing hides the transpose: nn/tn B and tn A are plain copies (v128), nt B and nn/nt A are
+// transposed with 4x4 i32 shuffles. Tiles with mr < 4 or nr < 8 run the same kernel on
+// zero-padded panels into a 4x8 tile buffer in scratch, then copy only the valid part to C (no
+// write ever leaves C). Scratch = (ncb*kcb + mcb*kcb + 32) floats, <= 393,344 bytes.
+//
+// MEASURED (Node 20.20, V8 TurboFan, 1 thread, 2-core AMD EPYC (AVX-512 host) shared with other
+// jobs, GFLOP/s = 2MNK/t; 512^3 nn/nt/tn, then MLP shapes; bench/gemm-dev.mjs):
+//   microkernel  (KC/MC/NC 256/128/512)   512^3 nn  nt  tn   nt 128x512x784  tn 512x784x128
+//   4x8  (8 acc)                             39   38   39        37               39
+//   4x8, KC/MC/NC 256/128/256, SIMD transpose packing (FINAL): 40 40 40; nt 128x512x784 39.7,
+//     nt 128x512x512 40, nn 128x784x512 39.5, tn 512x784x128 39, small-edge shapes:
+//     nt 128x10x512 22, nn 128x512x10 30, tn 10x512x128 26 (padding + packing overhead).
+//   4x8  k unrolled x2                       28   26   27        26               27
+//   6x8  (12 acc)                            27   26   27        26               28
+//   6x8  k unrolled x2                       29   26   28        25               24
+//   4x12 (12 acc)                            27   27   28        27               28
+//   4x12 k unrolled x2                       32   29   30        28               31
+//   8x8  (16 acc, spills)                    35   32   33        31               33
+//   4x16 (16 acc, spills)                    34   30   31        30               32
+//   3x16 (12 acc)                            28   25   27        25               28
+//   More than 8 accumulators or unrolling k makes V8's register allocator spill.
+//   KC in {128,192,256,384,512}, MC in {64,128,256}, NC in {256,512,1024}: all within ~1-2
+//   GFLOP/s of each other at these shapes (MC 256 lost ~5 on tn 512x784x128); NC 256 keeps
+//   scratch small. SIMD 4x4-transpose packing (vs scalar) raised nt 128x10x512 from 16 to 22
+//   and nt 128x512x784 from 37.5 to 39.
 
-// C (M,N) = A (M,K) · B (K,N)
-export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
-  for (let i = 0; i < M; i++) {
-    const crow = c + (<usize>i * <usize>N << 2);
-    if (!accumulate) memory.fill(crow, 0, <usize>N << 2);
-    const arow = a + (<usize>i * <usize>K << 2);
-    for (let k = 0; k < K; k++) {
-      const av = load<f32>(arow + (<usize>k << 2));
-      const as = f32x4.splat(av);
-      const brow = b + (<usize>k * <usize>N << 2);
-      let j = 0;
-      for (; j + 4 <= N; j += 4) {
-        const off = <usize>j << 2;
-        v128.store(crow + off, f32x4.add(v128.load(crow + off), f32x4.mul(as, v128.load(brow + off))));
-      }
-      for (; j < N; j++) {
-        const off = <usize>j << 2;
-        store<f32>(crow + off, load<f32>(crow + off) + av * load<f32>(brow + off));
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 256;
+
+// 4x8 microkernel: C tile (4 rows, ldc bytes apart) = [C tile if useC, else +0] + Apanel·Bpanel,
+// Apanel packed [k][4], Bpanel packed [k][8], kc >= 1. Kept out of line so V8 allocates its
+// 8 accumulators + 2 B + 1 A registers on its own (16 xmm available).
+@noinline function kernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, useC: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  if (useC) {
+    const r0 = c;
+    c00 = v128.load(r0, 0);
+    c01 = v128.load(r0, 16);
+    const r1 = c + 1 * ldc;
+    c10 = v128.load(r1, 0);
+    c11 = v128.load(r1, 16);
+    const r2 = c + 2 * ldc;
+    c20 = v128.load(r2, 0);
+    c21 = v128.load(r2, 16);
+    const r3 = c + 3 * ldc;
+    c30 = v128.load(r3, 0);
+    c31 = v128.load(r3, 16);
+  }
+  const end = bp + (<usize>kc * 32);
+  while (bp < end) {
+    const b0 = v128.load(bp, 0);
+    const b1 = v128.load(bp, 16);
+    const a0 = v128.load32_splat(ap, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    ap += 16; bp += 32;
+  }
+  const s0 = c;
+  v128.store(s0, c00, 0);
+  v128.store(s0, c01, 16);
+  const s1 = c + 1 * ldc;
+  v128.store(s1, c10, 0);
+  v128.store(s1, c11, 16);
+  const s2 = c + 2 * ldc;
+  v128.store(s2, c20, 0);
+  v128.store(s2, c21, 16);
+  const s3 = c + 3 * ldc;
+  v128.store(s3, c30, 0);
+  v128.store(s3, c31, 16);
+}
+
+// Edge tile (mr < MR or nr < NR): run the kernel on a dense MR x NR tile buffer, copy the valid part.
+function edgeTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, useC: bool, tile: usize): void {
+  if (useC) {
+    for (let i = 0; i < MR; i++) {
+      for (let j = 0; j < NR; j++) {
+        const v: f32 = i < mr && j < nr ? load<f32>(c + <usize>i * ldc + (<usize>j << 2)) : 0;
+        store<f32>(tile + (<usize>(i * NR + j) << 2), v);
       }
     }
   }
+  kernel(ap, bp, kc, tile, <usize>NR << 2, useC);
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      store<f32>(c + <usize>i * ldc + (<usize>j << 2), load<f32>(tile + (<usize>(i * NR + j) << 2)));
+    }
+  }
+}
+
+// Pack rows [0, n) x k [0, kc) of a source whose panel dimension is contiguous
+// (element (k, x) at src + k*ld + x*4) into W-wide panels: dst[p][k][x], zero padded.
+@inline function packCopy(w: i32, src: usize, ld: usize, kc: i32, n: i32, dst: usize): void {
+  for (let x0 = 0; x0 < n; x0 += w) {
+    const cnt = min(w, n - x0);
+    let s = src + (<usize>x0 << 2);
+    let d = dst + (<usize>x0 * <usize>kc << 2);
+    if (cnt == w && (w & 3) == 0) {
+      for (let k = 0; k < kc; k++) {
+        for (let v = 0; v < w; v += 4) v128.store(d, v128.load(s + (<usize>v << 2)), 0), d += 16;
+        s += ld;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let x = 0; x < w; x++) store<f32>(d + (<usize>x << 2), x < cnt ? load<f32>(s + (<usize>x << 2)) : <f32>0);
+        d += <usize>w << 2;
+        s += ld;
+      }
+    }
+  }
+}
+
+// Pack a source whose k dimension is contiguous (element (k, x) at src + x*ld + k*4)
+// into W-wide panels dst[p][k][x], zero padded. Full panels go through 4x4 SIMD transposes.
+@inline function packTrans(w: i32, src: usize, ld: usize, kc: i32, n: i32, dst: usize): void {
+  const dstride = <usize>w << 2; // bytes per k row of a panel
+  for (let x0 = 0; x0 < n; x0 += w) {
+    const cnt = min(w, n - x0);
+    const d0 = dst + (<usize>x0 * <usize>kc << 2);
+    if (cnt == w && (w & 3) == 0) {
+      for (let g = 0; g < w; g += 4) {
+        let s0 = src + <usize>(x0 + g) * ld;
+        let s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+        let d = d0 + (<usize>g << 2);
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const r0 = v128.load(s0), r1 = v128.load(s1), r2 = v128.load(s2), r3 = v128.load(s3);
+          const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+          v128.store(d + dstride, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+          v128.store(d + 2 * dstride, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+          v128.store(d + 3 * dstride, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+          s0 += 16; s1 += 16; s2 += 16; s3 += 16; d += 4 * dstride;
+        }
+        for (; k < kc; k++) {
+          store<f32>(d, load<f32>(s0)); store<f32>(d, load<f32>(s1), 4);
+          store<f32>(d, load<f32>(s2), 8); store<f32>(d, load<f32>(s3), 12);
+          s0 += 4; s1 += 4; s2 += 4; s3 += 4; d += dstride;
+        }
+      }
+    } else {
+      for (let x = 0; x < w; x++) {
+        let d = d0 + (<usize>x << 2);
+        if (x < cnt) {
+          let s = src + <usize>(x0 + x) * ld;
+          for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += 4; d += dstride; }
+        } else {
+          for (let k = 0; k < kc; k++) { store<f32>(d, <f32>0); d += dstride; }
+        }
+      }
+    }
+  }
+}
+
+@inline function kcBlock(K: i32): i32 {
+  if (K <= KC) return K;
+  const nb = (K + KC - 1) / KC;
+  return (K + nb - 1) / nb;
+}
+@inline function mcBlock(M: i32): i32 { return M <= MC ? (M + MR - 1) / MR * MR : MC; }
+@inline function ncBlock(N: i32): i32 { return N <= NC ? (N + NR - 1) / NR * NR : NC; }
+
+// kind: 0 = nn, 1 = nt, 2 = tn
+@inline function gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const ldc = <usize>N << 2;
+  if (K <= 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>M * ldc);
+    return;
+  }
+  const kcb = kcBlock(K), mcb = mcBlock(M), ncb = ncBlock(N);
+  const bpack = scratch;
+  const apack = bpack + (<usize>ncb * <usize>kcb << 2);
+  const tile = apack + (<usize>mcb * <usize>kcb << 2);
+  for (let jc = 0; jc < N; jc += ncb) {
+    const nc = min(ncb, N - jc);
+    for (let pc = 0; pc < K; pc += kcb) {
+      const kc = min(kcb, K - pc);
+      if (kind == 1) packTrans(NR, b + ((<usize>jc * <usize>K + <usize>pc) << 2), <usize>K << 2, kc, nc, bpack);
+      else packCopy(NR, b + ((<usize>pc * <usize>N + <usize>jc) << 2), <usize>N << 2, kc, nc, bpack);
+      const ld = pc > 0 || accumulate != 0;
+      for (let ic = 0; ic < M; ic += mcb) {
+        const mc = min(mcb, M - ic);
+        if (kind == 2) packCopy(MR, a + ((<usize>pc * <usize>M + <usize>ic) << 2), <usize>M << 2, kc, mc, apack);
+        else packTrans(MR, a + ((<usize>ic * <usize>K + <usize>pc) << 2), <usize>K << 2, kc, mc, apack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = bpack + (<usize>jr * <usize>kc << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = apack + (<usize>ir * <usize>kc << 2);
+            const cp = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) kernel(ap, bp, kc, cp, ldc, ld);
+            else edgeTile(ap, bp, kc, cp, ldc, mr, nr, ld, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+// C (M,N) = A (M,K) · B (K,N)
+export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  gemm(0, c, a, b, M, N, K, accumulate, scratch);
 }
 
 // C (M,N) = A (M,K) · Bᵀ, B is (N,K)
 export function gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
-  for (let i = 0; i < M; i++) {
-    const arow = a + (<usize>i * <usize>K << 2);
-    for (let j = 0; j < N; j++) {
-      const brow = b + (<usize>j * <usize>K << 2);
-      let acc = f32x4.splat(0);
-      let k = 0;
-      for (; k + 4 <= K; k += 4) {
-        const off = <usize>k << 2;
-        acc = f32x4.add(acc, f32x4.mul(v128.load(arow + off), v128.load(brow + off)));
-      }
-      let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-      for (; k < K; k++) s += load<f32>(arow + (<usize>k << 2)) * load<f32>(brow + (<usize>k << 2));
-      const cp = c + ((<usize>i * <usize>N + <usize>j) << 2);
-      store<f32>(cp, accumulate ? load<f32>(cp) + s : s);
-    }
-  }
+  gemm(1, c, a, b, M, N, K, accumulate, scratch);
 }
 
 // C (M,N) = Aᵀ · B, A is (K,M), B is (K,N)
 export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
-  if (!accumulate) memory.fill(c, 0, <usize>M * <usize>N << 2);
-  for (let k = 0; k < K; k++) {
-    const arow = a + (<usize>k * <usize>M << 2);
-    const brow = b + (<usize>k * <usize>N << 2);
-    for (let i = 0; i < M; i++) {
-      const av = load<f32>(arow + (<usize>i << 2));
-      const as = f32x4.splat(av);
-      const crow = c + (<usize>i * <usize>N << 2);
-      let j = 0;
-      for (; j + 4 <= N; j += 4) {
-        const off = <usize>j << 2;
-        v128.store(crow + off, f32x4.add(v128.load(crow + off), f32x4.mul(as, v128.load(brow + off))));
-      }
-      for (; j < N; j++) {
-        const off = <usize>j << 2;
-        store<f32>(crow + off, load<f32>(crow + off) + av * load<f32>(brow + off));
-      }
-    }
-  }
+  gemm(2, c, a, b, M, N, K, accumulate, scratch);
 }
 
 // Bytes of scratch the GEMM kernels need for this shape (packing buffers).
 export function gemm_scratch_bytes(M: i32, N: i32, K: i32): i32 {
-  return 0;
+  if (M <= 0 || N <= 0 || K <= 0) return 0;
+  const kcb = kcBlock(K);
+  return (ncBlock(N) * kcb + mcBlock(M) * kcb + MR * NR) << 2;
 }

@@ -136,7 +136,7 @@ if (!opt('--no-bench')) {
   ];
   const only = val('--shapes', null);
   const runs = Number(val('--runs', 7));
-  console.log('kind     M     N     K   GFLOP/s (median, min..max of ' + runs + ' runs)');
+  console.log(`kind     M     N     K   GFLOP/s (${val('--stat', 'median')}, min..max of ${runs} runs)`);
   for (const [kind, M, N, K] of shapes) {
     if (only && !only.split(',').includes(kind)) continue;
     const L = layout(M, N, K, ex.gemm_scratch_bytes(M, N, K));
@@ -154,6 +154,7 @@ if (!opt('--no-bench')) {
       g.push(flops * reps / ((performance.now() - t) * 1e6));
     }
     g.sort((x, y) => x - y);
-    console.log(`${kind.padEnd(4)} ${String(M).padStart(5)} ${String(N).padStart(5)} ${String(K).padStart(5)}   ${g[runs >> 1].toFixed(1).padStart(5)}  (${g[0].toFixed(1)}..${g[runs - 1].toFixed(1)})`);
+    const shown = val('--stat', 'median') === 'max' ? g[runs - 1] : g[runs >> 1];
+    console.log(`${kind.padEnd(4)} ${String(M).padStart(5)} ${String(N).padStart(5)} ${String(K).padStart(5)}   ${shown.toFixed(1).padStart(5)}  (${g[0].toFixed(1)}..${g[runs - 1].toFixed(1)})`);
   }
 }
