@@ -22,14 +22,22 @@ export abstract class Optimizer {
   protected state: number[] = [];
   private disposed = false;
 
-  constructor(model: Sequential, lr: unknown, stateBuffers: number) {
+  constructor(model: Sequential, lr: unknown) {
     if (!model || typeof (model as Sequential).attachOptimizer !== 'function') {
-      throw new ArgumentError('optimizer: the first argument must be a Sequential model');
+      throw new ArgumentError(`${new.target.name}: the first argument must be a Sequential model, got ${typeof model}`);
     }
     this.model = model;
     this.lr = checkNumber(lr, `${new.target.name}: lr`, 0, Infinity, true);
-    for (let i = 0; i < stateBuffers; i++) this.state.push(model.allocRegion(`${new.target.name} state`));
-    model.attachOptimizer(this);
+  }
+
+  /**
+   * Allocates `count` state buffers shaped like the parameter region and attaches the optimizer
+   * to its model. Subclasses call it last, after validating their options, so a rejected
+   * optimizer leaves nothing behind.
+   */
+  protected attach(count: number): void {
+    for (let i = 0; i < count; i++) this.state.push(this.model.allocRegion(`${this.kind} state`));
+    this.model.attachOptimizer(this);
   }
 
   /** Byte offsets of all state buffers (for backup/restore and serialization). */
@@ -90,8 +98,9 @@ export class SGD extends Optimizer {
   readonly kind = 'SGD';
   weightDecay: number;
   constructor(model: Sequential, options: SGDOptions) {
-    super(model, options?.lr, 0);
+    super(model, options?.lr);
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'SGD: weightDecay', 0, Infinity);
+    this.attach(0);
   }
   apply(): void {
     const m = this.model;
@@ -116,10 +125,11 @@ export class Momentum extends Optimizer {
   nesterov: boolean;
   weightDecay: number;
   constructor(model: Sequential, options: MomentumOptions) {
-    super(model, options?.lr, 1);
+    super(model, options?.lr);
     this.momentum = checkNumber(options.momentum ?? 0.9, 'Momentum: momentum', 0, 1, false, true);
     this.nesterov = !!options.nesterov;
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Momentum: weightDecay', 0, Infinity);
+    this.attach(1);
   }
   apply(): void {
     const m = this.model;
@@ -149,7 +159,7 @@ export class Adam extends Optimizer {
   weightDecay: number;
   decoupled: boolean;
   constructor(model: Sequential, options: AdamOptions = {}) {
-    super(model, options.lr ?? 0.001, 2);
+    super(model, options.lr ?? 0.001);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
     this.beta1 = checkNumber(betas[0], 'Adam: betas[0]', 0, 1, false, true);
@@ -157,6 +167,7 @@ export class Adam extends Optimizer {
     this.eps = checkNumber(options.eps ?? 1e-8, 'Adam: eps', 0, Infinity, true);
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Adam: weightDecay', 0, Infinity);
     this.decoupled = !!options.decoupled;
+    this.attach(2);
   }
   apply(): void {
     const m = this.model;
