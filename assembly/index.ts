@@ -6,6 +6,9 @@ export * from './loss';
 export * from './optimizer';
 export * from './random';
 export * from './util';
+export * from './ec';
+export * from './conv2d';
+export * from './pool2d';
 
 export function heap_base(): usize {
   return __heap_base;

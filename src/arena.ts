@@ -110,6 +110,10 @@ export class Arena {
     return new Int32Array(this.memory.buffer, ptr, length);
   }
 
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, length);
+  }
+
   u8(ptr: number, length: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr, length);
   }

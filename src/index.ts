@@ -6,3 +6,5 @@ export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent
 export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError } from './errors.js';
+export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOptions, type PoolOptions } from './conv.js';
+export { ECSGD, ECMomentum, ECAdam, PathSGD, ecStructure, type ECStructure, type ECLayer, type ECOptions, type ECAdamOptions } from './ec.js';

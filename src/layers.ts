@@ -48,6 +48,8 @@ export abstract class Layer {
   scratchBytes(_k: Kernels, _B: number): number { return 0; }
   abstract forward(k: Kernels, io: LayerIO): void;
   abstract backward(k: Kernels, io: LayerIO): void;
+  /** Frees memory the layer owns itself (e.g. a pooling argmax cache); called by the model's dispose(). */
+  dispose?(): void;
   /** Constructor options, for specs and messages. */
   abstract config(): Record<string, unknown>;
 

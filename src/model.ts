@@ -6,6 +6,7 @@ import type { Arena } from './arena.js';
 import { Layer, sizeOf, type LayerIO, type ParamSpec } from './layers.js';
 import type { Optimizer } from './optim.js';
 import { checkDataset, type Dataset } from './data.js';
+import { ecStructure, rescaleHiddenUnit, type ECStructure } from './ec.js';
 import { ShapeError, ArgumentError, NonFiniteError, describeValue, checkPositiveInt } from './errors.js';
 
 export interface SequentialOptions {
@@ -209,6 +210,7 @@ export class Sequential {
   dispose(): void {
     if (this.disposed) return;
     for (const o of [...this.optimizers]) o.dispose();
+    for (const l of this.layers) l.dispose?.();
     this.releaseBuffers();
     if (this.backup) this.arena.release(this.backup);
     this.arena.release(this.paramBase);
@@ -553,6 +555,26 @@ export class Sequential {
       this.arena.release(permPtr);
     }
     return { history };
+  }
+
+  /**
+   * The equivalent-class structure of this ReLU-family network: edges m, hidden units H, the
+   * dimension m - H of the path space, the pivot layer, the gauge. Throws naming a layer that is
+   * not positively homogeneous.
+   */
+  ecStructure(): ECStructure {
+    this.checkAlive();
+    return ecStructure(this);
+  }
+
+  /**
+   * Applies the rescaling symmetry to hidden unit `unit` produced by layer `layerIndex` (a Dense or
+   * Conv2D, or a later activation/pool layer on the same units): incoming weights and bias times
+   * c > 0, outgoing weights divided by c. The network function does not change.
+   */
+  rescaleHiddenUnit(layerIndex: number, unit: number, c: number): void {
+    this.checkAlive();
+    rescaleHiddenUnit(this, layerIndex, unit, c);
   }
 
   /** One line per layer with shapes and parameter counts. */

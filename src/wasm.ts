@@ -39,6 +39,38 @@ export interface Kernels {
   sum_f32(x: number, n: number): number;
   sumsq_f32(x: number, n: number): number;
   gather_rows_f32(dst: number, src: number, idx: number, start: number, rows: number, rowLen: number): void;
+  ec_hyper_prepare(h: number, t: number): void;
+  ec_chain_beta(betaOut: number, betaIn: number, w: number, O: number, I: number, T: number, dtap: number): void;
+  ec_chain_phi(phiIn: number, phiOut: number, w: number, O: number, I: number, T: number, dtap: number): void;
+  ec_set_skeleton(w: number, O: number, I: number, T: number, dtap: number, mode: number, value: number): void;
+  ec_make_mask(mask: number, O: number, I: number, T: number, dtap: number, mode: number): void;
+  ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, O: number, I: number, T: number, betaIn: number, phiOut: number, rowS: number, colS: number, h: number, norms: number): void;
+  ec_pass2(w: number, dw: number, mask: number, s1: number, s2: number, O: number, I: number, T: number, betaIn: number, phiOut: number, rbIn: number, rpOut: number, h: number, lrk: number): void;
+  ec_skeleton_u(skU: number, w: number, dw: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, tailHidden: number, AdnIn: number, rowS: number, colS: number): void;
+  ec_accum_down(Adn: number, rowS: number, AdnIn: number, O: number, I: number, tailHidden: number): void;
+  ec_accum_up(Aup: number, colS: number, AupNext: number, I: number, Onext: number, nextHidden: number): void;
+  ec_skeleton_step(skU: number, skV: number, skS: number, w: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, headHidden: number, AupOut: number, betaIn: number, phiOut: number, h: number, norms: number): void;
+  ec_trust_lr(norms: number, lr: number, rho: number): number;
+  ec_skeleton_ratio(skR: number, skV: number, skS: number, O: number, I: number, mode: number, rule: number, lrk: number, rmin: number): void;
+  ec_ratio_phi(rpIn: number, rpOut: number, skR: number, O: number, I: number, mode: number, rule: number): void;
+  ec_ratio_beta(rbOut: number, rbIn: number, rpOut: number, skR: number, O: number, I: number, mode: number, rule: number): void;
+  ec_skeleton_apply(w: number, skR: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, rbIn: number, rpOut: number): void;
+  ec_scale_head(w: number, O: number, I: number, T: number, o: number, c: number): void;
+  ec_scale_tail(w: number, O: number, I: number, T: number, i: number, c: number): void;
+  path_gamma_forward(gOut: number, gIn: number, w: number, bias: number, O: number, I: number, T: number): void;
+  path_gamma_backward(gIn: number, gOut: number, w: number, O: number, I: number, T: number): void;
+  path_sgd_update(w: number, dw: number, O: number, I: number, T: number, gIn: number, gOut: number, lr: number): void;
+  conv2d_desc(desc: number, C: number, H: number, W: number, O: number, KH: number, KW: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilH: number, dilW: number, Ho: number, Wo: number): void;
+  conv2d_desc_bytes(): number;
+  conv2d_scratch_bytes(desc: number): number;
+  conv2d_forward(y: number, x: number, w: number, bias: number, B: number, desc: number, scratch: number): void;
+  conv2d_backward(dx: number, dw: number, dbias: number, dy: number, x: number, w: number, B: number, desc: number, scratch: number): void;
+  maxpool2d_forward(y: number, argmax: number, x: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
+  maxpool2d_backward(dx: number, dy: number, argmax: number, B: number, C: number, H: number, W: number, Ho: number, Wo: number): void;
+  avgpool2d_forward(y: number, x: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
+  avgpool2d_backward(dx: number, dy: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
+  global_avgpool_forward(y: number, x: number, B: number, C: number, HW: number): void;
+  global_avgpool_backward(dx: number, dy: number, B: number, C: number, HW: number): void;
 }
 
 export interface InitOptions {

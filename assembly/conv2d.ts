@@ -1,0 +1,226 @@
+// Conv2D forward/backward on NCHW activations, PyTorch layouts: x (B,C,H,W), weight (O,C,KH,KW),
+// bias (O), y (B,O,Ho,Wo). Stride, dilation and zero padding with separate top/left amounts (the
+// bottom/right padding is implied by the Ho, Wo the caller passes). Shapes travel in a descriptor
+// block written by conv2d_desc (TypeScript only allocates it), so no kernel has a 15-int list.
+//
+// ALGORITHM: per-sample im2col + the packed GEMM kernels of gemm.ts. With K = C*KH*KW, P = Ho*Wo
+// and col (K,P) the unfolded input of one sample:
+//   forward      y_b (O,P)  = [bias] + W (O,K) · col_b          gemm_nn, accumulate onto bias rows
+//   filter grad  dW  (O,K) += dy_b (O,P) · col_bᵀ, b = 0..B-1   gemm_nt, chain continued over b
+//   input grad   dcol (K,P) = Wᵀ · dy_b, then col2im -> dx_b    gemm_tn
+// 1x1 kernels with stride 1 and no padding skip im2col/col2im (col_b is x_b itself).
+// Scratch = col (K*P floats) + the GEMM packing buffers; col (627 KB for the 32->64 5x5 layer on
+// 14x14) stays in L2; a batched col would be 40 MB at B = 64 (not pursued: per-sample GEMMs already
+// run at 34 GFLOP/s, ~85% of the 512^3 GEMM rate).
+//
+// MEASURED (Node 20.20, 1 thread, 2-core AVX-512 host shared with other jobs; stride 1, forward
+// in ms per batch and GFLOP/s; node bench/conv-dev.mjs --build). "direct" is an implicit-GEMM
+// SIMD forward without im2col (bench/conv-dev/direct.ts): input copied once into a zero-padded
+// plane, weights packed [O/4][K][4], the same 4x8 register tile as the GEMM fed by an offset table.
+//   shape (batch)                          im2col+GEMM      direct          bwd dx+dW (im2col)
+//   conv1 1->32 5x5 same 28x28 (64)        2.90 ms 27.7     4.05 ms 19.8    7.25 ms 22.2
+//   conv2 32->64 5x5 same 14x14 (64)      38.2 ms 33.6     39.5 ms 32.5    75.5 ms 34.0
+//   16->32 3x3 pad 1 32x32 (32)           10.3 ms 29.3     10.6 ms 28.6    19.9 ms 30.4
+//   64->64 3x3 pad 1 8x8 (64)              9.75 ms 31.0     8.97 ms 33.6    19.6 ms 30.8
+// Direct only wins (by 8%) when Wo is a multiple of 8; it loses ~30% on the small-K first layer
+// (no K blocking, per-tile overhead) and on Wo = 14/28 tails, and it would need its own backward
+// pair plus stride/dilation variants. im2col + GEMM is one code path for every shape, so it is the
+// only algorithm in the product. CNN of bench/conv.bench.js (conv 5x5x32 same, pool, conv 5x5x64
+// same, pool, dense, batch 64, SGD): 508 samples/s (126 ms per step; conv kernels 120 ms of it).
+//
+// SUMMATION ORDER (determinism): every y element is bias[o] (or +0) followed by the GEMM chain over
+// k = (c, kh, kw) in that order; dW continues one chain over samples b then pixels p; dx sums
+// col2im contributions in (c, kh, kw, oh, ow) order; dbias sums b, then p in 4 interleaved lanes
+// combined as ((l0 + l1) + (l2 + l3)) + tail. A sample's y and dx do not depend on B or on its
+// position in the batch (bitwise).
+
+import { gemm_nn, gemm_nt, gemm_tn, gemm_scratch_bytes } from './gemm';
+
+// descriptor slots (i32)
+const D_C = 0, D_H = 1, D_W = 2, D_O = 3, D_KH = 4, D_KW = 5, D_SH = 6, D_SW = 7;
+const D_PT = 8, D_PL = 9, D_DH = 10, D_DW = 11, D_HO = 12, D_WO = 13, D_K = 14, D_P = 15, D_DIRECT = 16;
+const DESC_BYTES: i32 = 68;
+
+@inline function rd(desc: usize, slot: i32): i32 { return load<i32>(desc + (<usize>slot << 2)); }
+@inline function wr(desc: usize, slot: i32, v: i32): void { store<i32>(desc + (<usize>slot << 2), v); }
+
+// Writes the descriptor of one conv shape into desc (>= conv2d_desc_bytes() bytes, 4-aligned).
+export function conv2d_desc(desc: usize, C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
+  padTop: i32, padLeft: i32, dilH: i32, dilW: i32, Ho: i32, Wo: i32): void {
+  wr(desc, D_C, C); wr(desc, D_H, H); wr(desc, D_W, W); wr(desc, D_O, O);
+  wr(desc, D_KH, KH); wr(desc, D_KW, KW); wr(desc, D_SH, strideH); wr(desc, D_SW, strideW);
+  wr(desc, D_PT, padTop); wr(desc, D_PL, padLeft); wr(desc, D_DH, dilH); wr(desc, D_DW, dilW);
+  wr(desc, D_HO, Ho); wr(desc, D_WO, Wo); wr(desc, D_K, C * KH * KW); wr(desc, D_P, Ho * Wo);
+  const direct = KH == 1 && KW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && Ho == H && Wo == W;
+  wr(desc, D_DIRECT, direct ? 1 : 0);
+}
+
+// Bytes a descriptor block needs (callers may allocate more).
+export function conv2d_desc_bytes(): i32 { return DESC_BYTES; }
+
+@inline function colBytes(desc: usize): usize {
+  return rd(desc, D_DIRECT) ? 0 : ((<usize>rd(desc, D_K) * <usize>rd(desc, D_P) + 3) & ~<usize>3) << 2;
+}
+
+// Scratch bytes conv2d_forward/backward need for this descriptor (independent of B).
+export function conv2d_scratch_bytes(desc: usize): i32 {
+  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const g = max(gemm_scratch_bytes(O, P, K), max(gemm_scratch_bytes(O, K, P), gemm_scratch_bytes(K, P, O)));
+  return <i32>colBytes(desc) + g;
+}
+
+// First and one-past-last output column whose input column ow*s + off lies in [0, W).
+@inline function validLo(off: i32, s: i32, Wo: i32): i32 { return off >= 0 ? 0 : min(Wo, (-off + s - 1) / s); }
+@inline function validHi(off: i32, s: i32, W: i32, Wo: i32): i32 { return off > W - 1 ? 0 : min(Wo, (W - 1 - off) / s + 1); }
+
+@inline function zeroRow(d: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(d + (<usize>j << 2), z);
+  for (; j < n; j++) store<f32>(d + (<usize>j << 2), 0);
+}
+
+// col (K,P) of one sample xb (C,H,W): col[(c,kh,kw)][(oh,ow)] = x[c, oh*sh+kh*dh-pt, ow*sw+kw*dw-pl] or 0.
+function im2col(col: usize, xb: usize, desc: usize): void {
+  const C = rd(desc, D_C), H = rd(desc, D_H), W = rd(desc, D_W), KH = rd(desc, D_KH), KW = rd(desc, D_KW);
+  const sh = rd(desc, D_SH), sw = rd(desc, D_SW), pt = rd(desc, D_PT), pl = rd(desc, D_PL);
+  const dh = rd(desc, D_DH), dw = rd(desc, D_DW), Ho = rd(desc, D_HO), Wo = rd(desc, D_WO);
+  let d = col;
+  for (let c = 0; c < C; c++) {
+    const xc = xb + (<usize>c * <usize>H * <usize>W << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const off = kw * dw - pl;
+        const lo = validLo(off, sw, Wo);
+        const hi = max(lo, validHi(off, sw, W, Wo));
+        for (let oh = 0; oh < Ho; oh++) {
+          const ih = oh * sh + kh * dh - pt;
+          if (ih < 0 || ih >= H) { zeroRow(d, Wo); d += <usize>Wo << 2; continue; }
+          const xr = xc + (<usize>ih * <usize>W << 2);
+          zeroRow(d, lo);
+          if (sw == 1) {
+            const s = xr + (<usize>(lo + off) << 2);
+            const dd = d + (<usize>lo << 2);
+            const n = hi - lo;
+            let j = 0;
+            for (; j + 4 <= n; j += 4) v128.store(dd + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
+            for (; j < n; j++) store<f32>(dd + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+          } else {
+            for (let ow = lo; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(xr + (<usize>(ow * sw + off) << 2)));
+          }
+          zeroRow(d + (<usize>hi << 2), Wo - hi);
+          d += <usize>Wo << 2;
+        }
+      }
+    }
+  }
+}
+
+// dx_b (C,H,W) = col2im(dcol (K,P)): every dcol element added to the input it was copied from. Overwrites dx_b.
+function col2im(dxb: usize, dcol: usize, desc: usize): void {
+  const C = rd(desc, D_C), H = rd(desc, D_H), W = rd(desc, D_W), KH = rd(desc, D_KH), KW = rd(desc, D_KW);
+  const sh = rd(desc, D_SH), sw = rd(desc, D_SW), pt = rd(desc, D_PT), pl = rd(desc, D_PL);
+  const dh = rd(desc, D_DH), dw = rd(desc, D_DW), Ho = rd(desc, D_HO), Wo = rd(desc, D_WO);
+  zeroRow(dxb, C * H * W);
+  let s = dcol;
+  for (let c = 0; c < C; c++) {
+    const xc = dxb + (<usize>c * <usize>H * <usize>W << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const off = kw * dw - pl;
+        const lo = validLo(off, sw, Wo);
+        const hi = max(lo, validHi(off, sw, W, Wo));
+        for (let oh = 0; oh < Ho; oh++) {
+          const ih = oh * sh + kh * dh - pt;
+          if (ih >= 0 && ih < H) {
+            const xr = xc + (<usize>ih * <usize>W << 2);
+            if (sw == 1) {
+              const d = xr + (<usize>(lo + off) << 2);
+              const ss = s + (<usize>lo << 2);
+              const n = hi - lo;
+              let j = 0;
+              for (; j + 4 <= n; j += 4) {
+                const o = <usize>j << 2;
+                v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(ss + o)));
+              }
+              for (; j < n; j++) {
+                const o = <usize>j << 2;
+                store<f32>(d + o, load<f32>(d + o) + load<f32>(ss + o));
+              }
+            } else {
+              for (let ow = lo; ow < hi; ow++) {
+                const p = xr + (<usize>(ow * sw + off) << 2);
+                store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>ow << 2)));
+              }
+            }
+          }
+          s += <usize>Wo << 2;
+        }
+      }
+    }
+  }
+}
+
+// y (B,O,Ho,Wo) = conv(x (B,C,H,W), w (O,C,KH,KW)) + bias (O) (skipped when bias == 0). Overwrites y.
+export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, desc: usize, scratch: usize): void {
+  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const direct = rd(desc, D_DIRECT) != 0;
+  const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
+  const yStride = <usize>O * <usize>P << 2;
+  const col = scratch;
+  const gs = scratch + colBytes(desc);
+  for (let b = 0; b < B; b++) {
+    const xb = x + <usize>b * xStride;
+    const yb = y + <usize>b * yStride;
+    let src = xb;
+    if (!direct) { im2col(col, xb, desc); src = col; }
+    if (bias) {
+      for (let o = 0; o < O; o++) {
+        const v = f32x4.splat(load<f32>(bias + (<usize>o << 2)));
+        const r = yb + (<usize>o * <usize>P << 2);
+        let j = 0;
+        for (; j + 4 <= P; j += 4) v128.store(r + (<usize>j << 2), v);
+        for (; j < P; j++) store<f32>(r + (<usize>j << 2), f32x4.extract_lane(v, 0));
+      }
+    }
+    gemm_nn(yb, w, src, O, P, K, bias ? 1 : 0, gs);
+  }
+}
+
+// dw (O,C,KH,KW) = sum_b dy_b · col_bᵀ;  dbias (O) = sums of dy over b and pixels;  dx (B,C,H,W).
+// Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0).
+export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize, scratch: usize): void {
+  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const direct = rd(desc, D_DIRECT) != 0;
+  const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
+  const yStride = <usize>O * <usize>P << 2;
+  const col = scratch;
+  const gs = scratch + colBytes(desc);
+  if (B <= 0) zeroRow(dw, O * K);
+  for (let b = 0; b < B; b++) {
+    const xb = x + <usize>b * xStride;
+    const dyb = dy + <usize>b * yStride;
+    let src = xb;
+    if (!direct) { im2col(col, xb, desc); src = col; }
+    gemm_nt(dw, dyb, src, O, K, P, b > 0 ? 1 : 0, gs);
+    if (dx) {
+      const dxb = dx + <usize>b * xStride;
+      if (direct) gemm_tn(dxb, w, dyb, K, P, O, 0, gs);
+      else { gemm_tn(col, w, dyb, K, P, O, 0, gs); col2im(dxb, col, desc); }
+    }
+  }
+  if (dbias) {
+    for (let o = 0; o < O; o++) {
+      let acc = f32x4.splat(0);
+      let tail: f32 = 0;
+      for (let b = 0; b < B; b++) {
+        const r = dy + <usize>b * yStride + (<usize>o * <usize>P << 2);
+        let j = 0;
+        for (; j + 4 <= P; j += 4) acc = f32x4.add(acc, v128.load(r + (<usize>j << 2)));
+        for (; j < P; j++) tail += load<f32>(r + (<usize>j << 2));
+      }
+      const s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      store<f32>(dbias + (<usize>o << 2), s + tail);
+    }
+  }
+}

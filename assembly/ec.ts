@@ -1,0 +1,509 @@
+// EC-Opt kernels: optimisation in the equivalent-class (basis-path) space of ReLU networks
+// (Meng et al., arXiv 1802.03713 / G-SGD, ICLR 2019; formulas from shared/docs/ec-opt-spec.md).
+//
+// A weight layer l is viewed as a tensor (O, I, T): O head units (layer l), I tail units
+// (layer l-1), T parallel taps per edge (1 for Dense, kh*kw for Conv2D, H*W for Dense after
+// Flatten). Designated edges use tap `dtap`: designated in-edge of head b is (b, b mod I),
+// designated out-edge of tail a is (a mod O, a). Skeleton edges per layer are either every
+// designated in-edge (SK_IN, k indexes heads) or every designated out-edge (SK_OUT, k indexes
+// tails). Every free edge f = (i -> o) owns one basis path back(i) f fwd(o) whose value is
+// v = beta(i) * w_f * phi(o) (beta, phi: products down/up the designated chains).
+//
+// Non-skeleton free edges are handled in bulk (SIMD, mask = 1): dF/dv = dL/dw / pi with
+// pi = beta*phi (division-free in w). Skeleton edges (mask = 0) are handled per edge, O(H):
+// frozen ones never change; free ones get u = g - A_dn(tail) - A_up(head) (inverse chain rule),
+// dF/dv = u / v. Weight allocation: w' = w R / (rb(tail) rp(head)), R = v'/v, rb/rp the ratio
+// products along the chains. All loops have a fixed order: results are deterministic.
+
+// @ts-ignore: decorator
+@inline const SK_IN = 0;
+// Frozen rules for skeleton edges of a layer.
+// @ts-ignore: decorator
+@inline const FROZEN_NONE = 0;
+// @ts-ignore: decorator
+@inline const FROZEN_ALL = 1;
+// @ts-ignore: decorator
+@inline const FROZEN_DESIG_IN = 2; // frozen iff the edge is the designated in-edge of its head
+
+// Hyperparameter block (f64): written by TypeScript, completed by ec_hyper_prepare.
+// @ts-ignore: decorator
+@inline const H_KIND = 0;   // 0 SGD, 1 momentum, 2 Adam
+// @ts-ignore: decorator
+@inline const H_MU = 1;
+// @ts-ignore: decorator
+@inline const H_NESTEROV = 2;
+// @ts-ignore: decorator
+@inline const H_B1 = 3;
+// @ts-ignore: decorator
+@inline const H_B2 = 4;
+// @ts-ignore: decorator
+@inline const H_EPS = 5;
+// @ts-ignore: decorator
+@inline const H_WD = 6;
+// @ts-ignore: decorator
+@inline const H_BC1 = 7;
+// @ts-ignore: decorator
+@inline const H_ISBC2 = 8;
+
+// @ts-ignore: decorator
+@inline function f32at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function setf32(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), v); }
+// @ts-ignore: decorator
+@inline function hyp(h: usize, k: i32): f64 { return load<f64>(h + (<usize>k << 3)); }
+
+/** Completes the hyperparameter block for Adam step t (bias corrections). */
+export function ec_hyper_prepare(h: usize, t: i32): void {
+  const b1 = hyp(h, H_B1), b2 = hyp(h, H_B2);
+  store<f64>(h + (H_BC1 << 3), 1.0 - Math.pow(b1, <f64>t));
+  store<f64>(h + (H_ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, <f64>t)));
+}
+
+// ---- chains ----
+
+/** beta_l(b) = w[b, b mod I, dtap] * beta_{l-1}(b mod I), for b < O. */
+export function ec_chain_beta(betaOut: usize, betaIn: usize, w: usize, O: i32, I: i32, T: i32, dtap: i32): void {
+  for (let b = 0; b < O; b++) {
+    const a = b % I;
+    setf32(betaOut, b, f32at(w, (b * I + a) * T + dtap) * f32at(betaIn, a));
+  }
+}
+
+/** phi_{l-1}(a) = w[a mod O, a, dtap] * phi_l(a mod O), for a < I. */
+export function ec_chain_phi(phiIn: usize, phiOut: usize, w: usize, O: i32, I: i32, T: i32, dtap: i32): void {
+  for (let a = 0; a < I; a++) {
+    const o = a % O;
+    setf32(phiIn, a, f32at(w, (o * I + a) * T + dtap) * f32at(phiOut, o));
+  }
+}
+
+// ---- skeleton geometry ----
+
+// @ts-ignore: decorator
+@inline function skelCount(mode: i32, O: i32, I: i32): i32 { return mode == SK_IN ? O : I; }
+// @ts-ignore: decorator
+@inline function skelHead(mode: i32, k: i32, O: i32): i32 { return mode == SK_IN ? k : k % O; }
+// @ts-ignore: decorator
+@inline function skelTail(mode: i32, k: i32, I: i32): i32 { return mode == SK_IN ? k % I : k; }
+// @ts-ignore: decorator
+@inline function isFrozen(rule: i32, head: i32, tail: i32, I: i32): bool {
+  if (rule == FROZEN_NONE) return false;
+  if (rule == FROZEN_ALL) return true;
+  return head % I == tail;
+}
+
+/** Sets every skeleton weight of the layer to `value` (the 'unit-skeleton' initialisation). */
+export function ec_set_skeleton(w: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, value: f32): void {
+  const n = skelCount(mode, O, I);
+  for (let k = 0; k < n; k++) {
+    setf32(w, (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap, value);
+  }
+}
+
+/** Mask (f32 1/0) of the layer's tensor: 1 for non-skeleton edges, 0 for skeleton edges. */
+export function ec_make_mask(mask: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32): void {
+  const n = O * I * T;
+  const one = f32x4.splat(1);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(mask + (<usize>j << 2), one);
+  for (; j < n; j++) setf32(mask, j, 1);
+  const m = skelCount(mode, O, I);
+  for (let k = 0; k < m; k++) setf32(mask, (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap, 0);
+}
+
+// ---- bulk passes over non-skeleton edges ----
+
+// Per-element path-space step, shared by the SIMD lanes and the scalar tails (same operations,
+// same order). d = dL/dw / pi + wd * w * pi.
+// @ts-ignore: decorator
+@inline function stepScalar(kind: i32, d: f32, s1: usize, s2: usize, j: i32, mu: f32, nest: bool, b1: f32, b2: f32, eps: f32, bc1: f32, isbc2: f32, update: bool): f32 {
+  if (kind == 0) return d;
+  if (kind == 1) {
+    let m = f32at(s1, j);
+    if (update) { m = mu * m + d; setf32(s1, j, m); }
+    return nest ? d + mu * m : m;
+  }
+  let m = f32at(s1, j);
+  let s = f32at(s2, j);
+  if (update) {
+    m = b1 * m + (<f32>1 - b1) * d;
+    s = b2 * s + (<f32>1 - b2) * (d * d);
+    setf32(s1, j, m);
+    setf32(s2, j, s);
+  }
+  return (m / bc1) / (Mathf.sqrt(s) * isbc2 + eps);
+}
+
+// @ts-ignore: decorator
+@inline function stepVec(kind: i32, d: v128, s1: usize, s2: usize, off: usize, mask: v128, mu: v128, nest: bool, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc1: v128, isbc2: v128, update: bool): v128 {
+  if (kind == 0) return d;
+  if (kind == 1) {
+    let m = v128.load(s1 + off);
+    if (update) {
+      m = v128.bitselect(f32x4.add(f32x4.mul(mu, m), d), m, mask);
+      v128.store(s1 + off, m);
+    }
+    return nest ? f32x4.add(d, f32x4.mul(mu, m)) : m;
+  }
+  let m = v128.load(s1 + off);
+  let s = v128.load(s2 + off);
+  if (update) {
+    m = v128.bitselect(f32x4.add(f32x4.mul(b1, m), f32x4.mul(c1, d)), m, mask);
+    s = v128.bitselect(f32x4.add(f32x4.mul(b2, s), f32x4.mul(c2, f32x4.mul(d, d))), s, mask);
+    v128.store(s1 + off, m);
+    v128.store(s2 + off, s);
+  }
+  return f32x4.div(f32x4.div(m, bc1), f32x4.add(f32x4.mul(f32x4.sqrt(s), isbc2), eps));
+}
+
+/**
+ * Pass 1 over a layer tensor w (O, I, T) with gradient dw and mask (1 = non-skeleton):
+ * adds the masked sums of g = w * dL/dw to rowS (O) and colS (I) (inverse chain rule sums),
+ * updates the optimizer state of masked edges with dF/dv = dw/pi (+ decay), and adds
+ * sum v^2 and sum step^2 of masked edges to norms[0], norms[1] (f64).
+ * For a bias vector call with I = 1, T = 1, betaIn pointing at a 1.0.
+ */
+export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+  betaIn: usize, phiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
+  const kind = <i32>hyp(h, H_KIND);
+  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
+  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
+  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const muV = f32x4.splat(mu), b1V = f32x4.splat(b1), c1V = f32x4.splat(<f32>1 - b1);
+  const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
+  const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
+  const zero = f32x4.splat(0);
+  let nv: f64 = 0, ns: f64 = 0;
+  const IT = I * T;
+  for (let o = 0; o < O; o++) {
+    const ph = f32at(phiOut, o);
+    const row = o * IT;
+    let rs: f32 = 0;
+    let nvr: f32 = 0, nsr: f32 = 0;
+    if (T == 1) {
+      const phV = f32x4.splat(ph);
+      let rsV = zero, nvV = zero, nsV = zero;
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const off = <usize>(row + i) << 2;
+        const mk = v128.load(mask + off);
+        const mb = f32x4.ne(mk, zero);
+        const wv = v128.load(w + off);
+        const gv = v128.load(dw + off);
+        const pi = f32x4.mul(v128.load(betaIn + (<usize>i << 2)), phV);
+        const g = f32x4.mul(f32x4.mul(wv, gv), mk);
+        rsV = f32x4.add(rsV, g);
+        const cp = colS + (<usize>i << 2);
+        v128.store(cp, f32x4.add(v128.load(cp), g));
+        const v = f32x4.mul(wv, pi);
+        const d = f32x4.add(f32x4.div(gv, pi), f32x4.mul(wdV, v));
+        const st = f32x4.mul(stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true), mk);
+        const vm = f32x4.mul(v, mk);
+        nvV = f32x4.add(nvV, f32x4.mul(vm, vm));
+        nsV = f32x4.add(nsV, f32x4.mul(st, st));
+      }
+      rs = (f32x4.extract_lane(rsV, 0) + f32x4.extract_lane(rsV, 1)) + (f32x4.extract_lane(rsV, 2) + f32x4.extract_lane(rsV, 3));
+      nvr = (f32x4.extract_lane(nvV, 0) + f32x4.extract_lane(nvV, 1)) + (f32x4.extract_lane(nvV, 2) + f32x4.extract_lane(nvV, 3));
+      nsr = (f32x4.extract_lane(nsV, 0) + f32x4.extract_lane(nsV, 1)) + (f32x4.extract_lane(nsV, 2) + f32x4.extract_lane(nsV, 3));
+      for (; i < I; i++) {
+        const j = row + i;
+        if (f32at(mask, j) == 0) continue;
+        const wv = f32at(w, j), gv = f32at(dw, j);
+        const pi = f32at(betaIn, i) * ph;
+        const g = wv * gv;
+        rs += g;
+        setf32(colS, i, f32at(colS, i) + g);
+        const v = wv * pi;
+        const st = stepScalar(kind, gv / pi + wd * v, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+        nvr += v * v;
+        nsr += st * st;
+      }
+    } else {
+      for (let i = 0; i < I; i++) {
+        const pi = f32at(betaIn, i) * ph;
+        let cs: f32 = 0;
+        for (let t = 0; t < T; t++) {
+          const j = row + i * T + t;
+          if (f32at(mask, j) == 0) continue;
+          const wv = f32at(w, j), gv = f32at(dw, j);
+          const g = wv * gv;
+          cs += g;
+          const v = wv * pi;
+          const st = stepScalar(kind, gv / pi + wd * v, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+          nvr += v * v;
+          nsr += st * st;
+        }
+        rs += cs;
+        setf32(colS, i, f32at(colS, i) + cs);
+      }
+    }
+    setf32(rowS, o, f32at(rowS, o) + rs);
+    nv += <f64>nvr;
+    ns += <f64>nsr;
+  }
+  store<f64>(norms, load<f64>(norms) + nv);
+  store<f64>(norms + 8, load<f64>(norms + 8) + ns);
+}
+
+/**
+ * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
+ * step recomputed from the (already updated) optimizer state; masked edges only.
+ */
+export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+  betaIn: usize, phiOut: usize, rbIn: usize, rpOut: usize, h: usize, lrk: f32): void {
+  const kind = <i32>hyp(h, H_KIND);
+  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
+  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
+  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const muV = f32x4.splat(mu), b1V = f32x4.splat(b1), c1V = f32x4.splat(<f32>1 - b1);
+  const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
+  const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
+  const lrV = f32x4.splat(lrk);
+  const zero = f32x4.splat(0);
+  const IT = I * T;
+  for (let o = 0; o < O; o++) {
+    const ph = f32at(phiOut, o);
+    const rp = f32at(rpOut, o);
+    const row = o * IT;
+    if (T == 1) {
+      const phV = f32x4.splat(ph), rpV = f32x4.splat(rp);
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const off = <usize>(row + i) << 2;
+        const mb = f32x4.ne(v128.load(mask + off), zero);
+        const wv = v128.load(w + off);
+        const gv = v128.load(dw + off);
+        const pi = f32x4.mul(v128.load(betaIn + (<usize>i << 2)), phV);
+        const d = f32x4.add(f32x4.div(gv, pi), f32x4.mul(wdV, f32x4.mul(wv, pi)));
+        const st = stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
+        const chain = f32x4.mul(v128.load(rbIn + (<usize>i << 2)), rpV);
+        const nw = f32x4.div(f32x4.sub(wv, f32x4.div(f32x4.mul(lrV, st), pi)), chain);
+        v128.store(w + off, v128.bitselect(nw, wv, mb));
+      }
+      for (; i < I; i++) {
+        const j = row + i;
+        if (f32at(mask, j) == 0) continue;
+        const wv = f32at(w, j), gv = f32at(dw, j);
+        const pi = f32at(betaIn, i) * ph;
+        const st = stepScalar(kind, gv / pi + wd * (wv * pi), s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+        setf32(w, j, (wv - (lrk * st) / pi) / (f32at(rbIn, i) * rp));
+      }
+    } else {
+      for (let i = 0; i < I; i++) {
+        const pi = f32at(betaIn, i) * ph;
+        const chain = f32at(rbIn, i) * rp;
+        for (let t = 0; t < T; t++) {
+          const j = row + i * T + t;
+          if (f32at(mask, j) == 0) continue;
+          const wv = f32at(w, j), gv = f32at(dw, j);
+          const st = stepScalar(kind, gv / pi + wd * (wv * pi), s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+          setf32(w, j, (wv - (lrk * st) / pi) / chain);
+        }
+      }
+    }
+  }
+}
+
+// ---- skeleton edges (O(H) per step) ----
+
+/**
+ * Inverse chain rule, bottom-up part, for the free skeleton edges of a layer:
+ * u = g - [designated out-edge of a hidden tail] A_dn(tail); the A_up(head) term is applied
+ * later by ec_skeleton_step. Stores u in skU[k] and adds it to rowS[head] and colS[tail].
+ * AdnIn: A_dn of the tail units (ignored when tailHidden = 0).
+ */
+export function ec_skeleton_u(skU: usize, w: usize, dw: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32,
+  tailHidden: i32, AdnIn: usize, rowS: usize, colS: usize): void {
+  const n = skelCount(mode, O, I);
+  for (let k = 0; k < n; k++) {
+    const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
+    if (isFrozen(rule, o, i, I)) { setf32(skU, k, 0); continue; }
+    const j = (o * I + i) * T + dtap;
+    let u = f32at(w, j) * f32at(dw, j);
+    if (tailHidden && i % O == o) u -= f32at(AdnIn, i);
+    setf32(skU, k, u);
+    setf32(rowS, o, f32at(rowS, o) + u);
+    setf32(colS, i, f32at(colS, i) + u);
+  }
+}
+
+/** A_dn(a) = rowS[a] + sum over tails c (c < Iprev, in order) with c mod O == a of AdnIn[c]. */
+export function ec_accum_down(Adn: usize, rowS: usize, AdnIn: usize, O: i32, I: i32, tailHidden: i32): void {
+  memory.copy(Adn, rowS, <usize>O << 2);
+  if (!tailHidden) return;
+  for (let c = 0; c < I; c++) {
+    const a = c % O;
+    setf32(Adn, a, f32at(Adn, a) + f32at(AdnIn, c));
+  }
+}
+
+/** A_up(b) = colS[b] + sum over next-layer heads c (< Onext, in order) with c mod I == b of AupNext[c]. */
+export function ec_accum_up(Aup: usize, colS: usize, AupNext: usize, I: i32, Onext: i32, nextHidden: i32): void {
+  memory.copy(Aup, colS, <usize>I << 2);
+  if (!nextHidden) return;
+  for (let c = 0; c < Onext; c++) {
+    const b = c % I;
+    setf32(Aup, b, f32at(Aup, b) + f32at(AupNext, c));
+  }
+}
+
+/**
+ * Completes the inverse chain rule for the free skeleton edges (u -= A_up(head) when the edge
+ * is the designated in-edge of a hidden head), then dF/dv = u / v, the optimizer state update
+ * at the edge's own state slot, and the path-space step. Stores v in skV, step in skS; adds
+ * sum v^2 and sum step^2 to norms.
+ */
+export function ec_skeleton_step(skU: usize, skV: usize, skS: usize, w: usize, s1: usize, s2: usize,
+  O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, headHidden: i32, AupOut: usize,
+  betaIn: usize, phiOut: usize, h: usize, norms: usize): void {
+  const kind = <i32>hyp(h, H_KIND);
+  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
+  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
+  const bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const n = skelCount(mode, O, I);
+  let nv: f64 = 0, ns: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
+    if (isFrozen(rule, o, i, I)) { setf32(skV, k, 0); setf32(skS, k, 0); continue; }
+    const j = (o * I + i) * T + dtap;
+    let u = f32at(skU, k);
+    if (headHidden && o % I == i) u -= f32at(AupOut, o);
+    setf32(skU, k, u);
+    const v = f32at(betaIn, i) * f32at(w, j) * f32at(phiOut, o);
+    const st = stepScalar(kind, u / v, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+    setf32(skV, k, v);
+    setf32(skS, k, st);
+    nv += <f64>v * <f64>v;
+    ns += <f64>st * <f64>st;
+  }
+  store<f64>(norms, load<f64>(norms) + nv);
+  store<f64>(norms + 8, load<f64>(norms + 8) + ns);
+}
+
+/**
+ * Trust region (spec section 8a): the applied step is lr * kappa * step with
+ * kappa = min(1, rho ||v|| / (lr ||step||)) over all basis paths; rho <= 0 disables it.
+ * Returns lr * kappa.
+ */
+export function ec_trust_lr(norms: usize, lr: f64, rho: f64): f64 {
+  if (rho <= 0) return lr;
+  const nv = Math.sqrt(load<f64>(norms));
+  const ns = lr * Math.sqrt(load<f64>(norms + 8));
+  if (ns > rho * nv && ns > 0) return lr * (rho * nv / ns);
+  return lr;
+}
+
+/** R = 1 - lrk * step / v for the free skeleton paths, floored at rmin (rmin <= 0: no floor). Stored in skR. */
+export function ec_skeleton_ratio(skR: usize, skV: usize, skS: usize, O: i32, I: i32, mode: i32, rule: i32, lrk: f32, rmin: f32): void {
+  const n = skelCount(mode, O, I);
+  for (let k = 0; k < n; k++) {
+    const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
+    if (isFrozen(rule, o, i, I)) { setf32(skR, k, 1); continue; }
+    let R = <f32>1 - (lrk * f32at(skS, k)) / f32at(skV, k);
+    if (rmin > 0 && R < rmin) R = rmin;
+    setf32(skR, k, R);
+  }
+}
+
+// Skeleton index of edge (o, i) in a layer, or -1 when it is not a skeleton edge.
+// @ts-ignore: decorator
+@inline function skelIndex(mode: i32, o: i32, i: i32, O: i32, I: i32): i32 {
+  if (mode == SK_IN) return i == o % I ? o : -1;
+  return o == i % O ? i : -1;
+}
+
+/**
+ * Ratio chain, top-down: rp(a) for the tails a < I of the layer: R of the designated out-edge
+ * when it is a free skeleton edge (its tail's back chain is frozen in both gauges), else rp(head).
+ */
+export function ec_ratio_phi(rpIn: usize, rpOut: usize, skR: usize, O: i32, I: i32, mode: i32, rule: i32): void {
+  for (let a = 0; a < I; a++) {
+    const o = a % O;
+    const k = skelIndex(mode, o, a, O, I);
+    if (k >= 0 && !isFrozen(rule, o, a, I)) setf32(rpIn, a, f32at(skR, k));
+    else setf32(rpIn, a, f32at(rpOut, o));
+  }
+}
+
+/**
+ * Ratio chain, bottom-up: rb(b) for the heads b < O: R / rp(b) of the designated in-edge when it
+ * is a free skeleton edge, else rb(tail).
+ */
+export function ec_ratio_beta(rbOut: usize, rbIn: usize, rpOut: usize, skR: usize, O: i32, I: i32, mode: i32, rule: i32): void {
+  for (let b = 0; b < O; b++) {
+    const a = b % I;
+    const k = skelIndex(mode, b, a, O, I);
+    if (k >= 0 && !isFrozen(rule, b, a, I)) setf32(rbOut, b, f32at(skR, k) / f32at(rpOut, b));
+    else setf32(rbOut, b, f32at(rbIn, a));
+  }
+}
+
+/** Weight allocation of the free skeleton edges: w' = w R / (rb(tail) rp(head)). */
+export function ec_skeleton_apply(w: usize, skR: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, rbIn: usize, rpOut: usize): void {
+  const n = skelCount(mode, O, I);
+  for (let k = 0; k < n; k++) {
+    const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
+    if (isFrozen(rule, o, i, I)) continue;
+    const j = (o * I + i) * T + dtap;
+    setf32(w, j, (f32at(w, j) * f32at(skR, k)) / (f32at(rbIn, i) * f32at(rpOut, o)));
+  }
+}
+
+// ---- symmetry helpers ----
+
+/** w[o, :, :] *= c (all inputs and taps of head unit o), for a tensor (O, I, T). */
+export function ec_scale_head(w: usize, O: i32, I: i32, T: i32, o: i32, c: f32): void {
+  const base = o * I * T;
+  for (let j = 0; j < I * T; j++) setf32(w, base + j, f32at(w, base + j) * c);
+}
+
+/** w[:, i, :] *= c (all heads and taps of tail unit i), for a tensor (O, I, T). */
+export function ec_scale_tail(w: usize, O: i32, I: i32, T: i32, i: i32, c: f32): void {
+  for (let o = 0; o < O; o++) {
+    const base = (o * I + i) * T;
+    for (let t = 0; t < T; t++) setf32(w, base + t, f32at(w, base + t) * c);
+  }
+}
+
+// ---- Path-SGD (Neyshabur et al. 2015) ----
+
+/** gOut[o] = sum_{i,t} w[o,i,t]^2 gIn[i] (+ bias[o]^2 when bias != 0): forward pass of squared weights. */
+export function path_gamma_forward(gOut: usize, gIn: usize, w: usize, bias: usize, O: i32, I: i32, T: i32): void {
+  for (let o = 0; o < O; o++) {
+    let s: f32 = 0;
+    for (let i = 0; i < I; i++) {
+      let r: f32 = 0;
+      const base = (o * I + i) * T;
+      for (let t = 0; t < T; t++) { const x = f32at(w, base + t); r += x * x; }
+      s += r * f32at(gIn, i);
+    }
+    if (bias) { const b = f32at(bias, o); s += b * b; }
+    setf32(gOut, o, s);
+  }
+}
+
+/** gIn[i] = sum_{o,t} w[o,i,t]^2 gOut[o]: the mirrored backward pass. */
+export function path_gamma_backward(gIn: usize, gOut: usize, w: usize, O: i32, I: i32, T: i32): void {
+  memory.fill(gIn, 0, <usize>I << 2);
+  for (let o = 0; o < O; o++) {
+    const go = f32at(gOut, o);
+    for (let i = 0; i < I; i++) {
+      let r: f32 = 0;
+      const base = (o * I + i) * T;
+      for (let t = 0; t < T; t++) { const x = f32at(w, base + t); r += x * x; }
+      setf32(gIn, i, f32at(gIn, i) + r * go);
+    }
+  }
+}
+
+/** Path-SGD update: w[o,i,t] -= lr * dw / (gIn[i] * gOut[o]). For a bias call with I = T = 1, gIn -> 1.0. */
+export function path_sgd_update(w: usize, dw: usize, O: i32, I: i32, T: i32, gIn: usize, gOut: usize, lr: f32): void {
+  for (let o = 0; o < O; o++) {
+    const go = f32at(gOut, o);
+    for (let i = 0; i < I; i++) {
+      const gam = f32at(gIn, i) * go;
+      const base = (o * I + i) * T;
+      for (let t = 0; t < T; t++) setf32(w, base + t, f32at(w, base + t) - lr * f32at(dw, base + t) / gam);
+    }
+  }
+}

@@ -1,0 +1,521 @@
+// EC-Opt: the equivalent-class (basis-path) structure of a ReLU-family Sequential network and the
+// optimizers that work in that space (EC-SGD, EC-Momentum, EC-Adam), plus Path-SGD as a peer.
+// Paper: Meng et al., "Optimizing Neural Networks in the Equivalent Class Space", arXiv 1802.03713
+// (G-SGD, ICLR 2019). Formulas: shared/docs/ec-opt-spec.md; kernels: assembly/ec.ts.
+//
+// Units: a weight layer (Dense, Conv2D) maps I tail units to O head units with T parallel taps per
+// edge: Dense after Dense has T = 1; Conv2D has T = kh*kw (units are channels); a Dense after
+// Flatten of a (C, H, W) map has C tail units with H*W taps. The network's first layer reads the
+// raw input: a Dense there has one input unit per feature, a Conv2D one per channel.
+// Gauge (the H weights that never change): for unimodal hidden widths the paper's (every skeleton
+// weight outside the pivot matrix W^s); otherwise the general one (the designated in-edge of every
+// hidden unit). Both give the same basis paths for unimodal widths.
+import type { Sequential } from './model.js';
+import type { Layer } from './layers.js';
+import { sizeOf } from './layers.js';
+import { Optimizer } from './optim.js';
+import { ArgumentError, checkNumber } from './errors.js';
+
+const SK_IN = 0;
+const SK_OUT = 1;
+const FROZEN_NONE = 0;
+const FROZEN_ALL = 1;
+const FROZEN_DESIG_IN = 2;
+
+/** One weight layer of the EC chain (1-based position l in the spec's numbering). */
+export interface ECLayer {
+  /** Index of the Dense/Conv2D layer in model.layers. */
+  layerIndex: number;
+  layer: Layer;
+  /** Head units (h_l), tail units (h_{l-1}), taps per edge, designated tap. */
+  O: number;
+  I: number;
+  T: number;
+  dtap: number;
+  /** Skeleton edges are the designated in-edges ('in') or out-edges ('out') of this layer. */
+  skeleton: 'in' | 'out';
+  /** Which skeleton edges are frozen: 'none', 'all', or 'designated-in' (those that are a head's designated in-edge). */
+  frozen: 'none' | 'all' | 'designated-in';
+  hasBias: boolean;
+}
+
+export interface ECStructure {
+  /** m: number of edges (weights and biases of the Dense/Conv2D layers). */
+  weights: number;
+  /** H: number of hidden units (neurons, channels). */
+  hiddenUnits: number;
+  /** m - H: dimension of the equivalent-class space (number of basis paths). */
+  dimension: number;
+  /** s in the spec's numbering (hidden layers 1..L-1): the widest hidden layer, first on ties; 0 when there is none. */
+  pivotLayer: number;
+  /** Index in model.layers of the pivot weight layer W^s (-1 when there is none). */
+  pivotLayerIndex: number;
+  /** Unit widths h_0 (inputs) .. h_L (outputs). */
+  widths: number[];
+  /** Hidden widths rise to the pivot and then fall (the paper's scheme applies). */
+  unimodal: boolean;
+  gauge: 'paper' | 'general';
+  /** Number of skeleton weights (set to 1 by the 'unit-skeleton' init). */
+  skeletonWeights: number;
+  layers: ECLayer[];
+  /** Indices of layers whose parameters are not path weights (PReLU slopes): updated by the plain rule. */
+  plainParamLayers: number[];
+}
+
+const WEIGHT_KINDS = new Set(['Dense', 'Conv2D']);
+
+interface WeightLike extends Layer {
+  inFeatures?: number; outFeatures?: number; inChannels?: number; outChannels?: number;
+  kernelH?: number; kernelW?: number; bias: boolean;
+}
+
+/** Analyses a Sequential network; throws (naming the layer) when it is not a ReLU-family network. */
+export function ecStructure(model: Sequential, who = 'ecStructure'): ECStructure {
+  const layers: ECLayer[] = [];
+  const plain: number[] = [];
+  let units = 0;
+  let first = true;
+  for (const l of model.layers) {
+    if (l.homogeneous === false) {
+      throw new ArgumentError(`${who}: ${l.label} is not positively homogeneous, so the network has no rescaling symmetry to ` +
+        'optimise in; EC optimizers need a ReLU-family network (Dense, Conv2D, ReLU, LeakyReLU, PReLU, pools, Flatten)');
+    }
+    if (WEIGHT_KINDS.has(l.kind)) {
+      const w = l as WeightLike;
+      let O: number, I: number, T: number, dtap: number;
+      if (l.kind === 'Conv2D') {
+        O = w.outChannels!; I = w.inChannels!; T = w.kernelH! * w.kernelW!;
+        dtap = (w.kernelH! >> 1) * w.kernelW! + (w.kernelW! >> 1);
+      } else {
+        O = w.outFeatures!;
+        const inF = w.inFeatures!;
+        if (first || inF % units !== 0) { I = inF; T = 1; } else { I = units; T = inF / units; }
+        dtap = 0;
+      }
+      layers.push({ layerIndex: l.index, layer: l, O, I, T, dtap, skeleton: 'in', frozen: 'none', hasBias: w.bias });
+      units = O;
+      first = false;
+    } else if (l.params.length > 0) {
+      if (l.kind !== 'PReLU') throw new ArgumentError(`${who}: ${l.label} has parameters but is not part of the EC chain`);
+      plain.push(l.index);
+    } else if (first) {
+      // parameter-free layer on the raw input: inputs never rescale, nothing to track
+    }
+    if (!WEIGHT_KINDS.has(l.kind) && !first) {
+      // activations, pools, flatten keep the unit (neuron or channel) identity
+    }
+  }
+  if (layers.length === 0) throw new ArgumentError(`${who}: the network has no Dense or Conv2D layer`);
+  const L = layers.length;
+  const widths = [layers[0].I, ...layers.map((x) => x.O)];
+  let s = 0;
+  for (let l = 1; l <= L - 1; l++) if (s === 0 || widths[l] > widths[s]) s = l;
+  let unimodal = true;
+  for (let l = 2; l <= L - 1; l++) {
+    if (l <= s && widths[l] < widths[l - 1]) unimodal = false;
+    if (l > s && widths[l] > widths[l - 1]) unimodal = false;
+  }
+  const gauge: 'paper' | 'general' = unimodal ? 'paper' : 'general';
+  let skel = 0;
+  layers.forEach((x, k) => {
+    const l = k + 1;
+    x.skeleton = l === 1 ? 'in' : l === L ? 'out' : widths[l - 1] <= widths[l] ? 'in' : 'out';
+    if (L === 1) { x.frozen = 'none'; return; }
+    skel += x.skeleton === 'in' ? x.O : x.I;
+    if (gauge === 'paper') x.frozen = l === s ? 'none' : 'all';
+    else x.frozen = l === L ? 'none' : 'designated-in';
+  });
+  const m = layers.reduce((a, x) => a + x.O * x.I * x.T + (x.hasBias ? x.O : 0), 0);
+  const H = widths.slice(1, L).reduce((a, b) => a + b, 0);
+  return {
+    weights: m, hiddenUnits: H, dimension: m - H, pivotLayer: s,
+    pivotLayerIndex: s > 0 ? layers[s - 1].layerIndex : -1,
+    widths, unimodal, gauge, skeletonWeights: skel, layers, plainParamLayers: plain,
+  };
+}
+
+const modeOf = (x: ECLayer) => (x.skeleton === 'in' ? SK_IN : SK_OUT);
+const ruleOf = (x: ECLayer) => (x.frozen === 'none' ? FROZEN_NONE : x.frozen === 'all' ? FROZEN_ALL : FROZEN_DESIG_IN);
+
+/**
+ * Applies the rescaling symmetry to one hidden unit: incoming weights (and bias) times c, outgoing
+ * weights divided by c. `layerIndex` is the index in model.layers of the Dense/Conv2D layer that
+ * produces the unit (or of a later activation/pool layer of the same units).
+ */
+export function rescaleHiddenUnit(model: Sequential, layerIndex: number, unit: number, c: number): void {
+  const st = ecStructure(model, 'rescaleHiddenUnit');
+  if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= model.layers.length) {
+    throw new ArgumentError(`rescaleHiddenUnit: layerIndex must be an integer in [0, ${model.layers.length - 1}], got ${String(layerIndex)}`);
+  }
+  checkNumber(c, 'rescaleHiddenUnit: c', 0, Infinity, true);
+  let k = -1;
+  st.layers.forEach((x, i) => { if (x.layerIndex <= layerIndex) k = i; });
+  if (k < 0) throw new ArgumentError(`rescaleHiddenUnit: no Dense/Conv2D layer at or before layer ${layerIndex}; input units cannot be rescaled`);
+  if (k === st.layers.length - 1) {
+    throw new ArgumentError(`rescaleHiddenUnit: layer ${st.layers[k].layerIndex} produces the network's outputs, which are not hidden units`);
+  }
+  const x = st.layers[k];
+  if (!Number.isInteger(unit) || unit < 0 || unit >= x.O) {
+    throw new ArgumentError(`rescaleHiddenUnit: unit must be an integer in [0, ${x.O - 1}] for ${x.layer.label}, got ${String(unit)}`);
+  }
+  scaleUnit(model, st, k, unit, c);
+}
+
+function scaleUnit(model: Sequential, st: ECStructure, k: number, unit: number, c: number): void {
+  const kz = model.kernels;
+  const x = st.layers[k];
+  const y = st.layers[k + 1];
+  kz.ec_scale_head(x.layer.paramPtr[0], x.O, x.I, x.T, unit, c);
+  if (x.hasBias) kz.ec_scale_head(x.layer.paramPtr[1], x.O, 1, 1, unit, c);
+  kz.ec_scale_tail(y.layer.paramPtr[0], y.O, y.I, y.T, unit, 1 / c);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ECOptions {
+  lr: number;
+  /** Heavy-ball momentum per basis path (default 0 for ECSGD, 0.9 for ECMomentum). */
+  momentum?: number;
+  nesterov?: boolean;
+  /** L2 decay on the non-skeleton path values (spec section 7). */
+  weightDecay?: number;
+  /**
+   * 'unit-skeleton' (default, as the authors): every skeleton weight is set to 1 when the optimizer
+   * is created (changes the function). 'preserve': hidden units are rescaled so every frozen
+   * skeleton weight has |w| = 1 (function unchanged; needs a smaller lr and the trust region).
+   */
+  init?: 'unit-skeleton' | 'preserve';
+  /** Norm trust region: true (default, rho = 0.1), a number rho > 0, or false. */
+  trustRegion?: boolean | number;
+  /** Floor of the skeleton-path ratio R (default 0.1); false or 0 disables it. */
+  skeletonFloor?: number | false;
+}
+
+export interface ECAdamOptions extends Omit<ECOptions, 'lr' | 'momentum' | 'nesterov'> {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+}
+
+/** Shared machinery of the EC optimizers: buffers, the O(m) step, weight allocation. */
+abstract class ECOptimizer extends Optimizer {
+  readonly structure: ECStructure;
+  readonly rho: number;
+  readonly skeletonFloor: number;
+  readonly initMode: 'unit-skeleton' | 'preserve';
+  weightDecay: number;
+  protected abstract readonly algo: number; // 0 SGD, 1 momentum, 2 Adam
+  private bufs!: {
+    ones: number; hyper: number; norms: number; dummy: number; masks: number;
+    beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
+    skU: number[]; skV: number[]; skS: number[]; skR: number[];
+  };
+  private blocks: number[] = [];
+
+  constructor(model: Sequential, options: ECOptions | ECAdamOptions, lrDefault?: number) {
+    super(model, options?.lr ?? lrDefault);
+    const name = new.target.name;
+    this.structure = ecStructure(model, name);
+    const tr = options.trustRegion ?? true;
+    if (tr === false) this.rho = 0;
+    else if (tr === true) this.rho = 0.1;
+    else this.rho = checkNumber(tr, `${name}: trustRegion`, 0, Infinity, true);
+    const fl = options.skeletonFloor ?? 0.1;
+    this.skeletonFloor = fl === false ? 0 : checkNumber(fl, `${name}: skeletonFloor`, 0, 1, false, true);
+    this.weightDecay = checkNumber(options.weightDecay ?? 0, `${name}: weightDecay`, 0, Infinity);
+    const init = options.init ?? 'unit-skeleton';
+    if (init !== 'unit-skeleton' && init !== 'preserve') throw new ArgumentError(`${name}: init must be 'unit-skeleton' or 'preserve', got ${String(init)}`);
+    this.initMode = init;
+  }
+
+  /** Called by subclasses after validating their options. */
+  protected setup(stateCount: number): void {
+    const st = this.structure;
+    if (this.initMode === 'preserve') this.preserveInit();
+    this.attach(stateCount);
+    const a = this.model.arena;
+    const k = this.model.kernels;
+    const alloc = (floats: number, what: string) => { const p = a.alloc(Math.max(4, floats) * 4, `${this.kind} ${what}`); this.blocks.push(p); return p; };
+    const L = st.layers.length;
+    const maxW = Math.max(...st.widths);
+    const ones = alloc(maxW, 'ones');
+    k.fill_f32(ones, maxW, 1);
+    const unitVec = (what: string) => st.widths.map((h) => alloc(h, what));
+    const skVec = (what: string) => st.layers.map((x) => alloc(x.skeleton === 'in' ? x.O : x.I, what));
+    const masks = this.model.allocRegion(`${this.kind} masks`);
+    this.blocks.push(masks);
+    this.bufs = {
+      ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks,
+      beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
+      adn: unitVec('A_dn'), aup: unitVec('A_up'), rowS: unitVec('rowS'), colS: unitVec('colS'),
+      skU: skVec('u'), skV: skVec('v'), skS: skVec('step'), skR: skVec('R'),
+    };
+    const hasSkeleton = L > 1;
+    for (const x of st.layers) {
+      const mptr = this.maskPtr(x.layer.paramPtr[0]);
+      if (hasSkeleton) k.ec_make_mask(mptr, x.O, x.I, x.T, x.dtap, modeOf(x));
+      else k.fill_f32(mptr, x.O * x.I * x.T, 1);
+    }
+    if (this.initMode === 'unit-skeleton' && hasSkeleton) {
+      for (const x of st.layers) k.ec_set_skeleton(x.layer.paramPtr[0], x.O, x.I, x.T, x.dtap, modeOf(x), 1);
+    }
+  }
+
+  private maskPtr(paramPtr: number): number {
+    return this.bufs.masks + (paramPtr - this.model.paramBase);
+  }
+
+  protected statePtr(i: number, paramPtr: number): number {
+    const s = this.state[i];
+    return s === undefined ? 0 : s + (paramPtr - this.model.paramBase);
+  }
+
+  /** 'preserve': rescale hidden units so every frozen skeleton weight has |w| = 1. */
+  private preserveInit(): void {
+    const st = this.structure;
+    const L = st.layers.length;
+    if (L < 2) return;
+    const f32 = (p: number, j: number) => this.model.arena.f32(p, j + 1)[j];
+    const scaleBy = (k: number, unit: number, frozenW: number, inEdge: boolean, where: string) => {
+      if (frozenW === 0 || !Number.isFinite(frozenW)) {
+        throw new ArgumentError(`${this.kind}: init 'preserve' cannot normalise ${where}: its frozen skeleton weight is ${frozenW}`);
+      }
+      const c = inEdge ? 1 / Math.abs(frozenW) : Math.abs(frozenW);
+      scaleUnit(this.model, st, k, unit, c);
+    };
+    const inEdgeW = (x: ECLayer, b: number) => f32(x.layer.paramPtr[0], (b * x.I + (b % x.I)) * x.T + x.dtap);
+    const outEdgeW = (y: ECLayer, a: number) => f32(y.layer.paramPtr[0], ((a % y.O) * y.I + a) * y.T + y.dtap);
+    if (st.gauge === 'general') {
+      for (let l = 1; l <= L - 1; l++) {
+        const x = st.layers[l - 1];
+        for (let b = 0; b < x.O; b++) scaleBy(l - 1, b, inEdgeW(x, b), true, `unit ${b} of ${x.layer.label}`);
+      }
+      return;
+    }
+    const s = st.pivotLayer;
+    for (let l = 1; l < s; l++) {
+      const x = st.layers[l - 1];
+      for (let b = 0; b < x.O; b++) scaleBy(l - 1, b, inEdgeW(x, b), true, `unit ${b} of ${x.layer.label}`);
+    }
+    for (let l = L - 1; l >= s; l--) {
+      const x = st.layers[l - 1];
+      const y = st.layers[l];
+      for (let a = 0; a < x.O; a++) scaleBy(l - 1, a, outEdgeW(y, a), false, `unit ${a} of ${x.layer.label}`);
+    }
+  }
+
+  protected abstract writeHyper(h: Float64Array): void;
+
+  apply(): void {
+    const m = this.model;
+    const k = m.kernels;
+    const st = this.structure;
+    const b = this.bufs;
+    const L = st.layers.length;
+    const hasSkel = L > 1;
+    const h = m.arena.f64(b.hyper, 16);
+    h.fill(0);
+    h[0] = this.algo;
+    h[6] = this.weightDecay;
+    this.writeHyper(h);
+    k.ec_hyper_prepare(b.hyper, this.t + 1);
+    const norms = m.arena.f64(b.norms, 2);
+    norms[0] = 0; norms[1] = 0;
+    const W = (x: ECLayer) => x.layer.paramPtr[0];
+    const dW = (x: ECLayer) => x.layer.gradPtr[0];
+    const B = (x: ECLayer) => x.layer.paramPtr[1];
+    const dB = (x: ECLayer) => x.layer.gradPtr[1];
+    const s1 = (p: number) => this.statePtr(0, p);
+    const s2 = (p: number) => this.statePtr(1, p);
+
+    // 1. chain products beta (down the designated in-chains) and phi (up the out-chains)
+    k.copy_bytes(b.beta[0], b.ones, st.widths[0] * 4);
+    for (let l = 1; l <= L - 1; l++) { const x = st.layers[l - 1]; k.ec_chain_beta(b.beta[l], b.beta[l - 1], W(x), x.O, x.I, x.T, x.dtap); }
+    k.copy_bytes(b.phi[L], b.ones, st.widths[L] * 4);
+    for (let l = L; l >= 2; l--) { const x = st.layers[l - 1]; k.ec_chain_phi(b.phi[l - 1], b.phi[l], W(x), x.O, x.I, x.T, x.dtap); }
+
+    // 2. bulk pass over non-skeleton edges + inverse chain rule for the skeleton, bottom-up
+    for (let l = 1; l <= L; l++) {
+      const x = st.layers[l - 1];
+      k.fill_f32(b.rowS[l], x.O, 0);
+      k.fill_f32(b.colS[l - 1], x.I, 0);
+      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.phi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms);
+      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.phi[l], b.rowS[l], b.dummy, b.hyper, b.norms);
+      if (!hasSkel) continue;
+      k.ec_skeleton_u(b.skU[l - 1], W(x), dW(x), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), l >= 2 ? 1 : 0, b.adn[l - 1], b.rowS[l], b.colS[l - 1]);
+      if (l <= L - 1) k.ec_accum_down(b.adn[l], b.rowS[l], b.adn[l - 1], x.O, x.I, l >= 2 ? 1 : 0);
+    }
+    let lrk = this.lr;
+    if (hasSkel) {
+      // 3. inverse chain rule, top-down part; skeleton path steps
+      for (let l = L - 1; l >= 1; l--) {
+        const y = st.layers[l];
+        k.ec_accum_up(b.aup[l], b.colS[l], b.aup[l + 1], st.widths[l], y.O, l + 1 <= L - 1 ? 1 : 0);
+      }
+      for (let l = 1; l <= L; l++) {
+        const x = st.layers[l - 1];
+        k.ec_skeleton_step(b.skU[l - 1], b.skV[l - 1], b.skS[l - 1], W(x), s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x),
+          l <= L - 1 ? 1 : 0, b.aup[l], b.beta[l - 1], b.phi[l], b.hyper, b.norms);
+      }
+    }
+    // 4. trust region over all basis paths
+    lrk = k.ec_trust_lr(b.norms, this.lr, this.rho);
+    this.lastStepScale = lrk / this.lr;
+    // 5. ratios and ratio chains
+    k.copy_bytes(b.rp[L], b.ones, st.widths[L] * 4);
+    k.copy_bytes(b.rb[0], b.ones, st.widths[0] * 4);
+    if (hasSkel) {
+      for (let l = 1; l <= L; l++) { const x = st.layers[l - 1]; k.ec_skeleton_ratio(b.skR[l - 1], b.skV[l - 1], b.skS[l - 1], x.O, x.I, modeOf(x), ruleOf(x), lrk, this.skeletonFloor); }
+      for (let l = L; l >= 2; l--) { const x = st.layers[l - 1]; k.ec_ratio_phi(b.rp[l - 1], b.rp[l], b.skR[l - 1], x.O, x.I, modeOf(x), ruleOf(x)); }
+      for (let l = 1; l <= L - 1; l++) { const x = st.layers[l - 1]; k.ec_ratio_beta(b.rb[l], b.rb[l - 1], b.rp[l], b.skR[l - 1], x.O, x.I, modeOf(x), ruleOf(x)); }
+    }
+    // 6. weight allocation
+    for (let l = 1; l <= L; l++) {
+      const x = st.layers[l - 1];
+      k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.phi[l], b.rb[l - 1], b.rp[l], b.hyper, lrk);
+      if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.phi[l], b.ones, b.rp[l], b.hyper, lrk);
+      if (hasSkel) k.ec_skeleton_apply(W(x), b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
+    }
+    // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer
+    for (const li of st.plainParamLayers) {
+      const layer = m.layers[li];
+      layer.params.forEach((p, j) => this.plainUpdate(layer.paramPtr[j], layer.gradPtr[j], sizeOf(p.shape)));
+    }
+  }
+
+  /** lr multiplier applied by the trust region in the last step (1 = untouched). */
+  lastStepScale = 1;
+
+  protected abstract plainUpdate(w: number, g: number, n: number): void;
+
+  override dispose(): void {
+    for (const p of this.blocks) this.model.arena.release(p);
+    this.blocks = [];
+    super.dispose();
+  }
+}
+
+/**
+ * EC-SGD (G-SGD): SGD on the m - H basis-path values, with optional heavy-ball momentum per path,
+ * then weight allocation back to the weights. Rescaling-equivariant.
+ */
+export class ECSGD extends ECOptimizer {
+  readonly kind: string = 'ECSGD';
+  protected readonly algo: number;
+  momentum: number;
+  nesterov: boolean;
+  constructor(model: Sequential, options: ECOptions, defaultMomentum = 0) {
+    super(model, options);
+    const name = new.target.name;
+    this.momentum = checkNumber(options.momentum ?? defaultMomentum, `${name}: momentum`, 0, 1, false, true);
+    this.nesterov = !!options.nesterov;
+    this.algo = this.momentum > 0 || this.nesterov ? 1 : 0;
+    this.setup(this.algo === 1 ? 1 : 0);
+  }
+  protected writeHyper(h: Float64Array): void {
+    h[1] = this.momentum;
+    h[2] = this.nesterov ? 1 : 0;
+  }
+  protected plainUpdate(w: number, g: number, n: number): void {
+    const k = this.model.kernels;
+    if (this.algo === 0) k.sgd_update(w, g, n, this.lr, this.weightDecay);
+    else k.momentum_update(w, this.statePtr(0, w), g, n, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+  }
+  options(): Record<string, unknown> {
+    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false };
+  }
+}
+
+/** EC-SGD with heavy-ball momentum per basis path (momentum defaults to 0.9). */
+export class ECMomentum extends ECSGD {
+  override readonly kind: string = 'ECMomentum';
+  constructor(model: Sequential, options: ECOptions) {
+    super(model, options, 0.9);
+  }
+}
+
+/** EC-Adam: Adam moments per basis path on dF/dv (bias-corrected), then weight allocation. */
+export class ECAdam extends ECOptimizer {
+  readonly kind = 'ECAdam';
+  protected readonly algo = 2;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  constructor(model: Sequential, options: ECAdamOptions = {}) {
+    super(model, options, 0.001);
+    const betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(`ECAdam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+    this.beta1 = checkNumber(betas[0], 'ECAdam: betas[0]', 0, 1, false, true);
+    this.beta2 = checkNumber(betas[1], 'ECAdam: betas[1]', 0, 1, false, true);
+    this.eps = checkNumber(options.eps ?? 1e-8, 'ECAdam: eps', 0, Infinity, true);
+    this.setup(2);
+  }
+  protected writeHyper(h: Float64Array): void {
+    h[3] = this.beta1;
+    h[4] = this.beta2;
+    h[5] = this.eps;
+  }
+  protected plainUpdate(w: number, g: number, n: number): void {
+    this.model.kernels.adam_update(w, this.statePtr(0, w), this.statePtr(1, w), g, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, 0, this.t + 1);
+  }
+  options(): Record<string, unknown> {
+    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false };
+  }
+}
+
+/**
+ * Path-SGD (Neyshabur, Salakhutdinov & Srebro 2015): w_e -= lr * dL/dw_e / gamma_e with
+ * gamma_e = gamma_in(tail) * gamma_out(head), exact from a forward and a backward pass of squared
+ * weights (on the unit graph; biases enter gamma_in). Rescaling-equivariant, basis-free.
+ */
+export class PathSGD extends Optimizer {
+  readonly kind = 'PathSGD';
+  readonly structure: ECStructure;
+  private gin: number[] = [];
+  private gout: number[] = [];
+  private ones = 0;
+  constructor(model: Sequential, options: { lr: number }) {
+    super(model, options?.lr);
+    this.structure = ecStructure(model, 'PathSGD');
+    const a = model.arena;
+    const maxW = Math.max(...this.structure.widths);
+    this.ones = a.alloc(maxW * 4, 'PathSGD ones');
+    model.kernels.fill_f32(this.ones, maxW, 1);
+    this.gin = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD gamma_in'));
+    this.gout = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD gamma_out'));
+    this.attach(0);
+  }
+  apply(): void {
+    const k = this.model.kernels;
+    const st = this.structure;
+    const L = st.layers.length;
+    k.copy_bytes(this.gin[0], this.ones, st.widths[0] * 4);
+    for (let l = 1; l <= L; l++) {
+      const x = st.layers[l - 1];
+      k.path_gamma_forward(this.gin[l], this.gin[l - 1], x.layer.paramPtr[0], x.hasBias ? x.layer.paramPtr[1] : 0, x.O, x.I, x.T);
+    }
+    k.copy_bytes(this.gout[L], this.ones, st.widths[L] * 4);
+    for (let l = L; l >= 2; l--) {
+      const x = st.layers[l - 1];
+      k.path_gamma_backward(this.gout[l - 1], this.gout[l], x.layer.paramPtr[0], x.O, x.I, x.T);
+    }
+    for (let l = 1; l <= L; l++) {
+      const x = st.layers[l - 1];
+      k.path_sgd_update(x.layer.paramPtr[0], x.layer.gradPtr[0], x.O, x.I, x.T, this.gin[l - 1], this.gout[l], this.lr);
+      if (x.hasBias) k.path_sgd_update(x.layer.paramPtr[1], x.layer.gradPtr[1], x.O, 1, 1, this.ones, this.gout[l], this.lr);
+    }
+    for (const li of st.plainParamLayers) {
+      const layer = this.model.layers[li];
+      layer.params.forEach((p, j) => k.sgd_update(layer.paramPtr[j], layer.gradPtr[j], sizeOf(p.shape), this.lr, 0));
+    }
+  }
+  options(): Record<string, unknown> {
+    return { lr: this.lr };
+  }
+  override dispose(): void {
+    const a = this.model.arena;
+    for (const p of [this.ones, ...this.gin, ...this.gout]) a.release(p);
+    this.gin = []; this.gout = [];
+    super.dispose();
+  }
+}
