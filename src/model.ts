@@ -102,25 +102,21 @@ export class Sequential {
     }
     this.seed = seed;
 
-    let shape = options.inputShape?.slice();
-    if (shape === undefined) {
-      const first = layers[0] as Layer & { inFeatures?: number };
-      if (typeof first.inFeatures !== 'number') {
-        throw new ShapeError(`Sequential: cannot infer the input shape from the first layer (${first.kind}); pass { inputShape }`);
+    try {
+      this.inputShape = options.inputShape !== undefined ? checkInputShape(options.inputShape) : inferInputShape(layers);
+      let shape = this.inputShape;
+      layers.forEach((l, i) => {
+        l.index = i;
+        shape = l.build(shape);
+      });
+      this.outputShape = shape;
+      if (this.outputShape.length !== 1) {
+        throw new ShapeError(`Sequential: the last layer must output a vector of class scores, got shape [${this.outputShape.join(', ')}] (add Flatten and a Dense layer)`);
       }
-      shape = [first.inFeatures];
-    }
-    if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new ShapeError(`Sequential: inputShape must be an array of positive integers, got ${JSON.stringify(options.inputShape)}`);
-    }
-    this.inputShape = shape.slice();
-    layers.forEach((l, i) => {
-      l.index = i;
-      shape = l.build(shape!);
-    });
-    this.outputShape = shape!;
-    if (this.outputShape.length !== 1) {
-      throw new ShapeError(`Sequential: the last layer must output a vector of class scores, got shape [${this.outputShape.join(', ')}]`);
+    } catch (e) {
+      // leave the layers reusable and free what their build() allocated
+      for (const l of layers) { l.dispose?.(); l.index = -1; }
+      throw e;
     }
 
     // Plan the parameter region: every tensor 16-byte aligned, layer order, then 'weight' before 'bias'.
@@ -587,6 +583,42 @@ export class Sequential {
     lines.push(`  total: ${this.parameterCount} parameters`);
     return lines.join('\n');
   }
+}
+
+function checkInputShape(shape: unknown): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new ShapeError(`Sequential: inputShape must be an array of positive integers, e.g. [784] or [1, 28, 28], got ${JSON.stringify(shape)}`);
+  }
+  return shape.slice();
+}
+
+/**
+ * The per-sample input shape when the caller gave none: [inFeatures] for a first Dense; for a
+ * first Conv2D (or pool) the unique square [C, S, S] for which every layer's shape fits (a later
+ * Dense fixes S; with floor-rounding pools several S can fit and the smallest is taken, e.g. 28 for
+ * MNIST); otherwise an error asking for inputShape.
+ */
+function inferInputShape(layers: Layer[]): number[] {
+  const first = layers[0] as Layer & { inFeatures?: number; inChannels?: number };
+  if (typeof first.inFeatures === 'number') return [first.inFeatures];
+  const ask = `pass { inputShape: [C, H, W] } to Sequential`;
+  if (typeof first.inChannels !== 'number') {
+    throw new ShapeError(`Sequential: cannot infer the input shape from the first layer (${first.kind}); pass { inputShape }`);
+  }
+  const fits: number[] = [];
+  for (let S = 1; S <= 1024 && fits.length < 1; S++) {
+    let shape = [first.inChannels, S, S];
+    try {
+      for (const l of layers) shape = l.build(shape);
+      if (shape.length === 1) fits.push(S);
+    } catch {
+      // this size does not fit
+    }
+  }
+  if (fits.length === 0) {
+    throw new ShapeError(`Sequential: cannot infer the input size of ${first.kind}: no square input up to 1024x1024 fits the layers; ${ask}`);
+  }
+  return [first.inChannels, fits[0], fits[0]];
 }
 
 function now(): number {
