@@ -201,20 +201,21 @@ function edgeTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, 
 @inline function mcBlock(M: i32): i32 { return M <= MC ? (M + MR - 1) / MR * MR : MC; }
 @inline function ncBlock(N: i32): i32 { return N <= NC ? (N + NR - 1) / NR * NR : NC; }
 
+// Columns [n0, n1) of C only (n0 a multiple of NR or 0): the unit of work of one thread.
 // kind: 0 = nn, 1 = nt, 2 = tn
-@inline function gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
-  if (M <= 0 || N <= 0) return;
+export function gemm_cols(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize, n0: i32, n1: i32): void {
+  if (M <= 0 || n1 <= n0) return;
   const ldc = <usize>N << 2;
   if (K <= 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>M * ldc);
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldc + (<usize>n0 << 2), 0, <usize>(n1 - n0) << 2);
     return;
   }
   const kcb = kcBlock(K), mcb = mcBlock(M), ncb = ncBlock(N);
   const bpack = scratch;
   const apack = bpack + (<usize>ncb * <usize>kcb << 2);
   const tile = apack + (<usize>mcb * <usize>kcb << 2);
-  for (let jc = 0; jc < N; jc += ncb) {
-    const nc = min(ncb, N - jc);
+  for (let jc = n0; jc < n1; jc += ncb) {
+    const nc = min(ncb, n1 - jc);
     for (let pc = 0; pc < K; pc += kcb) {
       const kc = min(kcb, K - pc);
       if (kind == 1) packTrans(NR, b + ((<usize>jc * <usize>K + <usize>pc) << 2), <usize>K << 2, kc, nc, bpack);
@@ -239,6 +240,14 @@ function edgeTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, 
     }
   }
 }
+
+// Whole C: split over the thread pool by columns when one is configured (threads build), else
+// computed here. Either way every element follows the same chain, so results are identical.
+@inline function gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  if (!parallel_gemm(kind, c, a, b, M, N, K, accumulate, scratch)) gemm_cols(kind, c, a, b, M, N, K, accumulate, scratch, 0, N);
+}
+
+import { parallel_gemm } from './threads';
 
 // C (M,N) = A (M,K) · B (K,N)
 export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {

@@ -7,6 +7,7 @@ export * from './optimizer';
 export * from './random';
 export * from './util';
 export * from './ec';
+export * from './threads';
 export * from './conv2d';
 export * from './pool2d';
 

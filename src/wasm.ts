@@ -71,28 +71,41 @@ export interface Kernels {
   avgpool2d_backward(dx: number, dy: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
   global_avgpool_forward(y: number, x: number, B: number, C: number, HW: number): void;
   global_avgpool_backward(dx: number, dy: number, B: number, C: number, HW: number): void;
+  pool_attach(pool: number): void;
+  pool_worker_scratch_bytes(): number;
 }
 
 export interface InitOptions {
-  /** Worker threads for kernels. Only 1 is supported in this version; other values are rejected. */
+  /**
+   * Threads for the kernels (GEMM work is split over them; results are bit-identical for any
+   * count). Default: the available cores in Node (override with the ECOPT_THREADS environment
+   * variable), 1 in browsers. More than 1 needs SharedArrayBuffer: in browsers the page must be
+   * cross-origin isolated (COOP same-origin + COEP require-corp), otherwise init falls back to one
+   * thread and says why in `runtime.note`.
+   */
   threads?: number;
-  /** Load the debug build (assertions, names) instead of the optimized release build. */
+  /** Load the debug build (assertions, names) instead of the optimized release build (single thread). */
   debug?: boolean;
-  /** Override where the .wasm file is fetched from (a URL or path), e.g. when bundling. */
+  /** Override where the .wasm file is fetched from (a URL or path), e.g. when bundling (single thread). */
   wasmURL?: string | URL;
-  /** Pre-compiled module or raw bytes, for environments that cannot fetch. */
+  /** Raw bytes of the single-thread module, for environments that cannot fetch. */
   wasmBytes?: ArrayBuffer | Uint8Array;
 }
 
 export interface Runtime {
   kernels: Kernels;
   arena: Arena;
+  /** Threads actually in use (the caller's thread included). */
   threads: number;
-  build: 'release' | 'debug';
+  build: 'release' | 'debug' | 'threads';
+  /** Why fewer threads than requested are used, if so. */
+  note?: string;
 }
 
 let runtime: Runtime | null = null;
 let loading: Promise<Runtime> | null = null;
+
+const inNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 async function readWasm(url: URL): Promise<Uint8Array> {
   if (url.protocol === 'file:') {
@@ -105,44 +118,115 @@ async function readWasm(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+async function defaultThreads(): Promise<number> {
+  if (!inNode) return 1;
+  const env = process.env.ECOPT_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`ecopt.init: ECOPT_THREADS must be a positive integer, got '${env}'`);
+    return n;
+  }
+  const osName = 'node:os';
+  const os = await import(/* @vite-ignore */ osName);
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
+const abortImport = (where: string) => (_msg: number, _file: number, line: number, col: number) => {
+  throw new Error(`ecopt: wasm abort in ${where} at line ${line}:${col}`);
+};
+
+/** Starts threads-1 pool workers on the shared memory; resolves when all are waiting for work. */
+async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, pool: number, threads: number): Promise<void> {
+  const url = new URL('./pool-worker.js', import.meta.url);
+  const ready: Promise<void>[] = [];
+  for (let tid = 1; tid < threads; tid++) {
+    ready.push(new Promise<void>((resolve, reject) => {
+      let unref = () => {};
+      const onMessage = (m: { ready?: number; error?: string }) => {
+        if (m.error) reject(new Error(`ecopt: pool worker ${tid} failed: ${m.error}`));
+        else if (m.ready === tid) { unref(); resolve(); }
+      };
+      if (inNode) {
+        const wtName = 'node:worker_threads';
+        import(/* @vite-ignore */ wtName).then(({ Worker }) => {
+          const w = new Worker(url);
+          w.on('message', onMessage);
+          w.on('error', reject);
+          unref = () => w.unref(); // once serving, the worker must not keep the process alive
+          w.postMessage({ module, memory, pool, tid });
+        }, reject);
+      } else {
+        const w = new Worker(url, { type: 'module' });
+        w.onmessage = (e) => onMessage(e.data);
+        w.onerror = (e) => reject(new Error(`ecopt: pool worker ${tid} failed to start: ${e.message}`));
+        w.postMessage({ module, memory, pool, tid });
+      }
+    }));
+  }
+  await Promise.all(ready);
+}
+
 /**
  * Loads the wasm kernels once. Safe to call repeatedly: later calls return the same runtime
- * (options of later calls must agree with the first).
+ * (a later call asking for another build or thread count gets an error).
  */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
-  const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) {
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new RangeError(`ecopt.init: threads must be a positive integer, got ${String(options.threads)}`);
   }
-  if (threads !== 1) {
-    throw new RangeError(`ecopt.init: threads = ${threads} is not supported yet; this build runs single-threaded (threads: 1)`);
-  }
-  const build = options.debug ? 'debug' : 'release';
+  const single = options.debug || options.wasmURL !== undefined || options.wasmBytes !== undefined;
+  const requested = options.threads ?? (single ? 1 : await defaultThreads());
   if (runtime) {
-    if (runtime.build !== build) throw new Error(`ecopt.init: already initialised with the ${runtime.build} build`);
+    const want = options.debug ? 'debug' : undefined;
+    if (want && runtime.build !== want) throw new Error(`ecopt.init: already initialised with the ${runtime.build} build`);
+    if (options.threads !== undefined && options.threads !== runtime.threads && !runtime.note) {
+      throw new Error(`ecopt.init: already initialised with ${runtime.threads} thread(s)`);
+    }
     return runtime;
   }
   if (!loading) {
     loading = (async () => {
+      let threads = requested;
+      let note: string | undefined;
+      if (threads > 1 && single) {
+        threads = 1;
+        note = 'the debug build and custom wasm sources run single-threaded';
+      }
+      if (threads > 1 && (typeof SharedArrayBuffer === 'undefined' || (!inNode && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated))) {
+        threads = 1;
+        note = 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP same-origin and COEP require-corp); running on one thread';
+      }
+      if (threads > 1) {
+        const bytes = await readWasm(new URL('../build/ecopt.threads.wasm', import.meta.url));
+        const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+        const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+        const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortImport('the main thread') } });
+        const kernels = instance.exports as unknown as Kernels;
+        const arena = new Arena(memory, kernels.heap_base());
+        const per = kernels.pool_worker_scratch_bytes();
+        const pool = arena.alloc(64, 'thread pool block');
+        const scratch = arena.alloc(per * (threads - 1), 'worker scratch');
+        const p = arena.i32(pool, 16);
+        p[10] = threads; p[11] = scratch; p[12] = per;
+        await startWorkers(module, memory, pool, threads);
+        kernels.pool_attach(pool);
+        const rt: Runtime = { kernels, arena, threads, build: 'threads', note };
+        runtime = rt;
+        return rt;
+      }
       let bytes: Uint8Array;
       if (options.wasmBytes) bytes = options.wasmBytes instanceof Uint8Array ? options.wasmBytes : new Uint8Array(options.wasmBytes);
       else {
         const url = options.wasmURL !== undefined
           ? new URL(String(options.wasmURL), import.meta.url)
-          : build === 'debug'
+          : options.debug
             ? new URL('../build/ecopt.debug.wasm', import.meta.url)
             : new URL('../build/ecopt.wasm', import.meta.url);
         bytes = await readWasm(url);
       }
-      const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, {
-        env: {
-          abort(_msg: number, _file: number, line: number, col: number) {
-            throw new Error(`ecopt: wasm abort at line ${line}:${col}`);
-          },
-        },
-      });
+      const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, { env: { abort: abortImport('a kernel') } });
       const kernels = instance.exports as unknown as Kernels;
-      const rt: Runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads, build };
+      const rt: Runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads: 1, build: options.debug ? 'debug' : 'release', note };
       runtime = rt;
       return rt;
     })();
