@@ -156,16 +156,29 @@ export function ec_make_mask(mask: usize, O: i32, I: i32, T: i32, dtap: i32, mod
   return f32x4.div(f32x4.div(m, bc1), f32x4.add(f32x4.mul(f32x4.sqrt(s), isbc2), eps));
 }
 
+/** dst[i] = 1 / src[i] for i < n (reciprocals of chain products, so the bulk passes multiply). */
+export function ec_recip(dst: usize, src: usize, n: i32): void {
+  for (let i = 0; i < n; i++) setf32(dst, i, <f32>1 / f32at(src, i));
+}
+
 /**
  * Pass 1 over a layer tensor w (O, I, T) with gradient dw and mask (1 = non-skeleton):
  * adds the masked sums of g = w * dL/dw to rowS (O) and colS (I) (inverse chain rule sums),
- * updates the optimizer state of masked edges with dF/dv = dw/pi (+ decay), and adds
- * sum v^2 and sum step^2 of masked edges to norms[0], norms[1] (f64).
- * For a bias vector call with I = 1, T = 1, betaIn pointing at a 1.0.
+ * updates the optimizer state of masked edges with dF/dv = dw / pi (+ wd * v), pi = beta * phi
+ * (applied as dw * (1/beta) * (1/phi)), and adds sum v^2 and sum step^2 of masked edges to
+ * norms[0], norms[1] (f64). For a bias vector call with I = 1, T = 1 and beta = 1.
  */
 export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, phiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
   const kind = <i32>hyp(h, H_KIND);
+  if (kind == 0) pass1Body(0, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+  else if (kind == 1) pass1Body(1, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+  else pass1Body(2, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+}
+
+// @ts-ignore: decorator
+@inline function pass1Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
   const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
@@ -176,27 +189,32 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
   let nv: f64 = 0, ns: f64 = 0;
   const IT = I * T;
   for (let o = 0; o < O; o++) {
-    const ph = f32at(phiOut, o);
+    const ph = f32at(phiOut, o), iph = f32at(iphiOut, o);
     const row = o * IT;
     let rs: f32 = 0;
     let nvr: f32 = 0, nsr: f32 = 0;
     if (T == 1) {
-      const phV = f32x4.splat(ph);
-      let rsV = zero, nvV = zero, nsV = zero;
+      const phV = f32x4.splat(ph), iphV = f32x4.splat(iph);
+      // two sweeps over the row (it stays in L1): fewer live vectors per loop, no register spills
+      let rsV = zero;
       let i = 0;
       for (; i + 4 <= I; i += 4) {
         const off = <usize>(row + i) << 2;
-        const mk = v128.load(mask + off);
-        const mb = f32x4.ne(mk, zero);
-        const wv = v128.load(w + off);
-        const gv = v128.load(dw + off);
-        const pi = f32x4.mul(v128.load(betaIn + (<usize>i << 2)), phV);
-        const g = f32x4.mul(f32x4.mul(wv, gv), mk);
+        const ioff = <usize>i << 2;
+        const g = f32x4.mul(f32x4.mul(v128.load(w + off), v128.load(dw + off)), v128.load(mask + off));
         rsV = f32x4.add(rsV, g);
-        const cp = colS + (<usize>i << 2);
-        v128.store(cp, f32x4.add(v128.load(cp), g));
-        const v = f32x4.mul(wv, pi);
-        const d = f32x4.add(f32x4.div(gv, pi), f32x4.mul(wdV, v));
+        v128.store(colS + ioff, f32x4.add(v128.load(colS + ioff), g));
+      }
+      let nvV = zero, nsV = zero;
+      for (let i2 = 0; i2 + 4 <= I; i2 += 4) {
+        const off = <usize>(row + i2) << 2;
+        const ioff = <usize>i2 << 2;
+        const mk = v128.load(mask + off);
+        const wv = v128.load(w + off);
+        const v = f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV));
+        let d = f32x4.mul(v128.load(dw + off), f32x4.mul(v128.load(ibetaIn + ioff), iphV));
+        if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, v));
+        const mb = f32x4.ne(mk, zero);
         const st = f32x4.mul(stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true), mk);
         const vm = f32x4.mul(v, mk);
         nvV = f32x4.add(nvV, f32x4.mul(vm, vm));
@@ -209,27 +227,30 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         const j = row + i;
         if (f32at(mask, j) == 0) continue;
         const wv = f32at(w, j), gv = f32at(dw, j);
-        const pi = f32at(betaIn, i) * ph;
         const g = wv * gv;
         rs += g;
         setf32(colS, i, f32at(colS, i) + g);
-        const v = wv * pi;
-        const st = stepScalar(kind, gv / pi + wd * v, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+        const v = wv * (f32at(betaIn, i) * ph);
+        let d = gv * (f32at(ibetaIn, i) * iph);
+        if (wd != 0) d = d + wd * v;
+        const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
         nvr += v * v;
         nsr += st * st;
       }
     } else {
       for (let i = 0; i < I; i++) {
         const pi = f32at(betaIn, i) * ph;
+        const ipi = f32at(ibetaIn, i) * iph;
         let cs: f32 = 0;
         for (let t = 0; t < T; t++) {
           const j = row + i * T + t;
           if (f32at(mask, j) == 0) continue;
           const wv = f32at(w, j), gv = f32at(dw, j);
-          const g = wv * gv;
-          cs += g;
+          cs += wv * gv;
           const v = wv * pi;
-          const st = stepScalar(kind, gv / pi + wd * v, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+          let d = gv * ipi;
+          if (wd != 0) d = d + wd * v;
+          const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
           nvr += v * v;
           nsr += st * st;
         }
@@ -247,11 +268,20 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
 
 /**
  * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
- * step recomputed from the (already updated) optimizer state; masked edges only.
+ * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
+ * recomputed from the (already updated) optimizer state; masked edges only.
  */
 export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, phiOut: usize, rbIn: usize, rpOut: usize, h: usize, lrk: f32): void {
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
   const kind = <i32>hyp(h, H_KIND);
+  if (kind == 0) pass2Body(0, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
+  else if (kind == 1) pass2Body(1, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
+  else pass2Body(2, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
+}
+
+// @ts-ignore: decorator
+@inline function pass2Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
   const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
@@ -262,42 +292,47 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
   const zero = f32x4.splat(0);
   const IT = I * T;
   for (let o = 0; o < O; o++) {
-    const ph = f32at(phiOut, o);
-    const rp = f32at(rpOut, o);
+    const ph = f32at(phiOut, o), iph = f32at(iphiOut, o);
+    const irp = f32at(irpOut, o);
     const row = o * IT;
     if (T == 1) {
-      const phV = f32x4.splat(ph), rpV = f32x4.splat(rp);
+      const phV = f32x4.splat(ph), iphV = f32x4.splat(iph), irpV = f32x4.splat(irp);
       let i = 0;
       for (; i + 4 <= I; i += 4) {
         const off = <usize>(row + i) << 2;
+        const ioff = <usize>i << 2;
         const mb = f32x4.ne(v128.load(mask + off), zero);
         const wv = v128.load(w + off);
-        const gv = v128.load(dw + off);
-        const pi = f32x4.mul(v128.load(betaIn + (<usize>i << 2)), phV);
-        const d = f32x4.add(f32x4.div(gv, pi), f32x4.mul(wdV, f32x4.mul(wv, pi)));
+        const ipi = f32x4.mul(v128.load(ibetaIn + ioff), iphV);
+        let d = f32x4.mul(v128.load(dw + off), ipi);
+        if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV))));
         const st = stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
-        const chain = f32x4.mul(v128.load(rbIn + (<usize>i << 2)), rpV);
-        const nw = f32x4.div(f32x4.sub(wv, f32x4.div(f32x4.mul(lrV, st), pi)), chain);
+        const nw = f32x4.mul(f32x4.sub(wv, f32x4.mul(f32x4.mul(lrV, st), ipi)), f32x4.mul(v128.load(irbIn + ioff), irpV));
         v128.store(w + off, v128.bitselect(nw, wv, mb));
       }
       for (; i < I; i++) {
         const j = row + i;
         if (f32at(mask, j) == 0) continue;
-        const wv = f32at(w, j), gv = f32at(dw, j);
-        const pi = f32at(betaIn, i) * ph;
-        const st = stepScalar(kind, gv / pi + wd * (wv * pi), s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
-        setf32(w, j, (wv - (lrk * st) / pi) / (f32at(rbIn, i) * rp));
+        const wv = f32at(w, j);
+        const ipi = f32at(ibetaIn, i) * iph;
+        let d = f32at(dw, j) * ipi;
+        if (wd != 0) d = d + wd * (wv * (f32at(betaIn, i) * ph));
+        const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+        setf32(w, j, (wv - (lrk * st) * ipi) * (f32at(irbIn, i) * irp));
       }
     } else {
       for (let i = 0; i < I; i++) {
         const pi = f32at(betaIn, i) * ph;
-        const chain = f32at(rbIn, i) * rp;
+        const ipi = f32at(ibetaIn, i) * iph;
+        const ichain = f32at(irbIn, i) * irp;
         for (let t = 0; t < T; t++) {
           const j = row + i * T + t;
           if (f32at(mask, j) == 0) continue;
-          const wv = f32at(w, j), gv = f32at(dw, j);
-          const st = stepScalar(kind, gv / pi + wd * (wv * pi), s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
-          setf32(w, j, (wv - (lrk * st) / pi) / chain);
+          const wv = f32at(w, j);
+          let d = f32at(dw, j) * ipi;
+          if (wd != 0) d = d + wd * (wv * pi);
+          const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+          setf32(w, j, (wv - (lrk * st) * ipi) * ichain);
         }
       }
     }

@@ -58,9 +58,19 @@ export function count_nonfinite(x: usize, n: i32): i32 {
   return total;
 }
 
-// Index of the first NaN/Inf in x[0..n), or -1.
+// Index of the first NaN/Inf in x[0..n), or -1. SIMD scan; the exact index is found in the block.
 export function first_nonfinite(x: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) {
+  const mask = i32x4.splat(0x7f800000);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const a = i32x4.eq(v128.and(v128.load(p), mask), mask);
+    const b = i32x4.eq(v128.and(v128.load(p, 16), mask), mask);
+    const c = i32x4.eq(v128.and(v128.load(p, 32), mask), mask);
+    const d = i32x4.eq(v128.and(v128.load(p, 48), mask), mask);
+    if (v128.any_true(v128.or(v128.or(a, b), v128.or(c, d)))) break;
+  }
+  for (; i < n; i++) {
     if ((load<u32>(x + (<usize>i << 2)) & 0x7f800000) == 0x7f800000) return i;
   }
   return -1;

@@ -208,6 +208,7 @@ abstract class ECOptimizer extends Optimizer {
   private bufs!: {
     ones: number; hyper: number; norms: number; dummy: number; masks: number;
     beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
+    ibeta: number[]; iphi: number[]; irb: number[]; irp: number[];
     skU: number[]; skV: number[]; skS: number[]; skR: number[];
   };
   private blocks: number[] = [];
@@ -247,6 +248,7 @@ abstract class ECOptimizer extends Optimizer {
     this.bufs = {
       ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks,
       beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
+      ibeta: unitVec('1/beta'), iphi: unitVec('1/phi'), irb: unitVec('1/rb'), irp: unitVec('1/rp'),
       adn: unitVec('A_dn'), aup: unitVec('A_up'), rowS: unitVec('rowS'), colS: unitVec('colS'),
       skU: skVec('u'), skV: skVec('v'), skS: skVec('step'), skR: skVec('R'),
     };
@@ -333,14 +335,15 @@ abstract class ECOptimizer extends Optimizer {
     for (let l = 1; l <= L - 1; l++) { const x = st.layers[l - 1]; k.ec_chain_beta(b.beta[l], b.beta[l - 1], W(x), x.O, x.I, x.T, x.dtap); }
     k.copy_bytes(b.phi[L], b.ones, st.widths[L] * 4);
     for (let l = L; l >= 2; l--) { const x = st.layers[l - 1]; k.ec_chain_phi(b.phi[l - 1], b.phi[l], W(x), x.O, x.I, x.T, x.dtap); }
+    st.widths.forEach((h, l) => { k.ec_recip(b.ibeta[l], b.beta[l], h); k.ec_recip(b.iphi[l], b.phi[l], h); });
 
     // 2. bulk pass over non-skeleton edges + inverse chain rule for the skeleton, bottom-up
     for (let l = 1; l <= L; l++) {
       const x = st.layers[l - 1];
       k.fill_f32(b.rowS[l], x.O, 0);
       k.fill_f32(b.colS[l - 1], x.I, 0);
-      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.phi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms);
-      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.phi[l], b.rowS[l], b.dummy, b.hyper, b.norms);
+      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms);
+      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms);
       if (!hasSkel) continue;
       k.ec_skeleton_u(b.skU[l - 1], W(x), dW(x), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), l >= 2 ? 1 : 0, b.adn[l - 1], b.rowS[l], b.colS[l - 1]);
       if (l <= L - 1) k.ec_accum_down(b.adn[l], b.rowS[l], b.adn[l - 1], x.O, x.I, l >= 2 ? 1 : 0);
@@ -370,10 +373,11 @@ abstract class ECOptimizer extends Optimizer {
       for (let l = 1; l <= L - 1; l++) { const x = st.layers[l - 1]; k.ec_ratio_beta(b.rb[l], b.rb[l - 1], b.rp[l], b.skR[l - 1], x.O, x.I, modeOf(x), ruleOf(x)); }
     }
     // 6. weight allocation
+    st.widths.forEach((h, l) => { k.ec_recip(b.irb[l], b.rb[l], h); k.ec_recip(b.irp[l], b.rp[l], h); });
     for (let l = 1; l <= L; l++) {
       const x = st.layers[l - 1];
-      k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.phi[l], b.rb[l - 1], b.rp[l], b.hyper, lrk);
-      if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.phi[l], b.ones, b.rp[l], b.hyper, lrk);
+      k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk);
+      if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk);
       if (hasSkel) k.ec_skeleton_apply(W(x), b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
     }
     // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer
