@@ -42,6 +42,9 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // one kernel thread by default (vitest already runs files in parallel); the threads
+          // tests ask for more explicitly
+          env: { ECOPT_THREADS: '1' },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.browser.test.ts'],
           testTimeout: 120_000,

@@ -150,7 +150,9 @@ async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memo
       if (inNode) {
         const wtName = 'node:worker_threads';
         import(/* @vite-ignore */ wtName).then(({ Worker }) => {
-          const w = new Worker(url);
+          // the worker is a file: flags for the parent's own entry (e.g. --input-type with -e) must not reach it
+          const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
+          const w = new Worker(url, { execArgv });
           w.on('message', onMessage);
           w.on('error', reject);
           unref = () => w.unref(); // once serving, the worker must not keep the process alive

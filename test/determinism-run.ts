@@ -1,6 +1,6 @@
 // The fixed training run whose weight hash must be identical in Node and Chromium: every layer
 // type and every optimizer, from seed 7, on data generated with integer-only JS arithmetic.
-import { Sequential, Dense, ReLU, LeakyReLU, PReLU, SGD, Momentum, Adam } from '../src/index.js';
+import { Sequential, Dense, ReLU, LeakyReLU, PReLU, SGD, Momentum, Adam, ECSGD, ECAdam, Conv2D, MaxPool2D, Flatten } from '../src/index.js';
 import { rng, hashArrays } from './helpers.js';
 
 export function determinismRun(seed = 7): { init: string; final: string; losses: number[] } {
@@ -21,4 +21,30 @@ export function determinismRun(seed = 7): { init: string; final: string; losses:
   const final = hashArrays(model.getWeights());
   model.dispose();
   return { init: initHash, final, losses };
+}
+
+/**
+ * A workload whose GEMMs are large enough to be split over the thread pool (MLP and CNN, several
+ * optimizers). Returns the weight hashes; they must not depend on the thread count.
+ */
+export function parallelRun(seed = 5): { mlp: string; cnn: string; losses: number[] } {
+  const r = rng(4321);
+  const losses: number[] = [];
+  const mlp = new Sequential([new Dense(64, 96), new ReLU(), new Dense(96, 80), new PReLU(), new Dense(80, 10)], { seed });
+  const mo = [new Adam(mlp, { lr: 1e-3 }), new ECSGD(mlp, { lr: 0.02 })];
+  for (let step = 0; step < 12; step++) {
+    losses.push(mlp.trainBatch(r.uniform(48 * 64, -1, 1), r.int(48, 10), mo[step % 2]));
+  }
+  const cnn = new Sequential([
+    new Conv2D(1, 8, 3, { padding: 1 }), new ReLU(), new MaxPool2D(2), new Conv2D(8, 16, 3, { padding: 1 }), new ReLU(),
+    new Flatten(), new Dense(16 * 7 * 7, 10),
+  ], { seed, inputShape: [1, 14, 14] });
+  const co = [new Momentum(cnn, { lr: 0.01 }), new ECAdam(cnn, { lr: 1e-3 })];
+  for (let step = 0; step < 6; step++) {
+    losses.push(cnn.trainBatch(r.uniform(16 * 196, 0, 1), r.int(16, 10), co[step % 2]));
+  }
+  const out = { mlp: hashArrays(mlp.getWeights()), cnn: hashArrays(cnn.getWeights()), losses };
+  mlp.dispose();
+  cnn.dispose();
+  return out;
 }

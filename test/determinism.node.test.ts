@@ -2,11 +2,11 @@
 // project, which must reproduce them exactly in Chromium (determinism.browser.test.ts).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { runtime } from './helpers.js';
-import { determinismRun } from './determinism-run.js';
+import { init } from '../src/index.js';
+import { determinismRun, parallelRun } from './determinism-run.js';
 
 describe('determinism (node)', () => {
-  beforeAll(runtime);
+  beforeAll(async () => { await init({ threads: 1 }); });
 
   it('gives identical weights for the same seed and different ones for another seed', () => {
     const a = determinismRun(7);
@@ -17,6 +17,8 @@ describe('determinism (node)', () => {
     expect(c.final).not.toBe(a.final);
     expect(a.losses.every(Number.isFinite)).toBe(true);
     mkdirSync(new URL('./.artifacts/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('./.artifacts/determinism-node.json', import.meta.url), JSON.stringify(a, null, 1));
+    const p = parallelRun(5);
+    expect(parallelRun(5)).toEqual(p);
+    writeFileSync(new URL('./.artifacts/determinism-node.json', import.meta.url), JSON.stringify({ ...a, parallel: p }, null, 1));
   });
 });
