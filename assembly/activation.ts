@@ -114,3 +114,56 @@ export function prelu_backward(dx: usize, dslope: usize, dy: usize, x: usize, sl
     }
   }
 }
+
+// y = 1 / (1 + exp(-x))   (AssemblyScript's Mathf.exp: identical in every engine)
+export function sigmoid_forward(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(y + off, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(x + off))));
+  }
+}
+
+// dx = dy * y * (1 - y), from the forward output y    (overwrites dx)
+export function sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const yv = v128.load(y + off);
+    v128.store(dx + off, f32x4.mul(v128.load(dy + off), f32x4.mul(yv, f32x4.sub(one, yv))));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const yv = load<f32>(y + off);
+    store<f32>(dx + off, load<f32>(dy + off) * (yv * (<f32>1 - yv)));
+  }
+}
+
+// y = tanh(x) = 1 - 2 / (exp(2x) + 1), saturating for large |x|
+export function tanh_forward(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const v = load<f32>(x + off);
+    let t: f32;
+    if (v > 20) t = 1;
+    else if (v < -20) t = -1;
+    else t = <f32>1 - <f32>2 / (Mathf.exp(<f32>2 * v) + <f32>1);
+    store<f32>(y + off, t);
+  }
+}
+
+// dx = dy * (1 - y^2), from the forward output y    (overwrites dx)
+export function tanh_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const yv = v128.load(y + off);
+    v128.store(dx + off, f32x4.mul(v128.load(dy + off), f32x4.sub(one, f32x4.mul(yv, yv))));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const yv = load<f32>(y + off);
+    store<f32>(dx + off, load<f32>(dy + off) * (<f32>1 - yv * yv));
+  }
+}

@@ -196,3 +196,32 @@ export class PReLU extends Elementwise {
   }
   config(): Record<string, unknown> { return { init: this.initSlope }; }
 }
+
+/**
+ * y = 1 / (1 + exp(-x)). Not positively homogeneous: a network containing it has no rescaling
+ * symmetry, so EC optimizers refuse it (classic optimizers work).
+ */
+export class Sigmoid extends Elementwise {
+  readonly kind = 'Sigmoid';
+  override readonly homogeneous: boolean = false;
+  forward(k: Kernels, io: LayerIO): void {
+    k.sigmoid_forward(io.y, io.x, io.B * this.inSize);
+  }
+  backward(k: Kernels, io: LayerIO): void {
+    if (io.dx) k.sigmoid_backward(io.dx, io.dy, io.y, io.B * this.inSize);
+  }
+  config(): Record<string, unknown> { return {}; }
+}
+
+/** y = tanh(x). Not positively homogeneous (see Sigmoid). */
+export class Tanh extends Elementwise {
+  readonly kind = 'Tanh';
+  override readonly homogeneous: boolean = false;
+  forward(k: Kernels, io: LayerIO): void {
+    k.tanh_forward(io.y, io.x, io.B * this.inSize);
+  }
+  backward(k: Kernels, io: LayerIO): void {
+    if (io.dx) k.tanh_backward(io.dx, io.dy, io.y, io.B * this.inSize);
+  }
+  config(): Record<string, unknown> { return {}; }
+}

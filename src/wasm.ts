@@ -18,6 +18,10 @@ export interface Kernels {
   leaky_relu_forward(y: number, x: number, n: number, alpha: number): void;
   leaky_relu_backward(dx: number, dy: number, x: number, n: number, alpha: number): void;
   prelu_forward(y: number, x: number, slope: number, B: number, C: number, inner: number): void;
+  sigmoid_forward(y: number, x: number, n: number): void;
+  sigmoid_backward(dx: number, dy: number, y: number, n: number): void;
+  tanh_forward(y: number, x: number, n: number): void;
+  tanh_backward(dx: number, dy: number, y: number, n: number): void;
   prelu_backward(dx: number, dslope: number, dy: number, x: number, slope: number, B: number, C: number, inner: number): void;
   softmax_xent_forward_backward(dlogits: number, logits: number, labels: number, B: number, K: number): number;
   softmax_xent_eval(correct: number, logits: number, labels: number, B: number, K: number): number;

@@ -46,6 +46,8 @@ export function refForward(model: Sequential, weights: Arr[], x: Arr, B: number)
         break;
       }
       case 'ReLU': a = a.map((v) => (v > 0 ? v : 0)); break;
+      case 'Sigmoid': a = a.map((v) => 1 / (1 + Math.exp(-v))); break;
+      case 'Tanh': a = a.map((v) => Math.tanh(v)); break;
       case 'LeakyReLU': a = a.map((v) => (v > 0 ? v : cfg.alpha * v)); break;
       case 'PReLU': {
         const slope = weights[wi++];
