@@ -8,6 +8,7 @@ export * from './random';
 export * from './util';
 export * from './ec';
 export * from './threads';
+export * from './schedule';
 export * from './conv2d';
 export * from './pool2d';
 

@@ -2,7 +2,7 @@
 export { init, getRuntime, type InitOptions, type Runtime, type Kernels } from './wasm.js';
 export { Arena, MAX_MEMORY_BYTES } from './arena.js';
 export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers.js';
-export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions } from './model.js';
+export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './model.js';
 export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError } from './errors.js';
@@ -15,3 +15,4 @@ export {
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, MAX_HEADER_BYTES,
   type SafetensorsFile, type SafetensorsEntry, type TensorToWrite, type SafetensorsOptions, type OptimizerRecord,
 } from './safetensors.js';
+export { stepDecay, exponentialDecay, cosineDecay, type LRSchedule, type ScheduleContext } from './schedules.js';

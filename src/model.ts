@@ -7,6 +7,7 @@ import { Layer, sizeOf, type LayerIO, type ParamSpec } from './layers.js';
 import type { Optimizer } from './optim.js';
 import { checkDataset, type Dataset } from './data.js';
 import { ecStructure, rescaleHiddenUnit, type ECStructure } from './ec.js';
+import type { LRSchedule } from './schedules.js';
 import { ShapeError, ArgumentError, NonFiniteError, describeValue, checkPositiveInt } from './errors.js';
 
 export interface SequentialOptions {
@@ -42,6 +43,32 @@ export interface EpochLog {
   valAccuracy?: number;
 }
 
+export interface BatchEndEvent {
+  epoch: number;   // 1-based
+  batch: number;   // 1-based within the epoch
+  loss: number;    // this batch's mean loss
+  lr: number;      // learning rate used for this batch
+}
+
+export interface EarlyStoppingOptions {
+  /** 'valLoss' (default when validation data is given), 'loss', or 'valAccuracy'. */
+  monitor?: 'loss' | 'valLoss' | 'valAccuracy';
+  /** Epochs without improvement before stopping (default 0). */
+  patience?: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when stopping or finishing (default false). */
+  restoreBestWeights?: boolean;
+}
+
+export interface FitResult {
+  history: EpochLog[];
+  /** Epoch (1-based) after which early stopping or a callback ended training, if it did. */
+  stoppedEpoch?: number;
+  /** Best epoch of the monitored quantity when early stopping was used. */
+  bestEpoch?: number;
+}
+
 export interface FitOptions {
   optimizer: Optimizer;
   epochs?: number;
@@ -53,6 +80,12 @@ export interface FitOptions {
   onProgress?: (e: ProgressEvent) => void;
   /** Called after every epoch with its log; return false to stop training early. */
   onEpochEnd?: (log: EpochLog) => void | boolean;
+  /** Called after every batch; return false to stop training after this batch. */
+  onBatchEnd?: (e: BatchEndEvent) => void | boolean;
+  /** Learning rate for every batch (stepDecay, exponentialDecay, cosineDecay or your own function). */
+  lrSchedule?: LRSchedule;
+  /** Stop when the monitored quantity has not improved for `patience` epochs. */
+  earlyStopping?: EarlyStoppingOptions;
   /** Evaluated after every epoch when given. */
   validation?: Dataset;
   /** Yield to the event loop at least this often, in ms (default 50), so pages stay responsive. */
@@ -478,7 +511,7 @@ export class Sequential {
    * Trains for `epochs` over the dataset with seeded shuffling (the same seed gives the same batches
    * in every engine). Yields to the event loop regularly. Returns the per-epoch logs.
    */
-  async fit(data: Dataset, options: FitOptions): Promise<{ history: EpochLog[] }> {
+  async fit(data: Dataset, options: FitOptions): Promise<FitResult> {
     this.checkAlive();
     const ds = checkDataset(data, 'fit', this.sampleSize);
     const opt = options?.optimizer;
@@ -488,6 +521,22 @@ export class Sequential {
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0) throw new ArgumentError(`fit: seed must be a non-negative integer, got ${describeValue(seed)}`);
     if (options.validation) checkDataset(options.validation, 'fit: validation', this.sampleSize);
+    if (options.lrSchedule !== undefined && typeof options.lrSchedule !== 'function') {
+      throw new ArgumentError('fit: lrSchedule must be a function (ctx) => lr, e.g. exponentialDecay({ rate: 0.01 })');
+    }
+    const es = options.earlyStopping;
+    const monitor = es ? (es.monitor ?? (options.validation ? 'valLoss' : 'loss')) : 'loss';
+    if (es) {
+      if (!['loss', 'valLoss', 'valAccuracy'].includes(monitor)) throw new ArgumentError(`fit: earlyStopping.monitor must be 'loss', 'valLoss' or 'valAccuracy', got ${String(es.monitor)}`);
+      if (monitor !== 'loss' && !options.validation) throw new ArgumentError(`fit: earlyStopping.monitor '${monitor}' needs options.validation`);
+      if (es.patience !== undefined && (!Number.isInteger(es.patience) || es.patience < 0)) throw new ArgumentError(`fit: earlyStopping.patience must be a non-negative integer, got ${describeValue(es.patience)}`);
+      if (es.minDelta !== undefined && !(es.minDelta >= 0)) throw new ArgumentError(`fit: earlyStopping.minDelta must be >= 0, got ${describeValue(es.minDelta)}`);
+    }
+    // validate every sample and label up front: a bad sample must not stop training half-way
+    const badX = ds.images.findIndex((v) => v - v !== 0);
+    if (badX >= 0) throw new ShapeError(`fit: sample ${Math.floor(badX / this.sampleSize)} has a non-finite value (${ds.images[badX]}) at index ${badX}`);
+    const badY = ds.labels.findIndex((v) => !(v >= 0 && v < this.classes));
+    if (badY >= 0) throw new ShapeError(`fit: label ${ds.labels[badY]} of sample ${badY} is not a class index in [0, ${this.classes})`);
     const yieldEvery = options.yieldEveryMs ?? 50;
     const shuffle = options.shuffle ?? true;
     const n = this.sampleSize;
@@ -497,12 +546,20 @@ export class Sequential {
     const permPtr = this.arena.alloc(N * 4, 'shuffle permutation');
     const [lo, hi] = splitSeed(seed);
     const history: EpochLog[] = [];
+    const result: FitResult = { history };
+    const lr0 = opt.lr;
+    const sign = monitor === 'valAccuracy' ? -1 : 1; // compare as "lower is better"
+    let best = Infinity;
+    let bestWeights: Float32Array[] | null = null;
+    let waited = 0;
+    let stop = false;
     try {
       const batches = Math.ceil(N / B0);
       const t0 = now();
       let lastYield = t0;
       let done = 0;
-      for (let e = 0; e < epochs; e++) {
+      let step = 0;
+      for (let e = 0; e < epochs && !stop; e++) {
         const te = now();
         if (shuffle) this.kernels.permutation(permPtr, N, lo, hi, e);
         const perm = shuffle ? this.arena.i32(permPtr, N).slice() : null;
@@ -521,8 +578,18 @@ export class Sequential {
           if (bad >= 0) throw new ShapeError(`fit: sample ${perm ? perm[s + Math.floor(bad / n)] : s + Math.floor(bad / n)} has a non-finite value`);
           const badLab = this.kernels.first_bad_label(this.buffers!.labels, B, this.classes);
           if (badLab >= 0) throw new ShapeError(`fit: label ${lab[badLab]} of sample ${perm ? perm[s + badLab] : s + badLab} is not a class index in [0, ${this.classes})`);
-          sum += this.stepLoaded(B, opt, true) * B;
+          if (options.lrSchedule) {
+            const lr = options.lrSchedule({ epoch: e, step, stepsPerEpoch: batches, epochs, initialLr: lr0 });
+            opt.setLearningRate(lr);
+          }
+          const batchLoss = this.stepLoaded(B, opt, true);
+          sum += batchLoss * B;
           done += B;
+          step++;
+          if (options.onBatchEnd && options.onBatchEnd({ epoch: e + 1, batch: bi + 1, loss: batchLoss, lr: opt.lr }) === false) {
+            stop = true;
+            result.stoppedEpoch = e + 1;
+          }
           const t = now();
           if (options.onProgress) {
             const elapsed = (t - t0) / 1000;
@@ -536,21 +603,39 @@ export class Sequential {
             await new Promise((r) => setTimeout(r, 0));
             lastYield = now();
           }
+          if (stop) break;
         }
+        const seen = stop ? done - e * N : N;
         const seconds = (now() - te) / 1000;
-        const log: EpochLog = { epoch: e + 1, loss: sum / N, seconds, samplesPerSec: N / seconds };
+        const log: EpochLog = { epoch: e + 1, loss: sum / seen, seconds, samplesPerSec: seen / seconds };
         if (options.validation) {
           const v = this.evaluate(options.validation);
           log.valLoss = v.loss;
           log.valAccuracy = v.accuracy;
         }
         history.push(log);
-        if (options.onEpochEnd && options.onEpochEnd(log) === false) break;
+        if (es) {
+          const value = sign * (monitor === 'loss' ? log.loss : monitor === 'valLoss' ? log.valLoss! : log.valAccuracy!);
+          if (value < best - (es.minDelta ?? 0)) {
+            best = value;
+            waited = 0;
+            result.bestEpoch = e + 1;
+            if (es.restoreBestWeights) bestWeights = this.getWeights();
+          } else if (++waited > (es.patience ?? 0)) {
+            stop = true;
+            result.stoppedEpoch = e + 1;
+          }
+        }
+        if (options.onEpochEnd && options.onEpochEnd(log) === false && !stop) {
+          stop = true;
+          result.stoppedEpoch = e + 1;
+        }
       }
+      if (bestWeights) this.setWeights(bestWeights);
     } finally {
       this.arena.release(permPtr);
     }
-    return { history };
+    return result;
   }
 
   /**
@@ -571,6 +656,54 @@ export class Sequential {
   rescaleHiddenUnit(layerIndex: number, unit: number, c: number): void {
     this.checkAlive();
     rescaleHiddenUnit(this, layerIndex, unit, c);
+  }
+
+  // ---- serialization: specs (src/spec.ts), safetensors and checkpoints (src/safetensors.ts) ----
+
+  /**
+   * The implementations behind the four methods below, installed by src/spec.ts and
+   * src/safetensors.ts when they load (the package entry point loads both). Those modules import
+   * this one, so this one does not import them.
+   */
+  static readonly serialization: {
+    toSpec?: (model: Sequential) => import('./spec.js').ModelSpec;
+    fromSpec?: (spec: unknown) => Sequential;
+    toSafetensors?: (model: Sequential, options?: import('./safetensors.js').SafetensorsOptions) => Uint8Array;
+    fromSafetensors?: (bytes: Uint8Array, spec?: unknown) => Sequential;
+  } = {};
+
+  private static codec<K extends keyof typeof Sequential.serialization>(name: K): NonNullable<(typeof Sequential.serialization)[K]> {
+    const f = Sequential.serialization[name];
+    if (!f) throw new Error(`Sequential.${name}: serialization is not loaded; import ecopt from its entry point (src/index.ts)`);
+    return f;
+  }
+
+  /** The architecture as data: { format: 'ecopt.sequential', version: 1, inputShape, seed, layers: [{ type, ...config() }] }. */
+  toSpec(): import('./spec.js').ModelSpec {
+    this.checkAlive();
+    return Sequential.codec('toSpec')(this);
+  }
+
+  /** The model a spec (object or JSON text) describes, weights initialized from its seed. Throws FormatError naming the bad field. */
+  static fromSpec(spec: import('./spec.js').ModelSpec | string): Sequential {
+    return Sequential.codec('fromSpec')(spec);
+  }
+
+  /**
+   * The weights as a safetensors file (names `0.weight`, `0.bias`, ... and PyTorch layouts), the
+   * spec in its metadata; with `{ optimizer }` also the optimizer's state, for loadOptimizerState().
+   */
+  toSafetensors(options: import('./safetensors.js').SafetensorsOptions = {}): Uint8Array {
+    this.checkAlive();
+    return Sequential.codec('toSafetensors')(this, options);
+  }
+
+  /**
+   * The model saved by toSafetensors(). `spec` replaces the file's spec (needed for files written
+   * elsewhere). Every tensor is checked (F32, complete, shapes, finite); errors are FormatError.
+   */
+  static fromSafetensors(bytes: Uint8Array, spec?: import('./spec.js').ModelSpec | string): Sequential {
+    return Sequential.codec('fromSafetensors')(bytes, spec);
   }
 
   /** One line per layer with shapes and parameter counts. */

@@ -77,6 +77,7 @@ export interface Kernels {
   global_avgpool_forward(y: number, x: number, B: number, C: number, HW: number): void;
   global_avgpool_backward(dx: number, dy: number, B: number, C: number, HW: number): void;
   pool_attach(pool: number): void;
+  lr_schedule(kind: number, lr0: number, a: number, b: number, t: number, T: number): number;
   pool_worker_scratch_bytes(): number;
 }
 
