@@ -52,6 +52,14 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 256;
 
+// c + a*b: two rounded operations in the default builds; one fused (or not: the hardware decides)
+// f32x4.relaxed_madd in the opt-in relaxed-SIMD build, whose results are therefore not portable.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // 4x8 microkernel: C tile (4 rows, ldc bytes apart) = [C tile if useC, else +0] + Apanel·Bpanel,
 // Apanel packed [k][4], Bpanel packed [k][8], kc >= 1. Kept out of line so V8 allocates its
 // 8 accumulators + 2 B + 1 A registers on its own (16 xmm available).
@@ -83,17 +91,17 @@ const NC: i32 = 256;
     const b0 = v128.load(bp, 0);
     const b1 = v128.load(bp, 16);
     const a0 = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
     const a1 = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
     const a2 = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
     const a3 = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     ap += 16; bp += 32;
   }
   const s0 = c;

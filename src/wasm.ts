@@ -96,6 +96,12 @@ export interface InitOptions {
   wasmURL?: string | URL;
   /** Raw bytes of the single-thread module, for environments that cannot fetch. */
   wasmBytes?: ArrayBuffer | Uint8Array;
+  /**
+   * Opt in to the relaxed-SIMD build (GEMM with f32x4.relaxed_madd: faster where the CPU fuses,
+   * but results then depend on the hardware, so they are NOT bit-identical across machines or
+   * engines). Single-threaded. Node 20 needs --experimental-wasm-relaxed-simd. Never the default.
+   */
+  relaxedSimd?: boolean;
 }
 
 export interface Runtime {
@@ -103,7 +109,7 @@ export interface Runtime {
   arena: Arena;
   /** Threads actually in use (the caller's thread included). */
   threads: number;
-  build: 'release' | 'debug' | 'threads';
+  build: 'release' | 'debug' | 'threads' | 'relaxed';
   /** Why fewer threads than requested are used, if so. */
   note?: string;
 }
@@ -182,10 +188,10 @@ export async function init(options: InitOptions = {}): Promise<Runtime> {
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new RangeError(`ecopt.init: threads must be a positive integer, got ${String(options.threads)}`);
   }
-  const single = options.debug || options.wasmURL !== undefined || options.wasmBytes !== undefined;
+  const single = options.debug || options.relaxedSimd || options.wasmURL !== undefined || options.wasmBytes !== undefined;
   const requested = options.threads ?? (single ? 1 : await defaultThreads());
   if (runtime) {
-    const want = options.debug ? 'debug' : undefined;
+    const want = options.debug ? 'debug' : options.relaxedSimd ? 'relaxed' : undefined;
     if (want && runtime.build !== want) throw new Error(`ecopt.init: already initialised with the ${runtime.build} build`);
     if (options.threads !== undefined && options.threads !== runtime.threads && !runtime.note) {
       throw new Error(`ecopt.init: already initialised with ${runtime.threads} thread(s)`);
@@ -198,7 +204,7 @@ export async function init(options: InitOptions = {}): Promise<Runtime> {
       let note: string | undefined;
       if (threads > 1 && single) {
         threads = 1;
-        note = 'the debug build and custom wasm sources run single-threaded';
+        note = 'the debug build, the relaxed-SIMD build and custom wasm sources run single-threaded';
       }
       if (threads > 1 && (typeof SharedArrayBuffer === 'undefined' || (!inNode && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated))) {
         threads = 1;
@@ -229,12 +235,23 @@ export async function init(options: InitOptions = {}): Promise<Runtime> {
           ? new URL(String(options.wasmURL), import.meta.url)
           : options.debug
             ? new URL('../build/ecopt.debug.wasm', import.meta.url)
-            : new URL('../build/ecopt.wasm', import.meta.url);
+            : options.relaxedSimd
+              ? new URL('../build/ecopt.relaxed.wasm', import.meta.url)
+              : new URL('../build/ecopt.wasm', import.meta.url);
         bytes = await readWasm(url);
       }
-      const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, { env: { abort: abortImport('a kernel') } });
+      let instance: WebAssembly.Instance;
+      try {
+        ({ instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, { env: { abort: abortImport('a kernel') } }));
+      } catch (e) {
+        if (options.relaxedSimd && e instanceof WebAssembly.CompileError) {
+          throw new Error(`ecopt.init: this engine does not run relaxed SIMD (${e.message}); Node 20 needs the flag --experimental-wasm-relaxed-simd`);
+        }
+        throw e;
+      }
       const kernels = instance.exports as unknown as Kernels;
-      const rt: Runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads: 1, build: options.debug ? 'debug' : 'release', note };
+      const build = options.debug ? 'debug' : options.relaxedSimd ? 'relaxed' : 'release';
+      const rt: Runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads: 1, build, note };
       runtime = rt;
       return rt;
     })();
