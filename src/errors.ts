@@ -45,3 +45,12 @@ export function checkNumber(v: unknown, what: string, lo: number, hi: number, lo
   }
   return v as number;
 }
+
+/** `undefined` -> {}, an object -> itself, anything else (null included) -> ArgumentError. */
+export function checkOptions<T extends object>(options: T | undefined | null, what: string): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ArgumentError(`${what}: options must be an object, got ${describeValue(options)}`);
+  }
+  return options;
+}

@@ -1,7 +1,7 @@
 // Layers: shape inference, parameter specs and the forward/backward calls into the kernels.
 // Layers hold no tensor data themselves: the model plans all memory and passes pointers.
 import type { Kernels } from './wasm.js';
-import { ShapeError, checkPositiveInt, checkNumber, ArgumentError } from './errors.js';
+import { ShapeError, checkPositiveInt, checkNumber, ArgumentError, checkOptions } from './errors.js';
 
 export type InitKind = 'he-uniform' | 'he-normal' | 'glorot-uniform' | 'glorot-normal' | 'zeros' | 'constant';
 
@@ -82,6 +82,7 @@ export class Dense extends Layer {
 
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
+    options = checkOptions(options, 'Dense');
     this.inFeatures = checkPositiveInt(inFeatures, 'Dense: inFeatures');
     this.outFeatures = checkPositiveInt(outFeatures, 'Dense: outFeatures');
     this.bias = options.bias ?? true;
@@ -179,6 +180,7 @@ export class PReLU extends Elementwise {
   readonly initSlope: number;
   constructor(options: PReLUOptions = {}) {
     super();
+    options = checkOptions(options, 'PReLU');
     this.initSlope = checkNumber(options.init ?? 0.25, 'PReLU: options.init', -Infinity, Infinity);
   }
   get units(): number { return this.inShape[0]; }

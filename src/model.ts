@@ -8,7 +8,7 @@ import type { Optimizer } from './optim.js';
 import { checkDataset, type Dataset } from './data.js';
 import { ecStructure, rescaleHiddenUnit, type ECStructure } from './ec.js';
 import type { LRSchedule } from './schedules.js';
-import { ShapeError, ArgumentError, NonFiniteError, describeValue, checkPositiveInt } from './errors.js';
+import { ShapeError, ArgumentError, NonFiniteError, describeValue, checkPositiveInt, checkOptions } from './errors.js';
 
 export interface SequentialOptions {
   /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
@@ -120,6 +120,7 @@ export class Sequential {
   private disposed = false;
 
   constructor(layers: Layer[], options: SequentialOptions = {}) {
+    options = checkOptions(options, 'Sequential');
     const rt = getRuntime();
     this.kernels = rt.kernels;
     this.arena = rt.arena;
@@ -167,8 +168,23 @@ export class Sequential {
     }
     this.paramRegionFloats = Math.max(4, floats);
     this.parameterCount = count;
-    this.paramBase = this.arena.alloc(this.paramRegionFloats * 4, 'parameters');
-    this.gradBase = this.arena.alloc(this.paramRegionFloats * 4, 'gradients');
+    const total = this.paramRegionFloats * 4;
+    try {
+      this.paramBase = this.arena.alloc(total, 'parameters');
+      try {
+        this.gradBase = this.arena.alloc(total, 'gradients');
+      } catch (e) {
+        this.arena.release(this.paramBase);
+        throw e;
+      }
+    } catch (e) {
+      for (const l of layers) { l.dispose?.(); l.index = -1; }
+      if (e instanceof RangeError) {
+        throw new RangeError(`Sequential: the model does not fit in WebAssembly memory: its ${count} parameters and their gradients need ` +
+          `${2 * total} bytes (${(2 * total / 2 ** 30).toFixed(2)} GiB) before activations and optimizer state; the limit is 4 GiB (${e.message})`);
+      }
+      throw e;
+    }
     layers.forEach((l, i) => {
       l.paramPtr = offsets[i].map((o) => this.paramBase + o * 4);
       l.gradPtr = offsets[i].map((o) => this.gradBase + o * 4);
@@ -247,6 +263,11 @@ export class Sequential {
     this.disposed = true;
   }
 
+  /** True after dispose(). */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   private checkAlive(): void {
     if (this.disposed) throw new Error('Sequential: this model has been disposed');
   }
@@ -312,13 +333,14 @@ export class Sequential {
   }
 
   /** Copies B samples into the input buffer and checks them for NaN/Inf (in wasm). */
-  private loadInput(x: Float32Array, B: number, what: string): void {
+  private loadInput(x: Float32Array, B: number, what: string, first = 0): void {
     const buf = this.buffers!;
     const n = B * this.sampleSize;
     this.arena.f32(buf.input, n).set(x.subarray(0, n));
     const bad = this.kernels.first_nonfinite(buf.input, n);
     if (bad >= 0) {
-      throw new ShapeError(`${what}: input sample ${Math.floor(bad / this.sampleSize)} has a non-finite value (${x[bad]}) at index ${bad}`);
+      const at = first * this.sampleSize + bad;
+      throw new ShapeError(`${what}: input sample ${first + Math.floor(bad / this.sampleSize)} has a non-finite value (${x[bad]}) at index ${at}`);
     }
   }
 
@@ -361,7 +383,7 @@ export class Sequential {
     const last = this.buffers!.acts[this.layers.length - 1];
     for (let s = 0; s < B; s += chunk) {
       const b = Math.min(chunk, B - s);
-      this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict');
+      this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict', s);
       this.forwardBuffers(b);
       out.set(this.arena.f32(last, b * K), s * K);
     }
@@ -376,11 +398,11 @@ export class Sequential {
     return y;
   }
 
-  private loadLabels(y: Uint8Array | Int32Array, B: number, what: string): void {
+  private loadLabels(y: Uint8Array | Int32Array, B: number, what: string, first = 0): void {
     const p = this.buffers!.labels;
     this.arena.i32(p, B).set(y);
     const bad = this.kernels.first_bad_label(p, B, this.classes);
-    if (bad >= 0) throw new ShapeError(`${what}: label ${y[bad]} at index ${bad} is not a class index in [0, ${this.classes})`);
+    if (bad >= 0) throw new ShapeError(`${what}: label ${y[bad]} at index ${first + bad} is not a class index in [0, ${this.classes})`);
   }
 
   /**
@@ -393,6 +415,8 @@ export class Sequential {
     if (!optimizer || optimizer.model !== this) {
       throw new ArgumentError('trainBatch: the optimizer must be created for this model (new SGD(model, ...))');
     }
+    if (optimizer.isDisposed) throw new Error('trainBatch: the optimizer has been disposed');
+    optimizer.checkHyperparameters();
     const labels = this.checkLabels(y, (y as { length?: number })?.length ?? 0, 'trainBatch');
     const B = this.checkInput(x, labels.length, 'trainBatch');
     this.ensureCapacity(B);
@@ -434,7 +458,8 @@ export class Sequential {
     const loss = k.softmax_xent_forward_backward(buf.grads[0], buf.acts[this.layers.length - 1], buf.labels, B, this.classes);
     if (!Number.isFinite(loss)) {
       throw new NonFiniteError(`trainBatch: the loss is ${loss} (the logits overflowed); step refused, weights unchanged. ` +
-        'The weights have probably grown too large: lower the learning rate or restore an earlier checkpoint.');
+        'Either the inputs are far too large (scale them, e.g. to [0, 1]) or the weights have grown too large ' +
+        '(lower the learning rate or restore an earlier checkpoint).');
     }
     this.backwardBuffers(B);
     const badGrad = k.first_nonfinite(this.gradBase, this.paramRegionFloats);
@@ -489,6 +514,7 @@ export class Sequential {
   /** Mean loss and accuracy over a dataset (forward only, in chunks). */
   evaluate(data: Dataset, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.checkAlive();
+    options = checkOptions(options, 'evaluate');
     const ds = checkDataset(data, 'evaluate', this.sampleSize);
     const chunk = Math.max(this.capacity, Math.min(ds.count, checkPositiveInt(options.batchSize ?? EVAL_CHUNK, 'evaluate: batchSize')));
     this.ensureCapacity(chunk);
@@ -498,8 +524,8 @@ export class Sequential {
     let correct = 0;
     for (let s = 0; s < ds.count; s += chunk) {
       const b = Math.min(chunk, ds.count - s);
-      this.loadInput(ds.images.subarray(s * n, (s + b) * n), b, 'evaluate');
-      this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate');
+      this.loadInput(ds.images.subarray(s * n, (s + b) * n), b, 'evaluate', s);
+      this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate', s);
       this.forwardBuffers(b);
       loss += this.kernels.softmax_xent_eval(buf.misc, buf.acts[this.layers.length - 1], buf.labels, b, this.classes);
       correct += this.arena.i32(buf.misc, 1)[0];
@@ -516,6 +542,16 @@ export class Sequential {
     const ds = checkDataset(data, 'fit', this.sampleSize);
     const opt = options?.optimizer;
     if (!opt || opt.model !== this) throw new ArgumentError('fit: options.optimizer must be an optimizer created for this model');
+    if (opt.isDisposed) throw new Error('fit: the optimizer has been disposed');
+    opt.checkHyperparameters();
+    for (const name of ['onProgress', 'onEpochEnd', 'onBatchEnd', 'lrSchedule'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'function') {
+        throw new ArgumentError(`fit: options.${name} must be a function, got ${describeValue(options[name])}`);
+      }
+    }
+    if (options.earlyStopping !== undefined && (options.earlyStopping === null || typeof options.earlyStopping !== 'object')) {
+      throw new ArgumentError(`fit: options.earlyStopping must be an object { monitor, patience, minDelta, restoreBestWeights }`);
+    }
     const epochs = checkPositiveInt(options.epochs ?? 1, 'fit: epochs');
     const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
     const seed = options.seed ?? 0;

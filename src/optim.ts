@@ -2,7 +2,7 @@
 // per step (llm.c style). State buffers mirror the parameter region's layout.
 // The model calls step(); a step that would leave NaN/Inf in the weights or state is undone.
 import type { Sequential } from './model.js';
-import { checkNumber, ArgumentError } from './errors.js';
+import { checkNumber, checkOptions, ArgumentError } from './errors.js';
 
 export interface OptimizerStateDict {
   kind: string;
@@ -26,6 +26,7 @@ export abstract class Optimizer {
     if (!model || typeof (model as Sequential).attachOptimizer !== 'function') {
       throw new ArgumentError(`${new.target.name}: the first argument must be a Sequential model, got ${typeof model}`);
     }
+    if (model.isDisposed) throw new Error(`${new.target.name}: this model has been disposed`);
     this.model = model;
     this.lr = checkNumber(lr, `${new.target.name}: lr`, 0, Infinity, true);
   }
@@ -38,6 +39,25 @@ export abstract class Optimizer {
   protected attach(count: number): void {
     for (let i = 0; i < count; i++) this.state.push(this.model.allocRegion(`${this.kind} state`));
     this.model.attachOptimizer(this);
+  }
+
+  /** True after dispose(): the optimizer can no longer step. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Re-validates the hyperparameters (public fields may have been changed since construction);
+   * called by the model before every step, so a bad value never reaches the kernels.
+   */
+  checkHyperparameters(): void {
+    checkNumber(this.lr, `${this.kind}: lr`, 0, Infinity, true);
+    const o = this as unknown as Record<string, unknown>;
+    if ('weightDecay' in o) checkNumber(o.weightDecay, `${this.kind}: weightDecay`, 0, Infinity);
+    if ('momentum' in o) checkNumber(o.momentum, `${this.kind}: momentum`, 0, 1, false, true);
+    if ('beta1' in o) checkNumber(o.beta1, `${this.kind}: betas[0]`, 0, 1, false, true);
+    if ('beta2' in o) checkNumber(o.beta2, `${this.kind}: betas[1]`, 0, 1, false, true);
+    if ('eps' in o) checkNumber(o.eps, `${this.kind}: eps`, 0, Infinity, true);
   }
 
   /** Byte offsets of all state buffers (for backup/restore and serialization). */
@@ -159,6 +179,7 @@ export class Adam extends Optimizer {
   weightDecay: number;
   decoupled: boolean;
   constructor(model: Sequential, options: AdamOptions = {}) {
+    options = checkOptions(options, 'Adam');
     super(model, options.lr ?? 0.001);
     const betas = options.betas ?? [0.9, 0.999];
     if (!Array.isArray(betas) || betas.length !== 2) throw new ArgumentError(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);

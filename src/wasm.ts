@@ -1,5 +1,6 @@
 // Loads the ecopt wasm module once (Node or browser) and owns its linear memory through an Arena.
 import { Arena } from './arena.js';
+import { ArgumentError, checkOptions } from './errors.js';
 
 /** Every kernel the wasm module exports, by name. Pointers are byte offsets into linear memory. */
 export interface Kernels {
@@ -135,7 +136,7 @@ async function defaultThreads(): Promise<number> {
   const env = process.env.ECOPT_THREADS;
   if (env !== undefined && env !== '') {
     const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`ecopt.init: ECOPT_THREADS must be a positive integer, got '${env}'`);
+    if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`ecopt.init: ECOPT_THREADS must be a positive integer, got '${env}'`);
     return n;
   }
   const osName = 'node:os';
@@ -185,16 +186,17 @@ async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memo
  * (a later call asking for another build or thread count gets an error).
  */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
+  options = checkOptions(options, 'ecopt.init');
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
-    throw new RangeError(`ecopt.init: threads must be a positive integer, got ${String(options.threads)}`);
+    throw new ArgumentError(`ecopt.init: threads must be a positive integer, got ${String(options.threads)}`);
   }
   const single = options.debug || options.relaxedSimd || options.wasmURL !== undefined || options.wasmBytes !== undefined;
   const requested = options.threads ?? (single ? 1 : await defaultThreads());
   if (runtime) {
     const want = options.debug ? 'debug' : options.relaxedSimd ? 'relaxed' : undefined;
-    if (want && runtime.build !== want) throw new Error(`ecopt.init: already initialised with the ${runtime.build} build`);
+    if (want && runtime.build !== want) throw new ArgumentError(`ecopt.init: already initialised with the ${runtime.build} build`);
     if (options.threads !== undefined && options.threads !== runtime.threads && !runtime.note) {
-      throw new Error(`ecopt.init: already initialised with ${runtime.threads} thread(s)`);
+      throw new ArgumentError(`ecopt.init: already initialised with ${runtime.threads} thread(s)`);
     }
     return runtime;
   }

@@ -1,0 +1,428 @@
+// safetensors: a reader and writer of the standard format (github.com/huggingface/safetensors), hardened
+// against corrupt files, and the model files and training checkpoints built on it.
+//
+// Layout: 8-byte little-endian u64 header length N; N bytes of UTF-8 JSON
+//   { "__metadata__": { string: string }, "<name>": { "dtype": "F32", "shape": [...], "data_offsets": [begin, end] }, ... }
+// padded with spaces to a multiple of 8 (as the reference writer does); then the data region, each
+// tensor's little-endian bytes at [begin, end) relative to its start, contiguous, nothing left over.
+// The reader never allocates more than the file's own size justifies: the header is decoded from a
+// view of at most the file, tensors are views into it, and a model is only allocated after its
+// parameter shapes were matched against tensors the file really holds.
+import { Sequential } from './model.js';
+import { sizeOf } from './layers.js';
+import { Optimizer, SGD, Momentum, Adam } from './optim.js';
+import { ECSGD, ECMomentum, ECAdam, PathSGD } from './ec.js';
+import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, disposeLayers, type ModelSpec } from './spec.js';
+import { FormatError, ArgumentError, describeValue } from './errors.js';
+
+/** The reference implementation refuses headers above 100 MB; so do we. */
+export const MAX_HEADER_BYTES = 100_000_000;
+/** Metadata key of the architecture spec (JSON text). */
+export const SPEC_KEY = 'ecopt.spec';
+/** Metadata key of the optimizer description (JSON text: kind, options, step, buffers). */
+export const OPTIMIZER_KEY = 'ecopt.optimizer';
+/** Name prefix of the optimizer's state buffers; `optimizer.state.0` ... each [paramRegionFloats]. */
+export const STATE_PREFIX = 'optimizer.state.';
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** One tensor of a file: its header entry and a view of its bytes (no copy). */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: 'F32';
+  shape: number[];
+  /** Offsets relative to the start of the data region. */
+  begin: number;
+  end: number;
+  /** The raw little-endian bytes (a view into the file). */
+  bytes: Uint8Array;
+}
+
+export interface SafetensorsFile {
+  /** Tensors in data order. */
+  tensors: SafetensorsEntry[];
+  metadata: Record<string, string>;
+  /** N: the header's length in bytes; the data region starts at 8 + N. */
+  headerLength: number;
+}
+
+/** A tensor to write: F32 values in row-major order. */
+export interface TensorToWrite {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+// ---- the format ----
+
+const show = (v: unknown): string => {
+  let s: string;
+  try { s = JSON.stringify(v) ?? String(v); } catch { s = typeof v; }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Parses and validates a safetensors file. Only F32 tensors are accepted (that is all ecopt stores).
+ * Throws FormatError naming the problem: truncation, a bad header length, invalid UTF-8 or JSON, a
+ * malformed entry, a wrong dtype, a shape that does not match its byte range, or data ranges that
+ * are out of bounds, overlap, leave gaps or leave bytes over.
+ */
+export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) throw new FormatError(`safetensors: expected a Uint8Array, got ${describeValue(bytes)}`);
+  if (bytes.length < 8) throw new FormatError(`safetensors: truncated file (${bytes.length} bytes; the header length alone takes 8)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lo = view.getUint32(0, true);
+  const hi = view.getUint32(4, true);
+  const n = hi * 4294967296 + lo;
+  if (n > MAX_HEADER_BYTES) throw new FormatError(`safetensors: header length ${n} is absurd (the limit is ${MAX_HEADER_BYTES} bytes; the file has ${bytes.length})`);
+  if (n > bytes.length - 8) throw new FormatError(`safetensors: header length ${n} runs past the end of the file (${bytes.length} bytes; truncated?)`);
+  if (n < 2 || bytes[8] !== 0x7b /* { */) throw new FormatError('safetensors: the header does not start with a JSON object');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch {
+    throw new FormatError('safetensors: the header is not valid UTF-8');
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(`safetensors: the header is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(header)) throw new FormatError(`safetensors: the header must be a JSON object, got ${Array.isArray(header) ? 'an array' : show(header)}`);
+
+  const dataStart = 8 + n;
+  const dataLen = bytes.length - dataStart;
+  let metadata: Record<string, string> = {};
+  const tensors: SafetensorsEntry[] = [];
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (entry === null) continue;
+      if (!isObject(entry)) throw new FormatError(`safetensors: __metadata__ must be an object of strings, got ${show(entry)}`);
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v !== 'string') throw new FormatError(`safetensors: __metadata__ value of ${show(k)} must be a string, got ${show(v)}`);
+      }
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const at = `safetensors: tensor ${show(name)}`;
+    if (!isObject(entry)) throw new FormatError(`${at}: the header entry must be an object { dtype, shape, data_offsets }, got ${show(entry)}`);
+    const { dtype, shape, data_offsets: offs } = entry;
+    if (typeof dtype !== 'string') throw new FormatError(`${at}: dtype must be a string, got ${show(dtype)}`);
+    if (dtype !== 'F32') throw new FormatError(`${at} has dtype ${show(dtype)}; ecopt reads F32 only`);
+    if (!Array.isArray(shape) || !shape.every(isIndex)) throw new FormatError(`${at}: shape must be an array of non-negative integers, got ${show(shape)}`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !isIndex(offs[0]) || !isIndex(offs[1])) {
+      throw new FormatError(`${at}: data_offsets must be [begin, end] with non-negative integers, got ${show(offs)}`);
+    }
+    const [begin, end] = offs as [number, number];
+    if (begin > end) throw new FormatError(`${at}: data_offsets [${begin}, ${end}] begin after they end`);
+    if (end > dataLen) throw new FormatError(`${at}: data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes; truncated?)`);
+    // product of dims, stopping as soon as it exceeds what the range could hold (no overflow)
+    let count = 1;
+    for (const d of shape as number[]) {
+      count *= d;
+      if (count * 4 > dataLen) break;
+    }
+    if (count * 4 !== end - begin) {
+      throw new FormatError(`${at}: shape [${(shape as number[]).join(', ')}] needs ${count * 4 > dataLen ? `more than ${dataLen}` : count * 4} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    }
+    tensors.push({ name, dtype: 'F32', shape: (shape as number[]).slice(), begin, end, bytes: bytes.subarray(dataStart + begin, dataStart + end) });
+  }
+  tensors.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  let prev: SafetensorsEntry | null = null;
+  for (const t of tensors) {
+    if (t.begin < pos) throw new FormatError(`safetensors: tensor ${show(t.name)} [${t.begin}, ${t.end}] overlaps tensor ${show(prev!.name)} [${prev!.begin}, ${prev!.end}]`);
+    if (t.begin > pos) throw new FormatError(`safetensors: the data has a gap at bytes [${pos}, ${t.begin}) before tensor ${show(t.name)}`);
+    pos = t.end;
+    prev = t;
+  }
+  if (pos !== dataLen) throw new FormatError(`safetensors: ${dataLen - pos} bytes after the last tensor are not covered by any tensor (the data region has ${dataLen} bytes)`);
+  return { tensors, metadata, headerLength: n };
+}
+
+/**
+ * Writes F32 tensors (in the given order, contiguous) and optional string metadata as a
+ * safetensors file. The header is padded with spaces to a multiple of 8 bytes.
+ */
+export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
+  const seen = new Set<string>();
+  const entries: string[] = [];
+  if (metadata !== undefined) {
+    if (!isObject(metadata)) throw new ArgumentError(`writeSafetensors: metadata must be an object of strings, got ${describeValue(metadata)}`);
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new ArgumentError(`writeSafetensors: metadata value of '${k}' must be a string, got ${describeValue(v)}`);
+    }
+    entries.push(`"__metadata__":${JSON.stringify(metadata)}`);
+  }
+  let offset = 0;
+  for (const t of tensors) {
+    if (typeof t.name !== 'string' || t.name === '' || t.name === '__metadata__' || seen.has(t.name)) {
+      throw new ArgumentError(`writeSafetensors: tensor name ${show(t.name)} is empty, reserved or repeated`);
+    }
+    seen.add(t.name);
+    if (!(t.data instanceof Float32Array)) throw new ArgumentError(`writeSafetensors: tensor '${t.name}' must hold a Float32Array, got ${describeValue(t.data)}`);
+    if (!Array.isArray(t.shape) || !t.shape.every(isIndex) || sizeOf(t.shape) !== t.data.length) {
+      throw new ArgumentError(`writeSafetensors: tensor '${t.name}' has ${t.data.length} values, which does not match shape ${show(t.shape)}`);
+    }
+    entries.push(`${JSON.stringify(t.name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${offset + t.data.byteLength}]}`);
+    offset += t.data.byteLength;
+  }
+  const json = new TextEncoder().encode(`{${entries.join(',')}}`);
+  const n = json.length + ((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + n + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, n % 4294967296, true);
+  view.setUint32(4, Math.floor(n / 4294967296), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + n);
+  let pos = 8 + n;
+  for (const t of tensors) {
+    writeF32(out, pos, t.data);
+    pos += t.data.byteLength;
+  }
+  return out;
+}
+
+/** A tensor's values as a fresh (aligned) Float32Array. */
+export function tensorData(t: SafetensorsEntry): Float32Array {
+  if (LITTLE_ENDIAN_HOST) return new Float32Array(t.bytes.slice().buffer);
+  const v = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
+  const out = new Float32Array(t.bytes.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = v.getFloat32(i * 4, true);
+  return out;
+}
+
+function writeF32(out: Uint8Array, pos: number, data: Float32Array): void {
+  if (LITTLE_ENDIAN_HOST) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
+    return;
+  }
+  const v = new DataView(out.buffer, out.byteOffset + pos, data.byteLength);
+  for (let i = 0; i < data.length; i++) v.setFloat32(i * 4, data[i], true);
+}
+
+// ---- models and checkpoints ----
+
+export interface SafetensorsOptions {
+  /** Also store this optimizer's state (it must belong to the model), for loadOptimizerState(). */
+  optimizer?: Optimizer;
+  /** Extra metadata (string values); keys 'format', 'ecopt.spec' and 'ecopt.optimizer' are reserved. */
+  metadata?: Record<string, string>;
+}
+
+/** What the 'ecopt.optimizer' metadata holds. */
+export interface OptimizerRecord {
+  kind: string;
+  options: Record<string, unknown>;
+  /** Steps applied so far (Optimizer.t). */
+  step: number;
+  /** Number of `optimizer.state.<k>` tensors. */
+  buffers: number;
+}
+
+const RESERVED = ['format', SPEC_KEY, OPTIMIZER_KEY];
+
+/** See Sequential.toSafetensors(). Weights and state are written straight from wasm memory. */
+export function modelToSafetensors(model: Sequential, options: SafetensorsOptions = {}): Uint8Array {
+  const { optimizer, metadata = {} } = options ?? {};
+  for (const k of Object.keys(metadata)) {
+    if (RESERVED.includes(k)) throw new ArgumentError(`toSafetensors: metadata key '${k}' is reserved`);
+  }
+  if (optimizer !== undefined && (!(optimizer instanceof Optimizer) || optimizer.model !== model)) {
+    throw new ArgumentError('toSafetensors: options.optimizer must be an optimizer created for this model');
+  }
+  const a = model.arena;
+  const tensors: TensorToWrite[] = [];
+  for (const l of model.layers) {
+    l.params.forEach((p, j) => tensors.push({ name: `${l.index}.${p.name}`, shape: p.shape.slice(), data: a.f32(l.paramPtr[j], sizeOf(p.shape)) }));
+  }
+  // 'format: pt' is what safetensors.torch.save_file writes; tools such as transformers look for it
+  const meta: Record<string, string> = { format: 'pt', [SPEC_KEY]: JSON.stringify(modelToSpec(model)), ...metadata };
+  if (optimizer) {
+    const state = optimizer.stateBuffers();
+    const record: OptimizerRecord = { kind: optimizer.kind, options: optimizer.options(), step: optimizer.t, buffers: state.length };
+    meta[OPTIMIZER_KEY] = JSON.stringify(record);
+    state.forEach((p, k) => tensors.push({ name: `${STATE_PREFIX}${k}`, shape: [model.paramRegionFloats], data: a.f32(p, model.paramRegionFloats) }));
+  }
+  return writeSafetensors(tensors, meta);
+}
+
+/** The optimizer record of a file's metadata, validated (null when the file has none). */
+function optimizerRecord(file: SafetensorsFile): OptimizerRecord | null {
+  const text = file.metadata[OPTIMIZER_KEY];
+  if (text === undefined) return null;
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch {
+    throw new FormatError(`safetensors: metadata '${OPTIMIZER_KEY}' is not valid JSON`);
+  }
+  if (!isObject(r) || typeof r.kind !== 'string' || !isObject(r.options) || !isIndex(r.step) || !isIndex(r.buffers)) {
+    throw new FormatError(`safetensors: metadata '${OPTIMIZER_KEY}' must be { kind, options, step, buffers }, got ${show(r)}`);
+  }
+  return r as unknown as OptimizerRecord;
+}
+
+/**
+ * Matches a file's tensors with a model's parameters (and, when the file holds optimizer state,
+ * `optimizer.state.<k>` with the parameter region): every name present, no extras, equal shapes.
+ * Returns the weight entries in parameter order and the state entries in k order.
+ */
+function matchTensors(file: SafetensorsFile, params: { name: string; shape: number[] }[], regionFloats: number):
+  { weights: SafetensorsEntry[]; state: SafetensorsEntry[]; record: OptimizerRecord | null } {
+  const record = optimizerRecord(file);
+  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+  const expected = new Map<string, number[]>(params.map((p) => [p.name, p.shape]));
+  const stateNames: string[] = [];
+  // the count comes from the file: bound it by the tensors the file really has before looping
+  if (record && record.buffers > file.tensors.length) {
+    throw new FormatError(`safetensors: metadata '${OPTIMIZER_KEY}' claims ${record.buffers} state buffers, but the file holds ${file.tensors.length} tensors`);
+  }
+  for (let k = 0; k < (record?.buffers ?? 0); k++) {
+    stateNames.push(`${STATE_PREFIX}${k}`);
+    expected.set(`${STATE_PREFIX}${k}`, [regionFloats]);
+  }
+  for (const [name, shape] of expected) {
+    const t = byName.get(name);
+    if (!t) {
+      const what = name.startsWith(STATE_PREFIX) ? 'optimizer state' : 'weights';
+      throw new FormatError(`safetensors: tensor '${name}' is missing (${what}; expected shape [${shape.join(', ')}])`);
+    }
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new FormatError(`safetensors: tensor '${name}' has shape [${t.shape.join(', ')}], but the model needs [${shape.join(', ')}]`);
+    }
+  }
+  for (const t of file.tensors) {
+    if (!expected.has(t.name)) {
+      throw new FormatError(`safetensors: unexpected tensor ${show(t.name)} (the model has ${params.map((p) => p.name).join(', ')}` +
+        `${stateNames.length ? ` and ${stateNames.join(', ')}` : ''})`);
+    }
+  }
+  return { weights: params.map((p) => byName.get(p.name)!), state: stateNames.map((s) => byName.get(s)!), record };
+}
+
+/** Copies F32 file bytes into arena memory at ptr and checks them in wasm; throws FormatError naming the tensor. */
+function copyChecked(model: Sequential, ptr: number, t: SafetensorsEntry): void {
+  model.arena.u8(ptr, t.bytes.length).set(t.bytes);
+  const n = t.bytes.length / 4;
+  const bad = model.kernels.first_nonfinite(ptr, n);
+  if (bad >= 0) throw new FormatError(`safetensors: tensor '${t.name}' has a non-finite value (${model.arena.f32(ptr + bad * 4, 1)[0]}) at index ${bad}`);
+}
+
+/** See Sequential.fromSafetensors(). */
+export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | string): Sequential {
+  const file = readSafetensors(bytes);
+  const source = spec ?? file.metadata[SPEC_KEY];
+  if (source === undefined) {
+    throw new FormatError(`safetensors: the file has no '${SPEC_KEY}' metadata (not written by ecopt?); pass the architecture spec as the second argument`);
+  }
+  const checked = checkSpec(source);
+  if (spec === undefined && checked.inputShape === undefined) {
+    // ecopt always writes it; inferring it costs up to 1024 shape passes over every layer, which a
+    // file must not be able to demand
+    throw new FormatError(`spec.inputShape is missing in the file's '${SPEC_KEY}' metadata; pass the spec as the second argument`);
+  }
+  const plan = planFromSpec(checked);
+  let model: Sequential | null = null;
+  try {
+    // params are matched against tensors the file holds before any model memory is allocated
+    const regionFloats = Math.max(4, plan.params.reduce((a, p) => a + Math.ceil(sizeOf(p.shape) / 4) * 4, 0));
+    const { weights } = matchTensors(file, plan.params, regionFloats);
+    model = modelFromPlan(plan);
+    let i = 0;
+    for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, ptr, weights[i++]);
+    return model;
+  } catch (e) {
+    if (model) model.dispose();
+    else disposeLayers(plan.layers);
+    throw e;
+  }
+}
+
+/**
+ * Restores a training checkpoint written by `model.toSafetensors({ optimizer })` into `optimizer`
+ * and its model: the model's weights, the optimizer's state buffers and its step count `t`. The
+ * optimizer's hyperparameters stay as it was created with (so a schedule may change lr on resume);
+ * create it with the saved ones for a bit-identical continuation (loadCheckpoint() does that).
+ *
+ * Why the weights too: the EC optimizers' constructors rewrite weights (init 'unit-skeleton' sets
+ * every skeleton weight to 1, 'preserve' rescales units), so weights loaded before creating the
+ * optimizer would be changed. Restoring them here, after the optimizer exists, makes
+ * `fromSafetensors -> new Optimizer -> loadOptimizerState` correct for every optimizer.
+ *
+ * Checks the optimizer kind, the architecture (spec) and every tensor's name, shape and finiteness
+ * before writing anything; throws FormatError otherwise.
+ */
+export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): void {
+  if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`loadOptimizerState: expected an optimizer, got ${describeValue(optimizer)}`);
+  const model = optimizer.model;
+  const file = readSafetensors(bytes);
+  const record = optimizerRecord(file);
+  if (!record) throw new FormatError(`safetensors: the file holds no optimizer state (no '${OPTIMIZER_KEY}' metadata); save with model.toSafetensors({ optimizer })`);
+  if (record.kind !== optimizer.kind) throw new FormatError(`safetensors: the file holds ${record.kind} state, but the optimizer is ${optimizer.kind}`);
+  const state = optimizer.stateBuffers();
+  if (record.buffers !== state.length) {
+    throw new FormatError(`safetensors: the file holds ${record.buffers} ${record.kind} state buffers, but this optimizer has ${state.length} (different options, e.g. momentum?)`);
+  }
+  const specText = file.metadata[SPEC_KEY];
+  if (specText !== undefined) {
+    const saved = checkSpec(specText);
+    const mine = checkSpec(modelToSpec(model));
+    const same = JSON.stringify(saved.layers) === JSON.stringify(mine.layers) &&
+      (saved.inputShape === undefined || saved.inputShape.join() === mine.inputShape!.join());
+    if (!same) {
+      throw new FormatError("safetensors: the checkpoint's architecture (metadata 'ecopt.spec') differs from the optimizer's model");
+    }
+  }
+  const n = model.paramRegionFloats;
+  const { weights, state: stateEntries } = matchTensors(file, model.weightSpecs(), n);
+  // stage everything, check finiteness in wasm, then commit: a bad file leaves the model untouched
+  const a = model.arena;
+  const staging = a.alloc(n * 4 * (1 + state.length), 'checkpoint staging');
+  try {
+    let i = 0;
+    for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, staging + (ptr - model.paramBase), weights[i++]);
+    stateEntries.forEach((t, k) => copyChecked(model, staging + (k + 1) * n * 4, t));
+    model.kernels.copy_bytes(model.paramBase, staging, n * 4);
+    state.forEach((p, k) => model.kernels.copy_bytes(p, staging + (k + 1) * n * 4, n * 4));
+    optimizer.t = record.step;
+  } finally {
+    a.release(staging);
+  }
+}
+
+type OptimizerCtor = new (model: Sequential, options: never) => Optimizer;
+const OPTIMIZERS: Record<string, OptimizerCtor> = { SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD } as unknown as Record<string, OptimizerCtor>;
+
+/**
+ * Resumes training from a checkpoint written by `model.toSafetensors({ optimizer })`: the model
+ * (from the file's spec), an optimizer of the saved kind created with the saved options, and then
+ * loadOptimizerState() (weights, state buffers, step). Training on with the same batches continues
+ * bit-identically to a run that never stopped.
+ */
+export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | string): { model: Sequential; optimizer: Optimizer } {
+  const model = modelFromSafetensors(bytes, spec);
+  try {
+    const record = optimizerRecord(readSafetensors(bytes));
+    if (!record) throw new FormatError(`safetensors: the file holds no optimizer state (no '${OPTIMIZER_KEY}' metadata); use Sequential.fromSafetensors for weights only`);
+    const Ctor = Object.prototype.hasOwnProperty.call(OPTIMIZERS, record.kind) ? OPTIMIZERS[record.kind] : undefined;
+    if (!Ctor) throw new FormatError(`safetensors: unknown optimizer kind ${show(record.kind)} (known: ${Object.keys(OPTIMIZERS).join(', ')})`);
+    let optimizer: Optimizer;
+    try {
+      optimizer = new Ctor(model, record.options as never);
+    } catch (e) {
+      throw new FormatError(`safetensors: the saved ${record.kind} options are invalid: ${(e as Error).message}`, { cause: e });
+    }
+    loadOptimizerState(optimizer, bytes);
+    return { model, optimizer };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+Sequential.serialization.toSafetensors = modelToSafetensors;
+Sequential.serialization.fromSafetensors = (bytes, spec) => modelFromSafetensors(bytes, spec as ModelSpec | string | undefined);
