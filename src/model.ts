@@ -29,6 +29,7 @@ export interface ProgressEvent {
   batches: number;
   /** Mean training loss over the epoch so far. */
   loss: number;
+  /** Training throughput: samples over time spent in training steps (callbacks excluded). */
   samplesPerSec: number;
   elapsedSec: number;
   etaSec: number;
@@ -90,6 +91,8 @@ export interface FitOptions {
   validation?: Dataset;
   /** Yield to the event loop at least this often, in ms (default 50), so pages stay responsive. */
   yieldEveryMs?: number;
+  /** Stops training after the current batch when aborted (e.g. a Stop button). */
+  signal?: AbortSignal;
 }
 
 const EVAL_CHUNK = 512;
@@ -390,6 +393,22 @@ export class Sequential {
     return out;
   }
 
+  /** Class probabilities (softmax of the logits, computed in wasm), shape (batch, classes). */
+  predictProba(x: Float32Array, batch: number): Float32Array {
+    const logits = this.predict(x, batch);
+    const K = this.classes;
+    const chunk = Math.min(this.capacity, batch);
+    const p = this.buffers!.acts[this.layers.length - 1];
+    for (let s = 0; s < batch; s += chunk) {
+      const b = Math.min(chunk, batch - s);
+      const view = this.arena.f32(p, b * K);
+      view.set(logits.subarray(s * K, (s + b) * K));
+      this.kernels.softmax_forward(p, p, b, K);
+      logits.set(this.arena.f32(p, b * K), s * K);
+    }
+    return logits;
+  }
+
   private checkLabels(y: unknown, B: number, what: string): Uint8Array | Int32Array {
     if (!(y instanceof Uint8Array || y instanceof Int32Array)) {
       throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array of class indices, got ${describeValue(y)}`);
@@ -595,12 +614,15 @@ export class Sequential {
       let lastYield = t0;
       let done = 0;
       let step = 0;
+      let trainMs = 0; // time in data loading and steps only: callbacks and yields excluded
       for (let e = 0; e < epochs && !stop; e++) {
         const te = now();
+        let epochTrainMs = 0;
         if (shuffle) this.kernels.permutation(permPtr, N, lo, hi, e);
         const perm = shuffle ? this.arena.i32(permPtr, N).slice() : null;
         let sum = 0;
         for (let bi = 0; bi < batches; bi++) {
+          const tb = now();
           const s = bi * B0;
           const B = Math.min(B0, N - s);
           const input = this.arena.f32(this.buffers!.input, B * n);
@@ -622,14 +644,21 @@ export class Sequential {
           sum += batchLoss * B;
           done += B;
           step++;
+          const dt = now() - tb;
+          trainMs += dt;
+          epochTrainMs += dt;
           if (options.onBatchEnd && options.onBatchEnd({ epoch: e + 1, batch: bi + 1, loss: batchLoss, lr: opt.lr }) === false) {
             stop = true;
             result.stoppedEpoch = e + 1;
           }
           const t = now();
+          if (options.signal?.aborted && !stop) {
+            stop = true;
+            result.stoppedEpoch = e + 1;
+          }
           if (options.onProgress) {
             const elapsed = (t - t0) / 1000;
-            const sps = done / Math.max(elapsed, 1e-9);
+            const sps = done / Math.max(trainMs / 1000, 1e-9);
             options.onProgress({
               epoch: e + 1, epochs, batch: bi + 1, batches, loss: sum / (s + B),
               samplesPerSec: sps, elapsedSec: elapsed, etaSec: (epochs * N - done) / sps,
@@ -643,7 +672,7 @@ export class Sequential {
         }
         const seen = stop ? done - e * N : N;
         const seconds = (now() - te) / 1000;
-        const log: EpochLog = { epoch: e + 1, loss: sum / seen, seconds, samplesPerSec: seen / seconds };
+        const log: EpochLog = { epoch: e + 1, loss: sum / seen, seconds, samplesPerSec: seen / Math.max(epochTrainMs / 1000, 1e-9) };
         if (options.validation) {
           const v = this.evaluate(options.validation);
           log.valLoss = v.loss;

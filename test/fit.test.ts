@@ -93,4 +93,30 @@ describe('fit callbacks and schedules', () => {
     expect(opt.t).toBe(0);
     m.dispose();
   });
+
+  it('an AbortSignal stops training after the current batch', async () => {
+    const m = model();
+    const opt = new SGD(m, { lr: 0.1 });
+    const ctl = new AbortController();
+    let batches = 0;
+    const res = await m.fit(toyData(64, 8), { optimizer: opt, epochs: 5, batchSize: 8, signal: ctl.signal, onBatchEnd: () => { if (++batches === 3) ctl.abort(); } });
+    expect(opt.t).toBe(3);
+    expect(res.stoppedEpoch).toBe(1);
+    m.dispose();
+  });
+
+  it('predictProba is the softmax of predict', () => {
+    const m = model();
+    const x = toyData(700, 9).images;
+    const logits = m.predict(x, 700);
+    const p = m.predictProba(x, 700);
+    for (let b = 0; b < 700; b += 37) {
+      const z = [logits[2 * b], logits[2 * b + 1]];
+      const mx = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - mx));
+      expect(p[2 * b]).toBeCloseTo(e[0] / (e[0] + e[1]), 6);
+      expect(p[2 * b] + p[2 * b + 1]).toBeCloseTo(1, 6);
+    }
+    m.dispose();
+  });
 });
