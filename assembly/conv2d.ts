@@ -34,7 +34,8 @@
 // combined as ((l0 + l1) + (l2 + l3)) + tail. A sample's y and dx do not depend on B or on its
 // position in the batch (bitwise).
 
-import { gemm_nn, gemm_nt, gemm_tn, gemm_scratch_bytes } from './gemm';
+import { gemm_nt, gemm_cols, gemm_scratch_bytes } from './gemm';
+import { parallel_samples, pool_threads, JOB_CONV_FWD, JOB_CONV_DX } from './threads';
 
 // descriptor slots (i32)
 const D_C = 0, D_H = 1, D_W = 2, D_O = 3, D_KH = 4, D_KW = 5, D_SH = 6, D_SW = 7;
@@ -62,11 +63,10 @@ export function conv2d_desc_bytes(): i32 { return DESC_BYTES; }
   return rd(desc, D_DIRECT) ? 0 : ((<usize>rd(desc, D_K) * <usize>rd(desc, D_P) + 3) & ~<usize>3) << 2;
 }
 
-// Scratch bytes conv2d_forward/backward need for this descriptor (independent of B).
+// Scratch bytes conv2d_forward/backward need for this descriptor (independent of B): one share
+// per thread of the attached pool (one without a pool).
 export function conv2d_scratch_bytes(desc: usize): i32 {
-  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
-  const g = max(gemm_scratch_bytes(O, P, K), max(gemm_scratch_bytes(O, K, P), gemm_scratch_bytes(K, P, O)));
-  return <i32>colBytes(desc) + g;
+  return <i32>(perThreadScratch(desc) * <usize>pool_threads());
 }
 
 // First and one-past-last output column whose input column ow*s + off lies in [0, W).
@@ -161,15 +161,22 @@ function col2im(dxb: usize, dcol: usize, desc: usize): void {
   }
 }
 
-// y (B,O,Ho,Wo) = conv(x (B,C,H,W), w (O,C,KH,KW)) + bias (O) (skipped when bias == 0). Overwrites y.
-export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, desc: usize, scratch: usize): void {
+// Bytes of one thread's share of the scratch: col + GEMM packing buffers.
+@inline function perThreadScratch(desc: usize): usize {
+  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const g = max(gemm_scratch_bytes(O, P, K), max(gemm_scratch_bytes(O, K, P), gemm_scratch_bytes(K, P, O)));
+  return (colBytes(desc) + <usize>g + 15) & ~<usize>15;
+}
+
+// Forward of samples [b0, b1) with this thread's scratch (col + GEMM buffers); GEMMs stay on this thread.
+export function conv_forward_range(y: usize, x: usize, w: usize, bias: usize, b0: i32, b1: i32, desc: usize, scratch: usize): void {
   const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
   const direct = rd(desc, D_DIRECT) != 0;
   const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
   const yStride = <usize>O * <usize>P << 2;
   const col = scratch;
   const gs = scratch + colBytes(desc);
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     const xb = x + <usize>b * xStride;
     const yb = y + <usize>b * yStride;
     let src = xb;
@@ -183,12 +190,37 @@ export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32
         for (; j < P; j++) store<f32>(r + (<usize>j << 2), f32x4.extract_lane(v, 0));
       }
     }
-    gemm_nn(yb, w, src, O, P, K, bias ? 1 : 0, gs);
+    gemm_cols(0, yb, w, src, O, P, K, bias ? 1 : 0, gs, 0, P);
   }
 }
 
+// Input gradient of samples [b0, b1): dcol = Wᵀ · dy_b, then col2im (overwrites dx_b).
+export function conv_dx_range(dx: usize, dy: usize, w: usize, b0: i32, b1: i32, desc: usize, scratch: usize): void {
+  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const direct = rd(desc, D_DIRECT) != 0;
+  const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
+  const yStride = <usize>O * <usize>P << 2;
+  const col = scratch;
+  const gs = scratch + colBytes(desc);
+  for (let b = b0; b < b1; b++) {
+    const dyb = dy + <usize>b * yStride;
+    const dxb = dx + <usize>b * xStride;
+    if (direct) gemm_cols(2, dxb, w, dyb, K, P, O, 0, gs, 0, P);
+    else { gemm_cols(2, col, w, dyb, K, P, O, 0, gs, 0, P); col2im(dxb, col, desc); }
+  }
+}
+
+// y (B,O,Ho,Wo) = conv(x (B,C,H,W), w (O,C,KH,KW)) + bias (O) (skipped when bias == 0). Overwrites y.
+// With a thread pool, samples are split over the threads (each sample computed by one thread,
+// with the same arithmetic: identical bits).
+export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, desc: usize, scratch: usize): void {
+  if (parallel_samples(JOB_CONV_FWD, y, x, w, bias, B, desc, scratch, perThreadScratch(desc))) return;
+  conv_forward_range(y, x, w, bias, 0, B, desc, scratch);
+}
+
 // dw (O,C,KH,KW) = sum_b dy_b · col_bᵀ;  dbias (O) = sums of dy over b and pixels;  dx (B,C,H,W).
-// Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0).
+// Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0). dw keeps one chain over samples
+// (its GEMMs are split by columns on a pool); dx is split by samples.
 export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize, scratch: usize): void {
   const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
   const direct = rd(desc, D_DIRECT) != 0;
@@ -203,11 +235,9 @@ export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x
     let src = xb;
     if (!direct) { im2col(col, xb, desc); src = col; }
     gemm_nt(dw, dyb, src, O, K, P, b > 0 ? 1 : 0, gs);
-    if (dx) {
-      const dxb = dx + <usize>b * xStride;
-      if (direct) gemm_tn(dxb, w, dyb, K, P, O, 0, gs);
-      else { gemm_tn(col, w, dyb, K, P, O, 0, gs); col2im(dxb, col, desc); }
-    }
+  }
+  if (dx && !parallel_samples(JOB_CONV_DX, dx, dy, w, 0, B, desc, scratch, perThreadScratch(desc))) {
+    conv_dx_range(dx, dy, w, 0, B, desc, scratch);
   }
   if (dbias) {
     for (let o = 0; o < O; o++) {

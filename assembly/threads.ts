@@ -4,11 +4,19 @@
 // bit-identical for any thread count. The caller (thread 0) spins while it waits, so it may be a
 // browser main thread (where atomic waits trap); workers sleep in atomic.wait between jobs.
 //
+// Conv layers also split whole samples (forward and input gradient): each sample is computed by
+// one thread with the single-thread arithmetic, using that thread's share of the caller's scratch.
+//
 // Pool block (i32 fields, 64 bytes, owned by TypeScript):
 //   0 gen: job generation (workers wake when it changes)   4 pending: workers still busy
-//   8 kind  12 c  16 a  20 b  24 M  28 N  32 K  36 accumulate
+//   8 kind  12..36 job arguments (GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch)
 //   40 threads  44 scratch base of worker 1  48 scratch bytes per worker  52 exit flag
+//   56 per-thread scratch stride of a conv job
 import { gemm_cols } from './gemm';
+import { conv_forward_range, conv_dx_range } from './conv2d';
+
+export const JOB_CONV_FWD: i32 = 10;
+export const JOB_CONV_DX: i32 = 11;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
@@ -23,6 +31,72 @@ export function pool_attach(pool: usize): void {
   if (t >= T) return N;
   const panels = (N + 7) >> 3;
   return min(N, ((panels * t) / T) << 3);
+}
+
+/** Threads of the attached pool, 1 without one. */
+export function pool_threads(): i32 {
+  const p = poolPtr;
+  return p == 0 ? 1 : max(1, load<i32>(p + 40));
+}
+
+// Publishes a job and wakes the workers.
+// @ts-ignore: decorator
+@inline function post(p: usize, T: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    atomic.store<i32>(p + 4, T - 1);
+    atomic.add<i32>(p, 1);
+    atomic.notify(p, T - 1);
+  }
+}
+
+// Waits (spinning: the caller may be a browser main thread) until every worker is done.
+// @ts-ignore: decorator
+@inline function join(p: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    while (atomic.load<i32>(p + 4) != 0) { /* spin */ }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function sampleSplit(B: i32, T: i32, t: i32): i32 {
+  return <i32>((<i64>B * <i64>t) / <i64>T);
+}
+
+// One thread's share of a conv job.
+function runConvShare(p: usize, tid: i32, T: i32): void {
+  const kind = load<i32>(p + 8);
+  const B = load<i32>(p + 28);
+  const b0 = sampleSplit(B, T, tid), b1 = sampleSplit(B, T, tid + 1);
+  const scratch = <usize>load<i32>(p + 36) + <usize>tid * <usize>load<i32>(p + 56);
+  const out = <usize>load<i32>(p + 12), inp = <usize>load<i32>(p + 16), w = <usize>load<i32>(p + 20);
+  const desc = <usize>load<i32>(p + 32);
+  if (kind == JOB_CONV_FWD) conv_forward_range(out, inp, w, <usize>load<i32>(p + 24), b0, b1, desc, scratch);
+  else conv_dx_range(out, inp, w, b0, b1, desc, scratch);
+}
+
+/**
+ * Splits a conv job over the pool by samples if one is attached (the caller's scratch holds one
+ * share of `share` bytes per thread); false = caller computes it alone.
+ */
+export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bias: usize, B: i32, desc: usize, scratch: usize, share: usize): bool {
+  if (!ASC_FEATURE_THREADS) return false;
+  const p = poolPtr;
+  if (p == 0) return false;
+  const T = load<i32>(p + 40);
+  if (T < 2 || B < 2) return false;
+  store<i32>(p + 8, kind);
+  store<i32>(p + 12, <i32>out);
+  store<i32>(p + 16, <i32>inp);
+  store<i32>(p + 20, <i32>w);
+  store<i32>(p + 24, <i32>bias);
+  store<i32>(p + 28, B);
+  store<i32>(p + 32, <i32>desc);
+  store<i32>(p + 36, <i32>scratch);
+  store<i32>(p + 56, <i32>share);
+  post(p, T);
+  runConvShare(p, 0, T);
+  join(p);
+  return true;
 }
 
 /** Runs a GEMM on the pool if one is attached and the job is large enough; false = caller computes it. */
@@ -40,15 +114,9 @@ export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N
   store<i32>(p + 28, N);
   store<i32>(p + 32, K);
   store<i32>(p + 36, accumulate);
-  if (ASC_FEATURE_THREADS) {
-    atomic.store<i32>(p + 4, T - 1);
-    atomic.add<i32>(p, 1);
-    atomic.notify(p, T - 1);
-  }
+  post(p, T);
   gemm_cols(kind, c, a, b, M, N, K, accumulate, scratch, 0, colSplit(N, T, 1));
-  if (ASC_FEATURE_THREADS) {
-    while (atomic.load<i32>(p + 4) != 0) { /* spin: the other threads finish their columns */ }
-  }
+  join(p);
   return true;
 }
 
@@ -58,10 +126,17 @@ export function worker_run(p: usize, tid: i32): void {
   if (ASC_FEATURE_THREADS) {
     let seen = atomic.load<i32>(p);
     while (true) {
+      // spin briefly (jobs often follow each other within microseconds), then sleep
+      for (let spin = 0; spin < 20000 && atomic.load<i32>(p) == seen; spin++) { /* spin */ }
       while (atomic.load<i32>(p) == seen) atomic.wait<i32>(p, seen, -1);
       seen++;
       if (load<i32>(p + 52) != 0) return;
       const T = load<i32>(p + 40);
+      if (load<i32>(p + 8) >= JOB_CONV_FWD) {
+        runConvShare(p, tid, T);
+        atomic.sub<i32>(p + 4, 1);
+        continue;
+      }
       const N = load<i32>(p + 28);
       const scratch = <usize>load<i32>(p + 44) + <usize>(tid - 1) * <usize>load<i32>(p + 48);
       gemm_cols(load<i32>(p + 8), <usize>load<i32>(p + 12), <usize>load<i32>(p + 16), <usize>load<i32>(p + 20),

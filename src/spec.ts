@@ -3,7 +3,7 @@
 // its validation (messages name the layer index, type and field) and building a model from it.
 // A spec is data read from files, so every problem with one is a FormatError.
 import { Sequential } from './model.js';
-import { Layer, Dense, ReLU, LeakyReLU, PReLU, type InitKind } from './layers.js';
+import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } from './layers.js';
 import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from './conv.js';
 import { FormatError, ArgumentError } from './errors.js';
 
@@ -57,6 +57,8 @@ const KINDS: Record<string, LayerKind> = {
   ReLU: { fields: {}, make: () => new ReLU() },
   LeakyReLU: { fields: { alpha: finite }, make: (f) => new LeakyReLU(f.alpha) },
   PReLU: { fields: { init: finite }, make: (f) => new PReLU({ init: f.init }) },
+  Sigmoid: { fields: {}, make: () => new Sigmoid() },
+  Tanh: { fields: {}, make: () => new Tanh() },
   Conv2D: {
     fields: { inChannels: posInt, outChannels: posInt, kernel: pairF(true), stride: pairF(false), padding, dilation: pairF(false), bias: bool, init },
     make: (f) => new Conv2D(f.inChannels, f.outChannels, f.kernel, { stride: f.stride, padding: f.padding, dilation: f.dilation, bias: f.bias, init: f.init }),
@@ -67,7 +69,7 @@ const KINDS: Record<string, LayerKind> = {
   Flatten: { fields: {}, make: () => new Flatten() },
 };
 const KIND_CTORS: Record<string, Function> = {
-  Dense, ReLU, LeakyReLU, PReLU, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten,
+  Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten,
 };
 const TOP_FIELDS = ['format', 'version', 'inputShape', 'seed', 'layers'];
 

@@ -3,7 +3,7 @@
 // bit-identical resume of training from a checkpoint for every optimizer.
 import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  Sequential, Dense, ReLU, LeakyReLU, PReLU, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten,
+  Sequential, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten,
   SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, FormatError, ArgumentError, getRuntime,
   readSafetensors, writeSafetensors, tensorData, loadOptimizerState, loadCheckpoint, modelFromSpec, checkSpec,
   type Optimizer, type ModelSpec,
@@ -53,7 +53,8 @@ describe('spec', () => {
     m.dispose();
   });
 
-  for (const [name, make] of [['MLP', mlp], ['CNN', cnn], ['GAP CNN', gapCnn]] as const) {
+  const smooth = () => new Sequential([new Dense(4, 5), new Sigmoid(), new Dense(5, 4), new Tanh(), new Dense(4, 2)], { seed: 12 });
+  for (const [name, make] of [['MLP', mlp], ['CNN', cnn], ['GAP CNN', gapCnn], ['Sigmoid/Tanh MLP', smooth]] as const) {
     it(`round-trips a ${name} through JSON: same spec, same initial weights`, () => {
       const a = make();
       const json = JSON.stringify(a.toSpec());
@@ -125,6 +126,14 @@ describe('spec', () => {
     expectFormatError(() => modelFromSpec(spec), /spec\.layers\[7\] \(Dense\): outFeatures/);
     expectFormatError(() => modelFromSpec(s2), /^spec: layer 7 \(Dense 23->3\)/);
     expect(bytesInUse()).toBe(before);
+  });
+
+  it('refuses to describe a layer that is not built in', () => {
+    class MyReLU extends ReLU {}
+    const m = new Sequential([new Dense(3, 2), new MyReLU()]);
+    expect(() => m.toSpec()).toThrow(ArgumentError);
+    expect(() => m.toSafetensors()).toThrow(/layer 1 \(ReLU\) is not a built-in layer/);
+    m.dispose();
   });
 
   it('checkSpec returns a normalized copy', () => {
@@ -363,14 +372,20 @@ describe('safetensors format', () => {
 // ---------------------------------------------------------------------------------------------
 
 type Make = (m: Sequential) => Optimizer;
-const OPTIMIZERS: [string, Make][] = [
-  ['SGD', (m) => new SGD(m, { lr: 0.05, weightDecay: 1e-3 })],
-  ['Momentum', (m) => new Momentum(m, { lr: 0.05, momentum: 0.9, nesterov: true })],
-  ['Adam', (m) => new Adam(m, { lr: 0.01, decoupled: true, weightDecay: 0.01 })],
-  ['ECSGD', (m) => new ECSGD(m, { lr: 0.01 })],
-  ['ECMomentum', (m) => new ECMomentum(m, { lr: 0.01, weightDecay: 1e-4 })],
-  ['ECAdam', (m) => new ECAdam(m, { lr: 0.002 })],
-  ['PathSGD', (m) => new PathSGD(m, { lr: 0.01 })],
+/**
+ * [name, make, stateless]: stateless = resuming from the weights alone with a fresh optimizer
+ * already continues exactly (no state buffers, no weight rewrite on creation).
+ */
+const OPTIMIZERS: [string, Make, boolean][] = [
+  ['SGD', (m) => new SGD(m, { lr: 0.05, weightDecay: 1e-3 }), true],
+  ['Momentum', (m) => new Momentum(m, { lr: 0.05, momentum: 0.9, nesterov: true }), false],
+  ['Adam', (m) => new Adam(m, { lr: 0.01, decoupled: true, weightDecay: 0.01 }), false],
+  ['ECSGD', (m) => new ECSGD(m, { lr: 0.01 }), false],
+  // 'preserve' rescales units of the trained weights again when created: a fresh one alone differs
+  ['ECSGD init preserve', (m) => new ECSGD(m, { lr: 0.005, init: 'preserve' }), false],
+  ['ECMomentum', (m) => new ECMomentum(m, { lr: 0.01, weightDecay: 1e-4 }), false],
+  ['ECAdam', (m) => new ECAdam(m, { lr: 0.002 }), false],
+  ['PathSGD', (m) => new PathSGD(m, { lr: 0.01 }), true],
 ];
 const N_STEPS = 4;
 const M_STEPS = 5;
@@ -385,7 +400,7 @@ function trainSteps(model: Sequential, opt: Optimizer, from: number, to: number)
 
 describe('resume training bit-identically', () => {
   for (const [netName, makeNet] of [['MLP', mlp], ['CNN', cnn]] as const) {
-    for (const [optName, makeOpt] of OPTIMIZERS) {
+    for (const [optName, makeOpt, stateless] of OPTIMIZERS) {
       it(`${optName} on the ${netName}: N steps, save, load, M steps == N + M steps`, () => {
         const ref = makeNet();
         const refOpt = makeOpt(ref);
@@ -401,7 +416,7 @@ describe('resume training bit-identically', () => {
 
         // 1. loadCheckpoint: model + optimizer of the saved kind and options
         const { model: b, optimizer: bOpt } = loadCheckpoint(file);
-        expect(bOpt.kind).toBe(optName);
+        expect(bOpt.kind).toBe(refOpt.kind);
         expect(bOpt.t).toBe(N_STEPS);
         expect(bOpt.options()).toEqual(refOpt.options());
         expect(hashArrays(b.getWeights()), 'weights as saved').toBe(atSave);
@@ -417,11 +432,10 @@ describe('resume training bit-identically', () => {
         expect(hashArrays(c.getWeights())).toBe(want);
 
         // the comparison has teeth: without the optimizer state the continuation differs
-        // (stateless optimizers differ only through EC's weight rewrite; SGD/PathSGD resume from weights alone)
+        // (ECSGD has no state buffer: it differs through the rewrite of the weights on creation)
         const d = Sequential.fromSafetensors(file);
         const dOpt = makeOpt(d);
         trainSteps(d, dOpt, N_STEPS, N_STEPS + M_STEPS);
-        const stateless = optName === 'SGD' || optName === 'PathSGD';
         if (stateless) expect(hashArrays(d.getWeights())).toBe(want);
         else expect(hashArrays(d.getWeights())).not.toBe(want);
         for (const m of [ref, b, c, d]) m.dispose();
