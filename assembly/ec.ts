@@ -166,18 +166,19 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
  * adds the masked sums of g = w * dL/dw to rowS (O) and colS (I) (inverse chain rule sums),
  * updates the optimizer state of masked edges with dF/dv = dw / pi (+ wd * v), pi = beta * phi
  * (applied as dw * (1/beta) * (1/phi)), and adds sum v^2 and sum step^2 of masked edges to
- * norms[0], norms[1] (f64). For a bias vector call with I = 1, T = 1 and beta = 1.
+ * norms[0], norms[1] (f64). For Adam the step is also written to sb (a buffer shaped like w) for
+ * pass 2. For a bias vector call with I = 1, T = 1 and beta = 1.
  */
-export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
   const kind = <i32>hyp(h, H_KIND);
-  if (kind == 0) pass1Body(0, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
-  else if (kind == 1) pass1Body(1, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
-  else pass1Body(2, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+  if (kind == 0) pass1Body(0, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+  else if (kind == 1) pass1Body(1, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+  else pass1Body(2, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
 }
 
 // @ts-ignore: decorator
-@inline function pass1Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+@inline function pass1Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
@@ -215,7 +216,9 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         let d = f32x4.mul(v128.load(dw + off), f32x4.mul(v128.load(ibetaIn + ioff), iphV));
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, v));
         const mb = f32x4.ne(mk, zero);
-        const st = f32x4.mul(stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true), mk);
+        let st = stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true);
+        if (kind == 2) v128.store(sb + off, st); // Adam: keep the step for pass 2 (saves its sqrt and division)
+        st = f32x4.mul(st, mk);
         const vm = f32x4.mul(v, mk);
         nvV = f32x4.add(nvV, f32x4.mul(vm, vm));
         nsV = f32x4.add(nsV, f32x4.mul(st, st));
@@ -234,6 +237,7 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         let d = gv * (f32at(ibetaIn, i) * iph);
         if (wd != 0) d = d + wd * v;
         const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+        if (kind == 2) setf32(sb, j, st);
         nvr += v * v;
         nsr += st * st;
       }
@@ -251,6 +255,7 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
           let d = gv * ipi;
           if (wd != 0) d = d + wd * v;
           const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
+          if (kind == 2) setf32(sb, j, st);
           nvr += v * v;
           nsr += st * st;
         }
@@ -271,16 +276,16 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
  * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
  * recomputed from the (already updated) optimizer state; masked edges only.
  */
-export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
   const kind = <i32>hyp(h, H_KIND);
-  if (kind == 0) pass2Body(0, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
-  else if (kind == 1) pass2Body(1, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
-  else pass2Body(2, w, dw, mask, s1, s2, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
+  if (kind == 0) pass2Body(0, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
+  else if (kind == 1) pass2Body(1, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
+  else pass2Body(2, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
 }
 
 // @ts-ignore: decorator
-@inline function pass2Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
+@inline function pass2Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
@@ -306,7 +311,7 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         const ipi = f32x4.mul(v128.load(ibetaIn + ioff), iphV);
         let d = f32x4.mul(v128.load(dw + off), ipi);
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV))));
-        const st = stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
+        const st = kind == 2 ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
         const nw = f32x4.mul(f32x4.sub(wv, f32x4.mul(f32x4.mul(lrV, st), ipi)), f32x4.mul(v128.load(irbIn + ioff), irpV));
         v128.store(w + off, v128.bitselect(nw, wv, mb));
       }
@@ -317,7 +322,7 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         const ipi = f32at(ibetaIn, i) * iph;
         let d = f32at(dw, j) * ipi;
         if (wd != 0) d = d + wd * (wv * (f32at(betaIn, i) * ph));
-        const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+        const st = kind == 2 ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
         setf32(w, j, (wv - (lrk * st) * ipi) * (f32at(irbIn, i) * irp));
       }
     } else {
@@ -331,7 +336,7 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
           const wv = f32at(w, j);
           let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * (wv * pi);
-          const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+          const st = kind == 2 ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
           setf32(w, j, (wv - (lrk * st) * ipi) * ichain);
         }
       }

@@ -210,7 +210,7 @@ abstract class ECOptimizer extends Optimizer {
   weightDecay: number;
   protected abstract readonly algo: number; // 0 SGD, 1 momentum, 2 Adam
   private bufs!: {
-    ones: number; hyper: number; norms: number; dummy: number; masks: number;
+    ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number;
     beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
     ibeta: number[]; iphi: number[]; irb: number[]; irp: number[];
     skU: number[]; skV: number[]; skS: number[]; skR: number[];
@@ -258,8 +258,11 @@ abstract class ECOptimizer extends Optimizer {
     const skVec = (what: string) => st.layers.map((x) => alloc(x.skeleton === 'in' ? x.O : x.I, what));
     const masks = this.model.allocRegion(`${this.kind} masks`);
     this.blocks.push(masks);
+    // Adam keeps each step between the two passes instead of recomputing its sqrt and division
+    const steps = this.algo === 2 ? this.model.allocRegion(`${this.kind} steps`) : 0;
+    if (steps) this.blocks.push(steps);
     this.bufs = {
-      ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks,
+      ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
       beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
       ibeta: unitVec('1/beta'), iphi: unitVec('1/phi'), irb: unitVec('1/rb'), irp: unitVec('1/rp'),
       adn: unitVec('A_dn'), aup: unitVec('A_up'), rowS: unitVec('rowS'), colS: unitVec('colS'),
@@ -342,6 +345,7 @@ abstract class ECOptimizer extends Optimizer {
     const dB = (x: ECLayer) => x.layer.gradPtr[1];
     const s1 = (p: number) => this.statePtr(0, p);
     const s2 = (p: number) => this.statePtr(1, p);
+    const sb = (p: number) => (b.steps ? b.steps + (p - m.paramBase) : 0);
 
     // 1. chain products beta (down the designated in-chains) and phi (up the out-chains)
     k.copy_bytes(b.beta[0], b.ones, st.widths[0] * 4);
@@ -355,8 +359,8 @@ abstract class ECOptimizer extends Optimizer {
       const x = st.layers[l - 1];
       k.fill_f32(b.rowS[l], x.O, 0);
       k.fill_f32(b.colS[l - 1], x.I, 0);
-      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms);
-      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms);
+      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms);
+      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms);
       if (!hasSkel) continue;
       k.ec_skeleton_u(b.skU[l - 1], W(x), dW(x), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), l >= 2 ? 1 : 0, b.adn[l - 1], b.rowS[l], b.colS[l - 1]);
       if (l <= L - 1) k.ec_accum_down(b.adn[l], b.rowS[l], b.adn[l - 1], x.O, x.I, l >= 2 ? 1 : 0);
@@ -389,8 +393,8 @@ abstract class ECOptimizer extends Optimizer {
     st.widths.forEach((h, l) => { k.ec_recip(b.irb[l], b.rb[l], h); k.ec_recip(b.irp[l], b.rp[l], h); });
     for (let l = 1; l <= L; l++) {
       const x = st.layers[l - 1];
-      k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk);
-      if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk);
+      k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk);
+      if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk);
       if (hasSkel) k.ec_skeleton_apply(W(x), b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
     }
     // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer
