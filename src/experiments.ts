@@ -315,7 +315,8 @@ function curves(runs: RunRecord[], ids: OptimizerId[], key: 'testAccuracy' | 'tr
       if (!vals.length) continue;
       x.push(e + 1); y.push(mean(vals) * scale); err.push(std(vals) * scale);
     }
-    return { name: OPTIMIZER_LABELS[id], x, y, err: rs.length > 1 ? err : undefined };
+    // error bars (std over seeds) only when few curves share the chart, otherwise they hide the curves
+    return { name: OPTIMIZER_LABELS[id], x, y, err: rs.length > 1 && ids.length <= 4 ? err : undefined };
   });
 }
 
@@ -527,7 +528,7 @@ async function unbalancedInit(o: ExperimentOptions, log: (s: string) => void) {
     return { name: OPTIMIZER_LABELS[id], x: cs, y: ys.map(mean) };
   });
   const svgs = {
-    'accuracy-vs-c.svg': lineChart({ title: `Unbalanced init (MLP 784-64x4-10, ${epochs} epochs): final test accuracy`, xLabel: 'c (unit scales log-uniform in [1/c, c])', yLabel: 'test accuracy (%)', series, logX: true }),
+    'accuracy-vs-c.svg': lineChart({ title: `Unbalanced init, MLP 784-64x4-10, ${epochs} epochs: test accuracy`, xLabel: 'c (unit scales log-uniform in [1/c, c])', yLabel: 'test accuracy (%)', series, logX: true }),
     'train-loss-vs-c.svg': lineChart({ title: 'Unbalanced init: final training loss', xLabel: 'c (unit scales log-uniform in [1/c, c])', yLabel: 'final-epoch training loss', series: lossSeries, logX: true, logY: true }),
   };
   return {
