@@ -170,16 +170,16 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
  * pass 2. For a bias vector call with I = 1, T = 1 and beta = 1.
  */
 export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: i32): void {
   const kind = <i32>hyp(h, H_KIND);
-  if (kind == 0) pass1Body(0, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
-  else if (kind == 1) pass1Body(1, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
-  else pass1Body(2, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms);
+  if (kind == 0) pass1Body(0, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms, sums != 0);
+  else if (kind == 1) pass1Body(1, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms, sums != 0);
+  else pass1Body(2, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms, sums != 0);
 }
 
 // @ts-ignore: decorator
 @inline function pass1Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize): void {
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: bool): void {
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
   const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
@@ -196,18 +196,21 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
     let nvr: f32 = 0, nsr: f32 = 0;
     if (T == 1) {
       const phV = f32x4.splat(ph), iphV = f32x4.splat(iph);
-      // two sweeps over the row (it stays in L1): fewer live vectors per loop, no register spills
+      // two sweeps over the row (it stays in L1): fewer live vectors per loop, no register spills;
+      // the ICR sums only where a skeleton path needs them (sums = 0 skips the first sweep)
       let rsV = zero;
-      let i = 0;
-      for (; i + 4 <= I; i += 4) {
-        const off = <usize>(row + i) << 2;
-        const ioff = <usize>i << 2;
-        const g = f32x4.mul(f32x4.mul(v128.load(w + off), v128.load(dw + off)), v128.load(mask + off));
-        rsV = f32x4.add(rsV, g);
-        v128.store(colS + ioff, f32x4.add(v128.load(colS + ioff), g));
+      const iEnd = I & ~3;
+      if (sums) {
+        for (let i1 = 0; i1 < iEnd; i1 += 4) {
+          const off = <usize>(row + i1) << 2;
+          const ioff = <usize>i1 << 2;
+          const g = f32x4.mul(f32x4.mul(v128.load(w + off), v128.load(dw + off)), v128.load(mask + off));
+          rsV = f32x4.add(rsV, g);
+          v128.store(colS + ioff, f32x4.add(v128.load(colS + ioff), g));
+        }
       }
       let nvV = zero, nsV = zero;
-      for (let i2 = 0; i2 + 4 <= I; i2 += 4) {
+      for (let i2 = 0; i2 < iEnd; i2 += 4) {
         const off = <usize>(row + i2) << 2;
         const ioff = <usize>i2 << 2;
         const mk = v128.load(mask + off);
@@ -226,13 +229,15 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
       rs = (f32x4.extract_lane(rsV, 0) + f32x4.extract_lane(rsV, 1)) + (f32x4.extract_lane(rsV, 2) + f32x4.extract_lane(rsV, 3));
       nvr = (f32x4.extract_lane(nvV, 0) + f32x4.extract_lane(nvV, 1)) + (f32x4.extract_lane(nvV, 2) + f32x4.extract_lane(nvV, 3));
       nsr = (f32x4.extract_lane(nsV, 0) + f32x4.extract_lane(nsV, 1)) + (f32x4.extract_lane(nsV, 2) + f32x4.extract_lane(nsV, 3));
-      for (; i < I; i++) {
+      for (let i = iEnd; i < I; i++) {
         const j = row + i;
         if (f32at(mask, j) == 0) continue;
         const wv = f32at(w, j), gv = f32at(dw, j);
-        const g = wv * gv;
-        rs += g;
-        setf32(colS, i, f32at(colS, i) + g);
+        if (sums) {
+          const g = wv * gv;
+          rs += g;
+          setf32(colS, i, f32at(colS, i) + g);
+        }
         const v = wv * (f32at(betaIn, i) * ph);
         let d = gv * (f32at(ibetaIn, i) * iph);
         if (wd != 0) d = d + wd * v;

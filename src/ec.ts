@@ -216,6 +216,7 @@ abstract class ECOptimizer extends Optimizer {
     skU: number[]; skV: number[]; skS: number[]; skR: number[];
   };
   private blocks: number[] = [];
+  private needSums: boolean[] = [];
 
   constructor(model: Sequential, options: ECOptions | ECAdamOptions, lrDefault?: number) {
     options = checkOptions(options, new.target.name);
@@ -269,6 +270,17 @@ abstract class ECOptimizer extends Optimizer {
       skU: skVec('u'), skV: skVec('v'), skS: skVec('step'), skR: skVec('R'),
     };
     const hasSkeleton = L > 1;
+    // Which layers' ICR sums (row sums feed A_dn, column sums feed A_up) reach a free skeleton edge:
+    // A_dn of layer l matters if a free skeleton edge lies above it, A_up of layer l if one lies at
+    // or below it. Other layers skip the sums sweep (e.g. the big first layer of an MLP whose pivot
+    // is layer 1).
+    const free = st.layers.map((x) => x.frozen !== 'all' && hasSkeleton);
+    this.needSums = st.layers.map((_, k) => {
+      const l = k + 1;
+      const rowsNeeded = l <= L - 1 && free.some((f, j) => f && j + 1 > l);
+      const colsNeeded = l >= 2 && free.some((f, j) => f && j + 1 <= l - 1);
+      return rowsNeeded || colsNeeded;
+    });
     for (const x of st.layers) {
       const mptr = this.maskPtr(x.layer.paramPtr[0]);
       if (hasSkeleton) k.ec_make_mask(mptr, x.O, x.I, x.T, x.dtap, modeOf(x));
@@ -359,8 +371,8 @@ abstract class ECOptimizer extends Optimizer {
       const x = st.layers[l - 1];
       k.fill_f32(b.rowS[l], x.O, 0);
       k.fill_f32(b.colS[l - 1], x.I, 0);
-      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms);
-      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms);
+      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms, this.needSums[l - 1] ? 1 : 0);
+      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms, 1);
       if (!hasSkel) continue;
       k.ec_skeleton_u(b.skU[l - 1], W(x), dW(x), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), l >= 2 ? 1 : 0, b.adn[l - 1], b.rowS[l], b.colS[l - 1]);
       if (l <= L - 1) k.ec_accum_down(b.adn[l], b.rowS[l], b.adn[l - 1], x.O, x.I, l >= 2 ? 1 : 0);

@@ -50,7 +50,7 @@ export interface Kernels {
   ec_set_skeleton(w: number, O: number, I: number, T: number, dtap: number, mode: number, value: number): void;
   ec_make_mask(mask: number, O: number, I: number, T: number, dtap: number, mode: number): void;
   ec_recip(dst: number, src: number, n: number): void;
-  ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number, norms: number): void;
+  ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number, norms: number, sums: number): void;
   ec_pass2(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, irbIn: number, irpOut: number, h: number, lrk: number): void;
   ec_skeleton_u(skU: number, w: number, dw: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, tailHidden: number, AdnIn: number, rowS: number, colS: number): void;
   ec_accum_down(Adn: number, rowS: number, AdnIn: number, O: number, I: number, tailHidden: number): void;
