@@ -163,10 +163,10 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
 
 /**
  * Pass 1 over a layer tensor w (O, I, T) with gradient dw and mask (1 = non-skeleton):
- * adds the masked sums of g = w * dL/dw to rowS (O) and colS (I) (inverse chain rule sums),
- * updates the optimizer state of masked edges with dF/dv = dw / pi (+ wd * v), pi = beta * phi
- * (applied as dw * (1/beta) * (1/phi)), and adds sum v^2 and sum step^2 of masked edges to
- * norms[0], norms[1] (f64). For Adam the step is also written to sb (a buffer shaped like w) for
+ * adds the masked sums of g = w * dL/dw to rowS (O) and colS (I) (inverse chain rule sums; only
+ * when `sums`), updates the optimizer state of every edge with dF/dv = dw / pi (+ wd * v),
+ * pi = beta * phi (applied as dw * (1/beta) * (1/phi)), and adds sum v^2 and sum step^2 of every
+ * edge to norms[0], norms[1] (f64); skeleton edges are corrected afterwards (ec_skeleton_unbulk). For Adam the step is also written to sb (a buffer shaped like w) for
  * pass 2. For a bias vector call with I = 1, T = 1 and beta = 1.
  */
 export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
@@ -187,6 +187,7 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
   const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
   const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
   const zero = f32x4.splat(0);
+  const allV = i32x4.splat(-1);
   let nv: f64 = 0, ns: f64 = 0;
   const IT = I * T;
   for (let o = 0; o < O; o++) {
@@ -209,21 +210,19 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
           v128.store(colS + ioff, f32x4.add(v128.load(colS + ioff), g));
         }
       }
+      // every edge, skeleton ones included (no mask): ec_skeleton_unbulk restores their state and
+      // takes their terms back out of the norms
       let nvV = zero, nsV = zero;
       for (let i2 = 0; i2 < iEnd; i2 += 4) {
         const off = <usize>(row + i2) << 2;
         const ioff = <usize>i2 << 2;
-        const mk = v128.load(mask + off);
         const wv = v128.load(w + off);
         const v = f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV));
         let d = f32x4.mul(v128.load(dw + off), f32x4.mul(v128.load(ibetaIn + ioff), iphV));
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, v));
-        const mb = f32x4.ne(mk, zero);
-        let st = stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true);
+        const st = stepVec(kind, d, s1, s2, off, allV, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true);
         if (kind == 2) v128.store(sb + off, st); // Adam: keep the step for pass 2 (saves its sqrt and division)
-        st = f32x4.mul(st, mk);
-        const vm = f32x4.mul(v, mk);
-        nvV = f32x4.add(nvV, f32x4.mul(vm, vm));
+        nvV = f32x4.add(nvV, f32x4.mul(v, v));
         nsV = f32x4.add(nsV, f32x4.mul(st, st));
       }
       rs = (f32x4.extract_lane(rsV, 0) + f32x4.extract_lane(rsV, 1)) + (f32x4.extract_lane(rsV, 2) + f32x4.extract_lane(rsV, 3));
@@ -231,9 +230,8 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
       nsr = (f32x4.extract_lane(nsV, 0) + f32x4.extract_lane(nsV, 1)) + (f32x4.extract_lane(nsV, 2) + f32x4.extract_lane(nsV, 3));
       for (let i = iEnd; i < I; i++) {
         const j = row + i;
-        if (f32at(mask, j) == 0) continue;
         const wv = f32at(w, j), gv = f32at(dw, j);
-        if (sums) {
+        if (sums && f32at(mask, j) != 0) {
           const g = wv * gv;
           rs += g;
           setf32(colS, i, f32at(colS, i) + g);
@@ -253,9 +251,8 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         let cs: f32 = 0;
         for (let t = 0; t < T; t++) {
           const j = row + i * T + t;
-          if (f32at(mask, j) == 0) continue;
           const wv = f32at(w, j), gv = f32at(dw, j);
-          cs += wv * gv;
+          if (f32at(mask, j) != 0) cs += wv * gv;
           const v = wv * pi;
           let d = gv * ipi;
           if (wd != 0) d = d + wd * v;
@@ -279,7 +276,8 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
 /**
  * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
  * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
- * recomputed from the (already updated) optimizer state; masked edges only.
+ * recomputed from the (already updated) optimizer state. It writes every edge without reading the
+ * mask: the skeleton edges were saved by ec_skeleton_save and are rewritten by ec_skeleton_apply.
  */
 export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
@@ -311,18 +309,16 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
       for (; i + 4 <= I; i += 4) {
         const off = <usize>(row + i) << 2;
         const ioff = <usize>i << 2;
-        const mb = f32x4.ne(v128.load(mask + off), zero);
         const wv = v128.load(w + off);
         const ipi = f32x4.mul(v128.load(ibetaIn + ioff), iphV);
         let d = f32x4.mul(v128.load(dw + off), ipi);
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV))));
-        const st = kind == 2 ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, mb, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
+        const st = kind == 2 ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, zero, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
         const nw = f32x4.mul(f32x4.sub(wv, f32x4.mul(f32x4.mul(lrV, st), ipi)), f32x4.mul(v128.load(irbIn + ioff), irpV));
-        v128.store(w + off, v128.bitselect(nw, wv, mb));
+        v128.store(w + off, nw);
       }
       for (; i < I; i++) {
         const j = row + i;
-        if (f32at(mask, j) == 0) continue;
         const wv = f32at(w, j);
         const ipi = f32at(ibetaIn, i) * iph;
         let d = f32at(dw, j) * ipi;
@@ -337,7 +333,6 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         const ichain = f32at(irbIn, i) * irp;
         for (let t = 0; t < T; t++) {
           const j = row + i * T + t;
-          if (f32at(mask, j) == 0) continue;
           const wv = f32at(w, j);
           let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * (wv * pi);
@@ -370,6 +365,53 @@ export function ec_skeleton_u(skU: usize, w: usize, dw: usize, O: i32, I: i32, T
     setf32(rowS, o, f32at(rowS, o) + u);
     setf32(colS, i, f32at(colS, i) + u);
   }
+}
+
+/** Saves the optimizer state slots (s1, s2; 0 = none) of the layer's skeleton edges before pass 1. */
+export function ec_skeleton_save_state(sk1: usize, sk2: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32): void {
+  const n = skelCount(mode, O, I);
+  for (let k = 0; k < n; k++) {
+    const j = (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap;
+    if (s1) setf32(sk1, k, f32at(s1, j));
+    if (s2) setf32(sk2, k, f32at(s2, j));
+  }
+}
+
+/**
+ * Undoes pass 1 on the skeleton edges: restores their state slots from the saved copy and
+ * subtracts from the norms the v^2 and step^2 pass 1 added for them (recomputed with the same
+ * operations). Their real path-space step is ec_skeleton_step's.
+ */
+export function ec_skeleton_unbulk(sk1: usize, sk2: usize, w: usize, dw: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32,
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, h: usize, norms: usize): void {
+  const kind = <i32>hyp(h, H_KIND);
+  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
+  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
+  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const n = skelCount(mode, O, I);
+  let nv: f64 = 0, ns: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
+    const j = (o * I + i) * T + dtap;
+    if (s1) setf32(s1, j, f32at(sk1, k));
+    if (s2) setf32(s2, j, f32at(sk2, k));
+    const wv = f32at(w, j);
+    const v = wv * (f32at(betaIn, i) * f32at(phiOut, o));
+    let d = f32at(dw, j) * (f32at(ibetaIn, i) * f32at(iphiOut, o));
+    if (wd != 0) d = d + wd * v;
+    // the bulk's step from the restored state, without storing it
+    let st = d;
+    if (kind == 1) { const m = mu * f32at(s1, j) + d; st = nest ? d + mu * m : m; }
+    else if (kind == 2) {
+      const m = b1 * f32at(s1, j) + (<f32>1 - b1) * d;
+      const sv = b2 * f32at(s2, j) + (<f32>1 - b2) * (d * d);
+      st = (m / bc1) / (Mathf.sqrt(sv) * isbc2 + eps);
+    }
+    nv += <f64>(v * v);
+    ns += <f64>(st * st);
+  }
+  store<f64>(norms, load<f64>(norms) - nv);
+  store<f64>(norms + 8, load<f64>(norms + 8) - ns);
 }
 
 /** A_dn(a) = rowS[a] + sum over tails c (c < Iprev, in order) with c mod O == a of AdnIn[c]. */
@@ -483,14 +525,24 @@ export function ec_ratio_beta(rbOut: usize, rbIn: usize, rpOut: usize, skR: usiz
   }
 }
 
-/** Weight allocation of the free skeleton edges: w' = w R / (rb(tail) rp(head)). */
-export function ec_skeleton_apply(w: usize, skR: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, rbIn: usize, rpOut: usize): void {
+/** skW[k] = the layer's skeleton weights, before pass 2 overwrites their slots. */
+export function ec_skeleton_save(skW: usize, w: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32): void {
+  const n = skelCount(mode, O, I);
+  for (let k = 0; k < n; k++) setf32(skW, k, f32at(w, (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap));
+}
+
+/**
+ * Skeleton edges after pass 2: frozen ones get their saved value back (bit-identical), free ones
+ * the weight allocation w' = w R / (rb(tail) rp(head)) from their saved value.
+ */
+export function ec_skeleton_apply(w: usize, skW: usize, skR: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, rbIn: usize, rpOut: usize): void {
   const n = skelCount(mode, O, I);
   for (let k = 0; k < n; k++) {
     const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
-    if (isFrozen(rule, o, i, I)) continue;
     const j = (o * I + i) * T + dtap;
-    setf32(w, j, (f32at(w, j) * f32at(skR, k)) / (f32at(rbIn, i) * f32at(rpOut, o)));
+    const old = f32at(skW, k);
+    if (isFrozen(rule, o, i, I)) setf32(w, j, old);
+    else setf32(w, j, (old * f32at(skR, k)) / (f32at(rbIn, i) * f32at(rpOut, o)));
   }
 }
 

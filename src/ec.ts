@@ -213,7 +213,7 @@ abstract class ECOptimizer extends Optimizer {
     ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number;
     beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
     ibeta: number[]; iphi: number[]; irb: number[]; irp: number[];
-    skU: number[]; skV: number[]; skS: number[]; skR: number[];
+    skU: number[]; skV: number[]; skS: number[]; skR: number[]; skW: number[]; sk1: number[]; sk2: number[];
   };
   private blocks: number[] = [];
   private needSums: boolean[] = [];
@@ -267,7 +267,8 @@ abstract class ECOptimizer extends Optimizer {
       beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
       ibeta: unitVec('1/beta'), iphi: unitVec('1/phi'), irb: unitVec('1/rb'), irp: unitVec('1/rp'),
       adn: unitVec('A_dn'), aup: unitVec('A_up'), rowS: unitVec('rowS'), colS: unitVec('colS'),
-      skU: skVec('u'), skV: skVec('v'), skS: skVec('step'), skR: skVec('R'),
+      skU: skVec('u'), skV: skVec('v'), skS: skVec('step'), skR: skVec('R'), skW: skVec('saved skeleton weights'),
+      sk1: skVec('saved skeleton state'), sk2: skVec('saved skeleton state'),
     };
     const hasSkeleton = L > 1;
     // Which layers' ICR sums (row sums feed A_dn, column sums feed A_up) reach a free skeleton edge:
@@ -371,9 +372,12 @@ abstract class ECOptimizer extends Optimizer {
       const x = st.layers[l - 1];
       k.fill_f32(b.rowS[l], x.O, 0);
       k.fill_f32(b.colS[l - 1], x.I, 0);
+      if (hasSkel) k.ec_skeleton_save_state(b.sk1[l - 1], b.sk2[l - 1], s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x));
       k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms, this.needSums[l - 1] ? 1 : 0);
       if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms, 1);
       if (!hasSkel) continue;
+      k.ec_skeleton_unbulk(b.sk1[l - 1], b.sk2[l - 1], W(x), dW(x), s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x),
+        b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.hyper, b.norms);
       k.ec_skeleton_u(b.skU[l - 1], W(x), dW(x), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), l >= 2 ? 1 : 0, b.adn[l - 1], b.rowS[l], b.colS[l - 1]);
       if (l <= L - 1) k.ec_accum_down(b.adn[l], b.rowS[l], b.adn[l - 1], x.O, x.I, l >= 2 ? 1 : 0);
     }
@@ -405,9 +409,10 @@ abstract class ECOptimizer extends Optimizer {
     st.widths.forEach((h, l) => { k.ec_recip(b.irb[l], b.rb[l], h); k.ec_recip(b.irp[l], b.rp[l], h); });
     for (let l = 1; l <= L; l++) {
       const x = st.layers[l - 1];
+      if (hasSkel) k.ec_skeleton_save(b.skW[l - 1], W(x), x.O, x.I, x.T, x.dtap, modeOf(x));
       k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk);
       if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk);
-      if (hasSkel) k.ec_skeleton_apply(W(x), b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
+      if (hasSkel) k.ec_skeleton_apply(W(x), b.skW[l - 1], b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
     }
     // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer
     for (const li of st.plainParamLayers) {

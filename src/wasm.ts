@@ -53,6 +53,8 @@ export interface Kernels {
   ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number, norms: number, sums: number): void;
   ec_pass2(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, irbIn: number, irpOut: number, h: number, lrk: number): void;
   ec_skeleton_u(skU: number, w: number, dw: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, tailHidden: number, AdnIn: number, rowS: number, colS: number): void;
+  ec_skeleton_save_state(sk1: number, sk2: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number): void;
+  ec_skeleton_unbulk(sk1: number, sk2: number, w: number, dw: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, h: number, norms: number): void;
   ec_accum_down(Adn: number, rowS: number, AdnIn: number, O: number, I: number, tailHidden: number): void;
   ec_accum_up(Aup: number, colS: number, AupNext: number, I: number, Onext: number, nextHidden: number): void;
   ec_skeleton_step(skU: number, skV: number, skS: number, w: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, headHidden: number, AupOut: number, betaIn: number, phiOut: number, h: number, norms: number): void;
@@ -60,7 +62,8 @@ export interface Kernels {
   ec_skeleton_ratio(skR: number, skV: number, skS: number, O: number, I: number, mode: number, rule: number, lrk: number, rmin: number): void;
   ec_ratio_phi(rpIn: number, rpOut: number, skR: number, O: number, I: number, mode: number, rule: number): void;
   ec_ratio_beta(rbOut: number, rbIn: number, rpOut: number, skR: number, O: number, I: number, mode: number, rule: number): void;
-  ec_skeleton_apply(w: number, skR: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, rbIn: number, rpOut: number): void;
+  ec_skeleton_save(skW: number, w: number, O: number, I: number, T: number, dtap: number, mode: number): void;
+  ec_skeleton_apply(w: number, skW: number, skR: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, rbIn: number, rpOut: number): void;
   ec_scale_head(w: number, O: number, I: number, T: number, o: number, c: number): void;
   ec_scale_tail(w: number, O: number, I: number, T: number, i: number, c: number): void;
   path_gamma_forward(gOut: number, gIn: number, w: number, bias: number, O: number, I: number, T: number): void;
