@@ -568,39 +568,82 @@ export function ec_scale_tail(w: usize, O: i32, I: i32, T: i32, i: i32, c: f32):
 export function path_gamma_forward(gOut: usize, gIn: usize, w: usize, bias: usize, O: i32, I: i32, T: i32): void {
   for (let o = 0; o < O; o++) {
     let s: f32 = 0;
-    for (let i = 0; i < I; i++) {
-      let r: f32 = 0;
-      const base = (o * I + i) * T;
-      for (let t = 0; t < T; t++) { const x = f32at(w, base + t); r += x * x; }
-      s += r * f32at(gIn, i);
+    if (T == 1) {
+      const row = w + (<usize>o * <usize>I << 2);
+      let acc = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const x = v128.load(row + (<usize>i << 2));
+        acc = f32x4.add(acc, f32x4.mul(f32x4.mul(x, x), v128.load(gIn + (<usize>i << 2))));
+      }
+      s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      for (; i < I; i++) { const x = f32at(row, i); s += x * x * f32at(gIn, i); }
+    } else {
+      for (let i = 0; i < I; i++) {
+        let r: f32 = 0;
+        const base = (o * I + i) * T;
+        for (let t = 0; t < T; t++) { const x = f32at(w, base + t); r += x * x; }
+        s += r * f32at(gIn, i);
+      }
     }
     if (bias) { const b = f32at(bias, o); s += b * b; }
     setf32(gOut, o, s);
   }
 }
 
-/** gIn[i] = sum_{o,t} w[o,i,t]^2 gOut[o]: the mirrored backward pass. */
+/** gIn[i] = sum_{o,t} w[o,i,t]^2 gOut[o]: the mirrored backward pass (rows added in order). */
 export function path_gamma_backward(gIn: usize, gOut: usize, w: usize, O: i32, I: i32, T: i32): void {
   memory.fill(gIn, 0, <usize>I << 2);
   for (let o = 0; o < O; o++) {
     const go = f32at(gOut, o);
-    for (let i = 0; i < I; i++) {
-      let r: f32 = 0;
-      const base = (o * I + i) * T;
-      for (let t = 0; t < T; t++) { const x = f32at(w, base + t); r += x * x; }
-      setf32(gIn, i, f32at(gIn, i) + r * go);
+    if (T == 1) {
+      const row = w + (<usize>o * <usize>I << 2);
+      const gv = f32x4.splat(go);
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const x = v128.load(row + (<usize>i << 2));
+        const p = gIn + (<usize>i << 2);
+        v128.store(p, f32x4.add(v128.load(p), f32x4.mul(f32x4.mul(x, x), gv)));
+      }
+      for (; i < I; i++) { const x = f32at(row, i); setf32(gIn, i, f32at(gIn, i) + x * x * go); }
+    } else {
+      for (let i = 0; i < I; i++) {
+        let r: f32 = 0;
+        const base = (o * I + i) * T;
+        for (let t = 0; t < T; t++) { const x = f32at(w, base + t); r += x * x; }
+        setf32(gIn, i, f32at(gIn, i) + r * go);
+      }
     }
   }
 }
 
-/** Path-SGD update: w[o,i,t] -= lr * dw / (gIn[i] * gOut[o]). For a bias call with I = T = 1, gIn -> 1.0. */
-export function path_sgd_update(w: usize, dw: usize, O: i32, I: i32, T: i32, gIn: usize, gOut: usize, lr: f32): void {
+/**
+ * Path-SGD update: w[o,i,t] -= lr * dw / (gIn[i] * gOut[o]), applied as
+ * dw * (lr / gOut[o]) * (1 / gIn[i]) with igIn = 1 / gIn (ec_recip). For a bias call with
+ * I = T = 1 and igIn -> 1.0.
+ */
+export function path_sgd_update(w: usize, dw: usize, O: i32, I: i32, T: i32, igIn: usize, gOut: usize, lr: f32): void {
   for (let o = 0; o < O; o++) {
-    const go = f32at(gOut, o);
-    for (let i = 0; i < I; i++) {
-      const gam = f32at(gIn, i) * go;
-      const base = (o * I + i) * T;
-      for (let t = 0; t < T; t++) setf32(w, base + t, f32at(w, base + t) - lr * f32at(dw, base + t) / gam);
+    const c = lr / f32at(gOut, o);
+    if (T == 1) {
+      const row = <usize>o * <usize>I << 2;
+      const cv = f32x4.splat(c);
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const off = row + (<usize>i << 2);
+        const step = f32x4.mul(f32x4.mul(v128.load(dw + off), cv), v128.load(igIn + (<usize>i << 2)));
+        v128.store(w + off, f32x4.sub(v128.load(w + off), step));
+      }
+      for (; i < I; i++) {
+        const off = row + (<usize>i << 2);
+        store<f32>(w + off, load<f32>(w + off) - (load<f32>(dw + off) * c) * f32at(igIn, i));
+      }
+    } else {
+      for (let i = 0; i < I; i++) {
+        const ci = c * f32at(igIn, i);
+        const base = (o * I + i) * T;
+        for (let t = 0; t < T; t++) setf32(w, base + t, f32at(w, base + t) - f32at(dw, base + t) * ci);
+      }
     }
   }
 }

@@ -512,6 +512,7 @@ export class PathSGD extends Optimizer {
   readonly kind = 'PathSGD';
   readonly structure: ECStructure;
   private gin: number[] = [];
+  private igin: number[] = [];
   private gout: number[] = [];
   private ones = 0;
   constructor(model: Sequential, options: { lr: number }) {
@@ -523,6 +524,7 @@ export class PathSGD extends Optimizer {
     this.ones = a.alloc(maxW * 4, 'PathSGD ones');
     model.kernels.fill_f32(this.ones, maxW, 1);
     this.gin = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD gamma_in'));
+    this.igin = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD 1/gamma_in'));
     this.gout = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD gamma_out'));
     this.attach(0);
   }
@@ -540,9 +542,10 @@ export class PathSGD extends Optimizer {
       const x = st.layers[l - 1];
       k.path_gamma_backward(this.gout[l - 1], this.gout[l], x.layer.paramPtr[0], x.O, x.I, x.T);
     }
+    st.widths.forEach((h, l) => k.ec_recip(this.igin[l], this.gin[l], h));
     for (let l = 1; l <= L; l++) {
       const x = st.layers[l - 1];
-      k.path_sgd_update(x.layer.paramPtr[0], x.layer.gradPtr[0], x.O, x.I, x.T, this.gin[l - 1], this.gout[l], this.lr);
+      k.path_sgd_update(x.layer.paramPtr[0], x.layer.gradPtr[0], x.O, x.I, x.T, this.igin[l - 1], this.gout[l], this.lr);
       if (x.hasBias) k.path_sgd_update(x.layer.paramPtr[1], x.layer.gradPtr[1], x.O, 1, 1, this.ones, this.gout[l], this.lr);
     }
     for (const li of st.plainParamLayers) {
@@ -555,8 +558,8 @@ export class PathSGD extends Optimizer {
   }
   override dispose(): void {
     const a = this.model.arena;
-    for (const p of [this.ones, ...this.gin, ...this.gout]) a.release(p);
-    this.gin = []; this.gout = [];
+    for (const p of [this.ones, ...this.gin, ...this.igin, ...this.gout]) a.release(p);
+    this.gin = []; this.igin = []; this.gout = [];
     super.dispose();
   }
 }

