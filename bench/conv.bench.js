@@ -3,10 +3,11 @@
 //   Conv2D(1,32,5,'same') ReLU MaxPool2D(2) Conv2D(32,64,5,'same') ReLU MaxPool2D(2) Flatten Dense(3136,10)
 // (~63 MFLOP per sample per training step, 95% of it in the second conv).
 import b from 'benny';
-import { Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, loadMNIST } from '../dist/index.js';
+import { Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, ECSGD, loadMNIST } from '../dist/index.js';
 import { kernels, randomF32 } from './common.js';
 
-const { kernels: k, arena } = await kernels();
+const { kernels: k, arena, threads } = await kernels();
+const T = `${threads} thread${threads > 1 ? 's' : ''}`;
 const B = 64;
 
 const shapes = [
@@ -30,7 +31,7 @@ const kernelCases = shapes.flatMap((s) => {
   ];
 });
 
-await b.suite(`Conv2D kernels, batch ${B} (f32, wasm SIMD, 1 thread)`,
+await b.suite(`Conv2D kernels, batch ${B} (f32, wasm SIMD, ${T})`,
   ...kernelCases.map((c) => b.add(c.name, c.fn, { minSamples: 5, maxTime: 1 })),
   b.cycle((r) => {
     const c = kernelCases.find((x) => x.name === r.name);
@@ -42,23 +43,26 @@ await b.suite(`Conv2D kernels, batch ${B} (f32, wasm SIMD, 1 thread)`,
 
 const batches = 10;
 const { train } = await loadMNIST({ trainLimit: B * batches });
-const model = new Sequential([
-  new Conv2D(1, 32, 5, { padding: 'same' }), new ReLU(), new MaxPool2D(2),
-  new Conv2D(32, 64, 5, { padding: 'same' }), new ReLU(), new MaxPool2D(2),
-  new Flatten(), new Dense(3136, 10),
-], { inputShape: [1, 28, 28], seed: 0 });
-const opt = new SGD(model, { lr: 0.01 });
-let i = 0;
-const step = () => {
-  const s = (i++ % batches) * B;
-  model.trainBatch(train.images.subarray(s * 784, (s + B) * 784), train.labels.subarray(s, s + B), opt);
-};
-for (let w = 0; w < 3; w++) step(); // warm up (V8 tiers up wasm)
+function setup(Opt, opts) {
+  const model = new Sequential([
+    new Conv2D(1, 32, 5, { padding: 'same' }), new ReLU(), new MaxPool2D(2),
+    new Conv2D(32, 64, 5, { padding: 'same' }), new ReLU(), new MaxPool2D(2),
+    new Flatten(), new Dense(3136, 10),
+  ], { inputShape: [1, 28, 28], seed: 0 });
+  const opt = new Opt(model, opts);
+  let i = 0;
+  const step = () => {
+    const s = (i++ % batches) * B;
+    model.trainBatch(train.images.subarray(s * 784, (s + B) * 784), train.labels.subarray(s, s + B), opt);
+  };
+  for (let w = 0; w < 3; w++) step(); // warm up (V8 tiers up wasm)
+  return step;
+}
 
-await b.suite(`CNN training (conv5x5x32 same, pool, conv5x5x64 same, pool, dense), batch ${B}, SGD, 1 thread`,
-  b.add('CNN train step', step, { minSamples: 10, maxTime: 5 }),
+await b.suite(`CNN training (conv5x5x32 same, pool, conv5x5x64 same, pool, dense), batch ${B}, ${T}`,
+  b.add('SGD', setup(SGD, { lr: 0.01 }), { minSamples: 10, maxTime: 5 }),
+  b.add('EC-SGD', setup(ECSGD, { lr: 0.01 }), { minSamples: 10, maxTime: 5 }),
   b.cycle((r) => console.log(`  ${r.name.padEnd(16)} ${Math.round(r.ops * B).toString().padStart(6)} samples/s  (${(1000 / r.ops).toFixed(1)} ms per batch, ±${r.margin}%)`)),
   b.complete(),
   b.save({ file: 'conv', folder: 'bench/results', format: 'json' }),
 );
-model.dispose();

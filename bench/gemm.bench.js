@@ -3,7 +3,7 @@
 import b from 'benny';
 import { kernels, randomF32 } from './common.js';
 
-const { kernels: k, arena } = await kernels();
+const { kernels: k, arena, threads } = await kernels();
 
 const shapes = [
   ...[128, 256, 512, 1024].flatMap((n) => ['nn', 'nt', 'tn'].map((kind) => ({ kind, M: n, N: n, K: n, label: `${kind} ${n}³` }))),
@@ -30,7 +30,7 @@ const cases = shapes.map((s) => {
   return b.add(s.label, () => { fn(c, a, bb, s.M, s.N, s.K, 0, scratch); }, { minSamples: 5, maxTime: 1 });
 });
 
-await b.suite('GEMM (f32, wasm SIMD, 1 thread)', ...cases,
+await b.suite(`GEMM (f32, wasm SIMD, ${threads} thread${threads > 1 ? 's' : ''})`, ...cases,
   b.cycle((r) => {
     const s = shapes.find((x) => x.label === r.name);
     const gf = (r.ops * 2 * s.M * s.N * s.K) / 1e9;

@@ -1,10 +1,10 @@
 // Training throughput (samples/s) of an MLP 784-512-512-10 at batch 128, one full step
 // (forward, softmax cross-entropy, backward, update) per operation, on real MNIST batches.
 import b from 'benny';
-import { Sequential, Dense, ReLU, SGD, Momentum, Adam, loadMNIST } from '../dist/index.js';
+import { Sequential, Dense, ReLU, SGD, Momentum, Adam, ECSGD, ECAdam, PathSGD, loadMNIST } from '../dist/index.js';
 import { kernels } from './common.js';
 
-await kernels();
+const { threads } = await kernels();
 const { train } = await loadMNIST({ trainLimit: 128 * 20 });
 const B = 128;
 
@@ -24,9 +24,12 @@ const cases = [
   ['SGD', setup(SGD, { lr: 0.01 })],
   ['Momentum', setup(Momentum, { lr: 0.01 })],
   ['Adam', setup(Adam, { lr: 1e-4 })],
+  ['EC-SGD', setup(ECSGD, { lr: 0.01 })],
+  ['EC-Adam', setup(ECAdam, { lr: 1e-4 })],
+  ['Path-SGD', setup(PathSGD, { lr: 1e-3 })],
 ];
 
-await b.suite('MLP 784-512-512-10 training, batch 128, 1 thread',
+await b.suite(`MLP 784-512-512-10 training, batch 128, ${threads} thread${threads > 1 ? 's' : ''}`,
   ...cases.map(([name, step]) => b.add(name, step, { minSamples: 10, maxTime: 3 })),
   b.cycle((r) => console.log(`  ${r.name.padEnd(10)} ${Math.round(r.ops * B).toString().padStart(6)} samples/s  (±${r.margin}%)`)),
   b.complete(),
