@@ -9,7 +9,7 @@ import {
   Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD,
   loadMNIST, NonFiniteError, getRuntime, type Dataset, type Optimizer, type Layer,
 } from './index.js';
-import { loadFashionMNIST } from './fashion.js';
+import { loadFashionMNIST, mulberry32 } from './fashion.js';
 import { lineChart, type Series } from './svgplot.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -154,15 +154,10 @@ function mdTable(head: string[], rows: (string | number)[][]): string {
   return lines.join('\n');
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform [0, 1) from the integer-only mulberry32 of fashion.ts. */
+function uniform01(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 function slice(ds: Dataset, from: number, to: number): Dataset {
@@ -496,7 +491,7 @@ async function unbalancedInit(o: ExperimentOptions, log: (s: string) => void) {
         let change = 0;
         const prepare = (m: Sequential) => {
           // the same factors for every optimizer: log-uniform in [1/c, c], seeded by (seed, c)
-          const rnd = mulberry32(1000003 * (s + 1) + Math.round(c * 1000));
+          const rnd = uniform01(1000003 * (s + 1) + Math.round(c * 1000));
           const before = m.predict(probe.images, probe.count);
           const dense = m.layers.map((l, i) => (l.kind === 'Dense' ? i : -1)).filter((i) => i >= 0).slice(0, -1);
           for (const li of dense) {

@@ -31,8 +31,8 @@ export interface FashionMNIST {
   split: string;
 }
 
-/** mulberry32 (integer ops only: the same permutation in every engine). */
-function mulberry32(seed: number): () => number {
+/** mulberry32, 32-bit outputs (integer ops only: the same sequence in every engine). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
