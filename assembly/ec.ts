@@ -15,6 +15,8 @@
 // dF/dv = u / v. Weight allocation: w' = w R / (rb(tail) rp(head)), R = v'/v, rb/rp the ratio
 // products along the chains. All loops have a fixed order: results are deterministic.
 
+import { parallel_rows } from './threads';
+
 // @ts-ignore: decorator
 @inline const SK_IN = 0;
 // Frozen rules for skeleton edges of a layer.
@@ -161,25 +163,126 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
   for (let i = 0; i < n; i++) setf32(dst, i, <f32>1 / f32at(src, i));
 }
 
+// The two bulk passes work row by row (one head unit o at a time) and rows are independent, so a
+// thread pool splits them by rows (assembly/threads.ts, JOB_EC_ROWS) with identical bits for any
+// thread count: pass 1 writes each row's norm terms to rowNorms (f64 pairs), summed in row order
+// afterwards. Their arguments travel in a block (TypeScript allocates it, the pass fills it):
+//   0 w  1 dw  2 s1  3 s2  4 sb  5 O  6 I  7 T  8 beta  9 1/beta  10 phi  11 1/phi  12 hyper
+//   13 rowNorms  14 1/rb  15 1/rp  16 lrk (f32)  17 pass (1 or 2)
+const A_W = 0, A_DW = 1, A_S1 = 2, A_S2 = 3, A_SB = 4, A_O = 5, A_I = 6, A_T = 7, A_BETA = 8, A_IBETA = 9;
+const A_PHI = 10, A_IPHI = 11, A_H = 12, A_NORMS = 13, A_IRB = 14, A_IRP = 15, A_LRK = 16, A_PASS = 17;
+export const EC_ARGS_BYTES: i32 = 18 * 4;
+
+// @ts-ignore: decorator
+@inline function arg(a: usize, k: i32): usize { return <usize>load<u32>(a + (<usize>k << 2)); }
+// @ts-ignore: decorator
+@inline function setArg(a: usize, k: i32, v: usize): void { store<u32>(a + (<usize>k << 2), <u32>v); }
+
+/** Bytes of the argument block ec_pass1 / ec_pass2 need. */
+export function ec_args_bytes(): i32 { return EC_ARGS_BYTES; }
+
+/** rowS[o] += sum_i,t mask * w * dL/dw, colS[i] += the same over o and t: the inverse chain rule sums (non-skeleton edges). */
+export function ec_sums(w: usize, dw: usize, mask: usize, O: i32, I: i32, T: i32, rowS: usize, colS: usize): void {
+  const IT = I * T;
+  for (let o = 0; o < O; o++) {
+    const row = o * IT;
+    let rs: f32 = 0;
+    if (T == 1) {
+      let rsV = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const off = <usize>(row + i) << 2;
+        const ioff = <usize>i << 2;
+        const g = f32x4.mul(f32x4.mul(v128.load(w + off), v128.load(dw + off)), v128.load(mask + off));
+        rsV = f32x4.add(rsV, g);
+        v128.store(colS + ioff, f32x4.add(v128.load(colS + ioff), g));
+      }
+      rs = (f32x4.extract_lane(rsV, 0) + f32x4.extract_lane(rsV, 1)) + (f32x4.extract_lane(rsV, 2) + f32x4.extract_lane(rsV, 3));
+      for (; i < I; i++) {
+        const j = row + i;
+        if (f32at(mask, j) == 0) continue;
+        const g = f32at(w, j) * f32at(dw, j);
+        rs += g;
+        setf32(colS, i, f32at(colS, i) + g);
+      }
+    } else {
+      for (let i = 0; i < I; i++) {
+        let cs: f32 = 0;
+        for (let t = 0; t < T; t++) {
+          const j = row + i * T + t;
+          if (f32at(mask, j) != 0) cs += f32at(w, j) * f32at(dw, j);
+        }
+        rs += cs;
+        setf32(colS, i, f32at(colS, i) + cs);
+      }
+    }
+    setf32(rowS, o, f32at(rowS, o) + rs);
+  }
+}
+
 /**
- * Pass 1 over a layer tensor w (O, I, T) with gradient dw and mask (1 = non-skeleton):
- * adds the masked sums of g = w * dL/dw to rowS (O) and colS (I) (inverse chain rule sums; only
- * when `sums`), updates the optimizer state of every edge with dF/dv = dw / pi (+ wd * v),
- * pi = beta * phi (applied as dw * (1/beta) * (1/phi)), and adds sum v^2 and sum step^2 of every
- * edge to norms[0], norms[1] (f64); skeleton edges are corrected afterwards (ec_skeleton_unbulk). For Adam the step is also written to sb (a buffer shaped like w) for
- * pass 2. For a bias vector call with I = 1, T = 1 and beta = 1.
+ * Pass 1 over a layer tensor w (O, I, T) with gradient dw: when `sums`, the masked inverse chain
+ * rule sums (ec_sums); then for every edge the path-space gradient dF/dv = dw / pi (+ wd * v),
+ * pi = beta * phi (applied as dw * (1/beta) * (1/phi)), the optimizer state update and the step
+ * (kept in sb for Adam), and adds sum v^2 and sum step^2 to norms[0], norms[1] (f64). Skeleton edges
+ * are corrected afterwards (ec_skeleton_unbulk). For a bias vector call with I = 1, T = 1, beta = 1.
+ * `args` is an ec_args_bytes() block and rowNorms 2*O f64 of scratch.
  */
 export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: i32): void {
-  const kind = <i32>hyp(h, H_KIND);
-  if (kind == 0) pass1Body(0, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms, sums != 0);
-  else if (kind == 1) pass1Body(1, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms, sums != 0);
-  else pass1Body(2, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, rowS, colS, h, norms, sums != 0);
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: i32,
+  args: usize, rowNorms: usize): void {
+  if (sums) ec_sums(w, dw, mask, O, I, T, rowS, colS);
+  setArg(args, A_W, w); setArg(args, A_DW, dw); setArg(args, A_S1, s1); setArg(args, A_S2, s2); setArg(args, A_SB, sb);
+  setArg(args, A_O, <usize>O); setArg(args, A_I, <usize>I); setArg(args, A_T, <usize>T);
+  setArg(args, A_BETA, betaIn); setArg(args, A_IBETA, ibetaIn); setArg(args, A_PHI, phiOut); setArg(args, A_IPHI, iphiOut);
+  setArg(args, A_H, h); setArg(args, A_NORMS, rowNorms); setArg(args, A_PASS, 1);
+  if (!parallel_rows(args, O, <i64>O * <i64>I * <i64>T)) ec_rows(args, 0, O);
+  let nv: f64 = 0, ns: f64 = 0;
+  for (let o = 0; o < O; o++) {
+    nv += load<f64>(rowNorms + (<usize>o << 4));
+    ns += load<f64>(rowNorms + (<usize>o << 4) + 8);
+  }
+  store<f64>(norms, load<f64>(norms) + nv);
+  store<f64>(norms + 8, load<f64>(norms + 8) + ns);
+}
+
+/**
+ * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
+ * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
+ * recomputed from the (already updated) optimizer state (read from sb for Adam). It writes every
+ * edge without reading a mask: the skeleton edges were saved by ec_skeleton_save and are rewritten
+ * by ec_skeleton_apply.
+ */
+export function ec_pass2(w: usize, dw: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
+  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32, args: usize): void {
+  setArg(args, A_W, w); setArg(args, A_DW, dw); setArg(args, A_S1, s1); setArg(args, A_S2, s2); setArg(args, A_SB, sb);
+  setArg(args, A_O, <usize>O); setArg(args, A_I, <usize>I); setArg(args, A_T, <usize>T);
+  setArg(args, A_BETA, betaIn); setArg(args, A_IBETA, ibetaIn); setArg(args, A_PHI, phiOut); setArg(args, A_IPHI, iphiOut);
+  setArg(args, A_H, h); setArg(args, A_IRB, irbIn); setArg(args, A_IRP, irpOut); setArg(args, A_PASS, 2);
+  store<f32>(args + (A_LRK << 2), lrk);
+  if (!parallel_rows(args, O, <i64>O * <i64>I * <i64>T)) ec_rows(args, 0, O);
+}
+
+/** Rows [o0, o1) of the pass described by the argument block (called by one thread). */
+export function ec_rows(a: usize, o0: i32, o1: i32): void {
+  const kind = <i32>hyp(arg(a, A_H), H_KIND);
+  if (load<i32>(a + (A_PASS << 2)) == 1) {
+    if (kind == 0) pass1Rows(0, a, o0, o1);
+    else if (kind == 1) pass1Rows(1, a, o0, o1);
+    else pass1Rows(2, a, o0, o1);
+  } else {
+    if (kind == 0) pass2Rows(0, a, o0, o1);
+    else if (kind == 1) pass2Rows(1, a, o0, o1);
+    else pass2Rows(2, a, o0, o1);
+  }
 }
 
 // @ts-ignore: decorator
-@inline function pass1Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: bool): void {
+@inline function pass1Rows(kind: i32, a: usize, o0: i32, o1: i32): void {
+  const w = arg(a, A_W), dw = arg(a, A_DW), s1 = arg(a, A_S1), s2 = arg(a, A_S2), sb = arg(a, A_SB);
+  const I = <i32>arg(a, A_I), T = <i32>arg(a, A_T);
+  const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
+  const h = arg(a, A_H), rowNorms = arg(a, A_NORMS);
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
   const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
@@ -188,36 +291,19 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
   const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
   const zero = f32x4.splat(0);
   const allV = i32x4.splat(-1);
-  let nv: f64 = 0, ns: f64 = 0;
   const IT = I * T;
-  for (let o = 0; o < O; o++) {
+  for (let o = o0; o < o1; o++) {
     const ph = f32at(phiOut, o), iph = f32at(iphiOut, o);
     const row = o * IT;
-    let rs: f32 = 0;
     let nvr: f32 = 0, nsr: f32 = 0;
     if (T == 1) {
       const phV = f32x4.splat(ph), iphV = f32x4.splat(iph);
-      // two sweeps over the row (it stays in L1): fewer live vectors per loop, no register spills;
-      // the ICR sums only where a skeleton path needs them (sums = 0 skips the first sweep)
-      let rsV = zero;
-      const iEnd = I & ~3;
-      if (sums) {
-        for (let i1 = 0; i1 < iEnd; i1 += 4) {
-          const off = <usize>(row + i1) << 2;
-          const ioff = <usize>i1 << 2;
-          const g = f32x4.mul(f32x4.mul(v128.load(w + off), v128.load(dw + off)), v128.load(mask + off));
-          rsV = f32x4.add(rsV, g);
-          v128.store(colS + ioff, f32x4.add(v128.load(colS + ioff), g));
-        }
-      }
-      // every edge, skeleton ones included (no mask): ec_skeleton_unbulk restores their state and
-      // takes their terms back out of the norms
       let nvV = zero, nsV = zero;
-      for (let i2 = 0; i2 < iEnd; i2 += 4) {
-        const off = <usize>(row + i2) << 2;
-        const ioff = <usize>i2 << 2;
-        const wv = v128.load(w + off);
-        const v = f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV));
+      let i = 0;
+      for (; i + 4 <= I; i += 4) {
+        const off = <usize>(row + i) << 2;
+        const ioff = <usize>i << 2;
+        const v = f32x4.mul(v128.load(w + off), f32x4.mul(v128.load(betaIn + ioff), phV));
         let d = f32x4.mul(v128.load(dw + off), f32x4.mul(v128.load(ibetaIn + ioff), iphV));
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, v));
         const st = stepVec(kind, d, s1, s2, off, allV, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true);
@@ -225,19 +311,12 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
         nvV = f32x4.add(nvV, f32x4.mul(v, v));
         nsV = f32x4.add(nsV, f32x4.mul(st, st));
       }
-      rs = (f32x4.extract_lane(rsV, 0) + f32x4.extract_lane(rsV, 1)) + (f32x4.extract_lane(rsV, 2) + f32x4.extract_lane(rsV, 3));
       nvr = (f32x4.extract_lane(nvV, 0) + f32x4.extract_lane(nvV, 1)) + (f32x4.extract_lane(nvV, 2) + f32x4.extract_lane(nvV, 3));
       nsr = (f32x4.extract_lane(nsV, 0) + f32x4.extract_lane(nsV, 1)) + (f32x4.extract_lane(nsV, 2) + f32x4.extract_lane(nsV, 3));
-      for (let i = iEnd; i < I; i++) {
+      for (; i < I; i++) {
         const j = row + i;
-        const wv = f32at(w, j), gv = f32at(dw, j);
-        if (sums && f32at(mask, j) != 0) {
-          const g = wv * gv;
-          rs += g;
-          setf32(colS, i, f32at(colS, i) + g);
-        }
-        const v = wv * (f32at(betaIn, i) * ph);
-        let d = gv * (f32at(ibetaIn, i) * iph);
+        const v = f32at(w, j) * (f32at(betaIn, i) * ph);
+        let d = f32at(dw, j) * (f32at(ibetaIn, i) * iph);
         if (wd != 0) d = d + wd * v;
         const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
         if (kind == 2) setf32(sb, j, st);
@@ -248,48 +327,30 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
       for (let i = 0; i < I; i++) {
         const pi = f32at(betaIn, i) * ph;
         const ipi = f32at(ibetaIn, i) * iph;
-        let cs: f32 = 0;
         for (let t = 0; t < T; t++) {
           const j = row + i * T + t;
-          const wv = f32at(w, j), gv = f32at(dw, j);
-          if (f32at(mask, j) != 0) cs += wv * gv;
-          const v = wv * pi;
-          let d = gv * ipi;
+          const v = f32at(w, j) * pi;
+          let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * v;
           const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
           if (kind == 2) setf32(sb, j, st);
           nvr += v * v;
           nsr += st * st;
         }
-        rs += cs;
-        setf32(colS, i, f32at(colS, i) + cs);
       }
     }
-    setf32(rowS, o, f32at(rowS, o) + rs);
-    nv += <f64>nvr;
-    ns += <f64>nsr;
+    store<f64>(rowNorms + (<usize>o << 4), <f64>nvr);
+    store<f64>(rowNorms + (<usize>o << 4) + 8, <f64>nsr);
   }
-  store<f64>(norms, load<f64>(norms) + nv);
-  store<f64>(norms + 8, load<f64>(norms + 8) + ns);
-}
-
-/**
- * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
- * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
- * recomputed from the (already updated) optimizer state. It writes every edge without reading the
- * mask: the skeleton edges were saved by ec_skeleton_save and are rewritten by ec_skeleton_apply.
- */
-export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
-  const kind = <i32>hyp(h, H_KIND);
-  if (kind == 0) pass2Body(0, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
-  else if (kind == 1) pass2Body(1, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
-  else pass2Body(2, w, dw, mask, s1, s2, sb, O, I, T, betaIn, ibetaIn, phiOut, iphiOut, irbIn, irpOut, h, lrk);
 }
 
 // @ts-ignore: decorator
-@inline function pass2Body(kind: i32, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32): void {
+@inline function pass2Rows(kind: i32, a: usize, o0: i32, o1: i32): void {
+  const w = arg(a, A_W), dw = arg(a, A_DW), s1 = arg(a, A_S1), s2 = arg(a, A_S2), sb = arg(a, A_SB);
+  const I = <i32>arg(a, A_I), T = <i32>arg(a, A_T);
+  const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
+  const irbIn = arg(a, A_IRB), irpOut = arg(a, A_IRP), h = arg(a, A_H);
+  const lrk = load<f32>(a + (A_LRK << 2));
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
   const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
@@ -299,7 +360,7 @@ export function ec_pass2(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
   const lrV = f32x4.splat(lrk);
   const zero = f32x4.splat(0);
   const IT = I * T;
-  for (let o = 0; o < O; o++) {
+  for (let o = o0; o < o1; o++) {
     const ph = f32at(phiOut, o), iph = f32at(iphiOut, o);
     const irp = f32at(irpOut, o);
     const row = o * IT;

@@ -14,9 +14,11 @@
 //   56 per-thread scratch stride of a conv job
 import { gemm_cols } from './gemm';
 import { conv_forward_range, conv_dx_range } from './conv2d';
+import { ec_rows } from './ec';
 
 export const JOB_CONV_FWD: i32 = 10;
 export const JOB_CONV_DX: i32 = 11;
+export const JOB_EC_ROWS: i32 = 12;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
@@ -62,11 +64,12 @@ export function pool_threads(): i32 {
   return <i32>((<i64>B * <i64>t) / <i64>T);
 }
 
-// One thread's share of a conv job.
+// One thread's share of a conv or EC rows job.
 function runConvShare(p: usize, tid: i32, T: i32): void {
   const kind = load<i32>(p + 8);
   const B = load<i32>(p + 28);
   const b0 = sampleSplit(B, T, tid), b1 = sampleSplit(B, T, tid + 1);
+  if (kind == JOB_EC_ROWS) { ec_rows(<usize>load<i32>(p + 12), b0, b1); return; }
   const scratch = <usize>load<i32>(p + 36) + <usize>tid * <usize>load<i32>(p + 56);
   const out = <usize>load<i32>(p + 12), inp = <usize>load<i32>(p + 16), w = <usize>load<i32>(p + 20);
   const desc = <usize>load<i32>(p + 32);
@@ -93,6 +96,25 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   store<i32>(p + 32, <i32>desc);
   store<i32>(p + 36, <i32>scratch);
   store<i32>(p + 56, <i32>share);
+  post(p, T);
+  runConvShare(p, 0, T);
+  join(p);
+  return true;
+}
+
+/**
+ * Splits rows [0, rows) of an EC bulk pass (its argument block at `args`) over the pool; false =
+ * caller computes them (no pool, or fewer than 32768 elements).
+ */
+export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
+  if (!ASC_FEATURE_THREADS) return false;
+  const p = poolPtr;
+  if (p == 0) return false;
+  const T = load<i32>(p + 40);
+  if (T < 2 || rows < 2 || elements < 32768) return false;
+  store<i32>(p + 8, JOB_EC_ROWS);
+  store<i32>(p + 12, <i32>args);
+  store<i32>(p + 28, rows);
   post(p, T);
   runConvShare(p, 0, T);
   join(p);

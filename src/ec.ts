@@ -210,7 +210,7 @@ abstract class ECOptimizer extends Optimizer {
   weightDecay: number;
   protected abstract readonly algo: number; // 0 SGD, 1 momentum, 2 Adam
   private bufs!: {
-    ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number;
+    ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number; args: number; rowNorms: number;
     beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
     ibeta: number[]; iphi: number[]; irb: number[]; irp: number[];
     skU: number[]; skV: number[]; skS: number[]; skR: number[]; skW: number[]; sk1: number[]; sk2: number[];
@@ -264,6 +264,7 @@ abstract class ECOptimizer extends Optimizer {
     if (steps) this.blocks.push(steps);
     this.bufs = {
       ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
+      args: alloc(k.ec_args_bytes() / 4, 'pass arguments'), rowNorms: alloc(4 * maxW, 'row norms'),
       beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
       ibeta: unitVec('1/beta'), iphi: unitVec('1/phi'), irb: unitVec('1/rb'), irp: unitVec('1/rp'),
       adn: unitVec('A_dn'), aup: unitVec('A_up'), rowS: unitVec('rowS'), colS: unitVec('colS'),
@@ -373,8 +374,8 @@ abstract class ECOptimizer extends Optimizer {
       k.fill_f32(b.rowS[l], x.O, 0);
       k.fill_f32(b.colS[l - 1], x.I, 0);
       if (hasSkel) k.ec_skeleton_save_state(b.sk1[l - 1], b.sk2[l - 1], s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x));
-      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms, this.needSums[l - 1] ? 1 : 0);
-      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms, 1);
+      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms, this.needSums[l - 1] ? 1 : 0, b.args, b.rowNorms);
+      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms, 1, b.args, b.rowNorms);
       if (!hasSkel) continue;
       k.ec_skeleton_unbulk(b.sk1[l - 1], b.sk2[l - 1], W(x), dW(x), s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x),
         b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.hyper, b.norms);
@@ -410,8 +411,8 @@ abstract class ECOptimizer extends Optimizer {
     for (let l = 1; l <= L; l++) {
       const x = st.layers[l - 1];
       if (hasSkel) k.ec_skeleton_save(b.skW[l - 1], W(x), x.O, x.I, x.T, x.dtap, modeOf(x));
-      k.ec_pass2(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk);
-      if (x.hasBias) k.ec_pass2(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk);
+      k.ec_pass2(W(x), dW(x), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk, b.args);
+      if (x.hasBias) k.ec_pass2(B(x), dB(x), s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk, b.args);
       if (hasSkel) k.ec_skeleton_apply(W(x), b.skW[l - 1], b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
     }
     // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer

@@ -50,8 +50,10 @@ export interface Kernels {
   ec_set_skeleton(w: number, O: number, I: number, T: number, dtap: number, mode: number, value: number): void;
   ec_make_mask(mask: number, O: number, I: number, T: number, dtap: number, mode: number): void;
   ec_recip(dst: number, src: number, n: number): void;
-  ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number, norms: number, sums: number): void;
-  ec_pass2(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, irbIn: number, irpOut: number, h: number, lrk: number): void;
+  ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number, norms: number, sums: number, args: number, rowNorms: number): void;
+  ec_sums(w: number, dw: number, mask: number, O: number, I: number, T: number, rowS: number, colS: number): void;
+  ec_args_bytes(): number;
+  ec_pass2(w: number, dw: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, irbIn: number, irpOut: number, h: number, lrk: number, args: number): void;
   ec_skeleton_u(skU: number, w: number, dw: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, tailHidden: number, AdnIn: number, rowS: number, colS: number): void;
   ec_skeleton_save_state(sk1: number, sk2: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number): void;
   ec_skeleton_unbulk(sk1: number, sk2: number, w: number, dw: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, h: number, norms: number): void;
