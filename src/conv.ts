@@ -274,6 +274,8 @@ export class GlobalAvgPool2D extends Layer {
 export class Flatten extends Layer {
   readonly kind = 'Flatten';
   override readonly homogeneous: boolean = true;
+  /** A view: inside a model it shares its input's buffer (no copy); forward/backward copy when called directly. */
+  override readonly isView: boolean = true;
   build(inShape: number[]): number[] {
     this.inShape = inShape.slice();
     this.outShape = [sizeOf(inShape)];

@@ -41,6 +41,11 @@ export abstract class Layer {
   gradPtr: number[] = [];
   /** Positively 1-homogeneous in its input (ReLU family, linear maps): needed by EC optimizers. */
   readonly homogeneous: boolean = true;
+  /**
+   * Output is the input's bytes under another shape (Flatten): the model gives it the input's buffer
+   * and skips its forward and backward calls.
+   */
+  readonly isView: boolean = false;
 
   /** Validates the input shape, fills params, returns the output shape. */
   abstract build(inShape: number[]): number[];

@@ -230,13 +230,17 @@ export class Sequential {
     const k = this.kernels;
     let maxAct = sizeOf(this.inputShape);
     let scratch = 16;
+    const input = a.alloc(B * sizeOf(this.inputShape) * 4, 'input batch');
+    let prev = input;
+    // a view layer (Flatten) reuses its input's buffer: same bytes, another shape, no copy
     const acts = this.layers.map((l) => {
       maxAct = Math.max(maxAct, l.outSize);
       scratch = Math.max(scratch, l.scratchBytes(k, B));
-      return a.alloc(B * l.outSize * 4, `activations of ${l.label}`);
+      prev = l.isView ? prev : a.alloc(B * l.outSize * 4, `activations of ${l.label}`);
+      return prev;
     });
     this.buffers = {
-      input: a.alloc(B * sizeOf(this.inputShape) * 4, 'input batch'),
+      input,
       acts,
       grads: [a.alloc(B * maxAct * 4, 'activation gradients'), a.alloc(B * maxAct * 4, 'activation gradients')],
       labels: a.alloc(B * 4, 'labels'),
@@ -249,7 +253,8 @@ export class Sequential {
   private releaseBuffers(): void {
     if (!this.buffers) return;
     const b = this.buffers;
-    for (const p of [b.input, ...b.acts, ...b.grads, b.labels, b.scratch, b.misc]) this.arena.release(p);
+    const owned = b.acts.filter((_, i) => !this.layers[i].isView);
+    for (const p of [b.input, ...owned, ...b.grads, b.labels, b.scratch, b.misc]) this.arena.release(p);
     this.buffers = null;
     this.capacity = 0;
   }
@@ -353,7 +358,7 @@ export class Sequential {
     let x = buf.input;
     for (let i = 0; i < this.layers.length; i++) {
       const y = buf.acts[i];
-      this.layers[i].forward(k, { B, x, y, dy: 0, dx: 0, scratch: buf.scratch });
+      if (!this.layers[i].isView) this.layers[i].forward(k, { B, x, y, dy: 0, dx: 0, scratch: buf.scratch });
       x = y;
     }
   }
@@ -365,6 +370,7 @@ export class Sequential {
     let g = 0;
     const io: LayerIO = { B, x: 0, y: 0, dy: 0, dx: 0, scratch: buf.scratch };
     for (let i = this.layers.length - 1; i >= 0; i--) {
+      if (this.layers[i].isView) continue; // its gradient is its input's gradient, same buffer
       io.x = i === 0 ? buf.input : buf.acts[i - 1];
       io.y = buf.acts[i];
       io.dy = buf.grads[g];

@@ -452,3 +452,31 @@ describe('small CNN: computeGradients vs finite differences of a float64 referen
     }
   });
 });
+
+describe('Flatten inside a model is a view', () => {
+  beforeAll(runtime);
+
+  it('allocates nothing and changes nothing: same memory, outputs and gradients as a Dense on the map', () => {
+    const mk = (flatten: boolean) => new Sequential([
+      new Conv2D(2, 3, 3, { padding: 1 }), new ReLU(), ...(flatten ? [new Flatten()] : []), new Dense(3 * 5 * 5, 4),
+    ], { seed: 9, inputShape: [2, 5, 5] });
+    const { arena } = getRuntime();
+    const r = rng(77);
+    const x = r.uniform(6 * 50, -1, 1);
+    const y = r.int(6, 4);
+    const used = (flatten: boolean) => {
+      const before = arena.bytesInUse;
+      const m = mk(flatten);
+      const loss = m.computeGradients(x, y);
+      const out = { bytes: arena.bytesInUse - before, loss, logits: m.predict(x, 6), grads: m.getGradients() };
+      m.dispose();
+      return out;
+    };
+    const a = used(true);
+    const b = used(false);
+    expect(a.bytes).toBe(b.bytes);
+    expect(a.loss).toBe(b.loss);
+    expect(a.logits).toEqual(b.logits);
+    expect(a.grads).toEqual(b.grads);
+  });
+});
