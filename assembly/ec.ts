@@ -15,7 +15,7 @@
 // dF/dv = u / v. Weight allocation: w' = w R / (rb(tail) rp(head)), R = v'/v, rb/rp the ratio
 // products along the chains. All loops have a fixed order: results are deterministic.
 
-import { parallel_rows } from './threads';
+import { parallel_rows, pool_can_split } from './threads';
 
 // @ts-ignore: decorator
 @inline const SK_IN = 0;
@@ -169,9 +169,12 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
 // afterwards. Their arguments travel in a block (TypeScript allocates it, the pass fills it):
 //   0 w  1 dw  2 s1  3 s2  4 sb  5 O  6 I  7 T  8 beta  9 1/beta  10 phi  11 1/phi  12 hyper
 //   13 rowNorms  14 1/rb  15 1/rp  16 lrk (f32)  17 pass (1 or 2)
+//   18 fused sums (pass 1 on one thread: the ICR sums row by row, while the row is in cache)
+//   19 mask  20 rowS  21 colS
 const A_W = 0, A_DW = 1, A_S1 = 2, A_S2 = 3, A_SB = 4, A_O = 5, A_I = 6, A_T = 7, A_BETA = 8, A_IBETA = 9;
 const A_PHI = 10, A_IPHI = 11, A_H = 12, A_NORMS = 13, A_IRB = 14, A_IRP = 15, A_LRK = 16, A_PASS = 17;
-export const EC_ARGS_BYTES: i32 = 18 * 4;
+const A_FUSED = 18, A_MASK = 19, A_ROWS = 20, A_COLS = 21;
+export const EC_ARGS_BYTES: i32 = 22 * 4;
 
 // @ts-ignore: decorator
 @inline function arg(a: usize, k: i32): usize { return <usize>load<u32>(a + (<usize>k << 2)); }
@@ -183,8 +186,14 @@ export function ec_args_bytes(): i32 { return EC_ARGS_BYTES; }
 
 /** rowS[o] += sum_i,t mask * w * dL/dw, colS[i] += the same over o and t: the inverse chain rule sums (non-skeleton edges). */
 export function ec_sums(w: usize, dw: usize, mask: usize, O: i32, I: i32, T: i32, rowS: usize, colS: usize): void {
+  for (let o = 0; o < O; o++) sumsRow(w, dw, mask, o, I, T, rowS, colS);
+}
+
+// The sums of one row o (rows must come in order for the column sums' fixed order).
+// @ts-ignore: decorator
+@inline function sumsRow(w: usize, dw: usize, mask: usize, o: i32, I: i32, T: i32, rowS: usize, colS: usize): void {
   const IT = I * T;
-  for (let o = 0; o < O; o++) {
+  {
     const row = o * IT;
     let rs: f32 = 0;
     if (T == 1) {
@@ -231,12 +240,18 @@ export function ec_sums(w: usize, dw: usize, mask: usize, O: i32, I: i32, T: i32
 export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: i32,
   args: usize, rowNorms: usize): void {
-  if (sums) ec_sums(w, dw, mask, O, I, T, rowS, colS);
+  const elements = <i64>O * <i64>I * <i64>T;
+  const split = pool_can_split(O, elements);
+  // on one thread the sums ride along row by row; on a pool they go first (their column sums
+  // need the rows in order)
+  if (sums && split) ec_sums(w, dw, mask, O, I, T, rowS, colS);
+  setArg(args, A_FUSED, sums && !split ? 1 : 0);
+  setArg(args, A_MASK, mask); setArg(args, A_ROWS, rowS); setArg(args, A_COLS, colS);
   setArg(args, A_W, w); setArg(args, A_DW, dw); setArg(args, A_S1, s1); setArg(args, A_S2, s2); setArg(args, A_SB, sb);
   setArg(args, A_O, <usize>O); setArg(args, A_I, <usize>I); setArg(args, A_T, <usize>T);
   setArg(args, A_BETA, betaIn); setArg(args, A_IBETA, ibetaIn); setArg(args, A_PHI, phiOut); setArg(args, A_IPHI, iphiOut);
   setArg(args, A_H, h); setArg(args, A_NORMS, rowNorms); setArg(args, A_PASS, 1);
-  if (!parallel_rows(args, O, <i64>O * <i64>I * <i64>T)) ec_rows(args, 0, O);
+  if (!split || !parallel_rows(args, O, elements)) ec_rows(args, 0, O);
   let nv: f64 = 0, ns: f64 = 0;
   for (let o = 0; o < O; o++) {
     nv += load<f64>(rowNorms + (<usize>o << 4));
@@ -283,6 +298,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
   const I = <i32>arg(a, A_I), T = <i32>arg(a, A_T);
   const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
   const h = arg(a, A_H), rowNorms = arg(a, A_NORMS);
+  const fused = arg(a, A_FUSED) != 0, mask = arg(a, A_MASK), rowS = arg(a, A_ROWS), colS = arg(a, A_COLS);
   const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
   const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
   const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
@@ -293,6 +309,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
   const allV = i32x4.splat(-1);
   const IT = I * T;
   for (let o = o0; o < o1; o++) {
+    if (fused) sumsRow(w, dw, mask, o, I, T, rowS, colS);
     const ph = f32at(phiOut, o), iph = f32at(iphiOut, o);
     const row = o * IT;
     let nvr: f32 = 0, nsr: f32 = 0;

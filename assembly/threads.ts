@@ -102,16 +102,21 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   return true;
 }
 
-/**
- * Splits rows [0, rows) of an EC bulk pass (its argument block at `args`) over the pool; false =
- * caller computes them (no pool, or fewer than 32768 elements).
- */
-export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
+/** Whether parallel_rows would split this job (a pool of 2+ threads, 2+ rows, 32768+ elements). */
+export function pool_can_split(rows: i32, elements: i64): bool {
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
-  if (p == 0) return false;
+  return p != 0 && load<i32>(p + 40) >= 2 && rows >= 2 && elements >= 32768;
+}
+
+/**
+ * Splits rows [0, rows) of an EC bulk pass (its argument block at `args`) over the pool; false =
+ * caller computes them (see pool_can_split).
+ */
+export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
+  if (!pool_can_split(rows, elements)) return false;
+  const p = poolPtr;
   const T = load<i32>(p + 40);
-  if (T < 2 || rows < 2 || elements < 32768) return false;
   store<i32>(p + 8, JOB_EC_ROWS);
   store<i32>(p + 12, <i32>args);
   store<i32>(p + 28, rows);
