@@ -593,17 +593,26 @@ export class Sequential {
       if (es.patience !== undefined && (!Number.isInteger(es.patience) || es.patience < 0)) throw new ArgumentError(`fit: earlyStopping.patience must be a non-negative integer, got ${describeValue(es.patience)}`);
       if (es.minDelta !== undefined && !(es.minDelta >= 0)) throw new ArgumentError(`fit: earlyStopping.minDelta must be >= 0, got ${describeValue(es.minDelta)}`);
     }
-    // validate every sample and label up front: a bad sample must not stop training half-way
-    const badX = ds.images.findIndex((v) => v - v !== 0);
-    if (badX >= 0) throw new ShapeError(`fit: sample ${Math.floor(badX / this.sampleSize)} has a non-finite value (${ds.images[badX]}) at index ${badX}`);
-    const badY = ds.labels.findIndex((v) => !(v >= 0 && v < this.classes));
-    if (badY >= 0) throw new ShapeError(`fit: label ${ds.labels[badY]} of sample ${badY} is not a class index in [0, ${this.classes})`);
     const yieldEvery = options.yieldEveryMs ?? 50;
     const shuffle = options.shuffle ?? true;
     const n = this.sampleSize;
     const N = ds.count;
     const B0 = Math.min(batchSize, N);
     this.ensureCapacity(B0);
+    // every sample and label checked up front (in wasm, chunk by chunk through the input buffer):
+    // a bad sample must not stop training half-way
+    for (let s = 0; s < N; s += B0) {
+      const b = Math.min(B0, N - s);
+      this.arena.f32(this.buffers!.input, b * n).set(ds.images.subarray(s * n, (s + b) * n));
+      const bad = this.kernels.first_nonfinite(this.buffers!.input, b * n);
+      if (bad >= 0) {
+        const at = s * n + bad;
+        throw new ShapeError(`fit: sample ${Math.floor(at / n)} has a non-finite value (${ds.images[at]}) at index ${at}`);
+      }
+      this.arena.i32(this.buffers!.labels, b).set(ds.labels.subarray(s, s + b));
+      const badLab = this.kernels.first_bad_label(this.buffers!.labels, b, this.classes);
+      if (badLab >= 0) throw new ShapeError(`fit: label ${ds.labels[s + badLab]} of sample ${s + badLab} is not a class index in [0, ${this.classes})`);
+    }
     const permPtr = this.arena.alloc(N * 4, 'shuffle permutation');
     const [lo, hi] = splitSeed(seed);
     const history: EpochLog[] = [];
