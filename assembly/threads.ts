@@ -64,8 +64,8 @@ export function pool_threads(): i32 {
   return <i32>((<i64>B * <i64>t) / <i64>T);
 }
 
-// One thread's share of a conv or EC rows job.
-function runConvShare(p: usize, tid: i32, T: i32): void {
+// One thread's share of a job split by samples (conv) or rows (EC passes).
+function runSplitShare(p: usize, tid: i32, T: i32): void {
   const kind = load<i32>(p + 8);
   const B = load<i32>(p + 28);
   const b0 = sampleSplit(B, T, tid), b1 = sampleSplit(B, T, tid + 1);
@@ -97,7 +97,7 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   store<i32>(p + 36, <i32>scratch);
   store<i32>(p + 56, <i32>share);
   post(p, T);
-  runConvShare(p, 0, T);
+  runSplitShare(p, 0, T);
   join(p);
   return true;
 }
@@ -121,7 +121,7 @@ export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
   store<i32>(p + 12, <i32>args);
   store<i32>(p + 28, rows);
   post(p, T);
-  runConvShare(p, 0, T);
+  runSplitShare(p, 0, T);
   join(p);
   return true;
 }
@@ -160,7 +160,7 @@ export function worker_run(p: usize, tid: i32): void {
       if (load<i32>(p + 52) != 0) return;
       const T = load<i32>(p + 40);
       if (load<i32>(p + 8) >= JOB_CONV_FWD) {
-        runConvShare(p, tid, T);
+        runSplitShare(p, tid, T);
         atomic.sub<i32>(p + 4, 1);
         continue;
       }

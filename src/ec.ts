@@ -98,12 +98,8 @@ export function ecStructure(model: Sequential, who = 'ecStructure'): ECStructure
     } else if (l.params.length > 0) {
       if (l.kind !== 'PReLU') throw new ArgumentError(`${who}: ${l.label} has parameters but is not part of the EC chain`);
       plain.push(l.index);
-    } else if (first) {
-      // parameter-free layer on the raw input: inputs never rescale, nothing to track
     }
-    if (!WEIGHT_KINDS.has(l.kind) && !first) {
-      // activations, pools, flatten keep the unit (neuron or channel) identity
-    }
+    // parameter-free layers (activations, pools, Flatten) keep the unit (neuron or channel) identity
   }
   if (layers.length === 0) throw new ArgumentError(`${who}: the network has no Dense or Conv2D layer`);
   const L = layers.length;
