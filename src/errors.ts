@@ -20,6 +20,33 @@ export class FormatError extends Error {
   override name = 'FormatError';
 }
 
+/**
+ * An object was used in a state that does not allow the call: a disposed model or optimizer, a
+ * model that is already training, a runtime that was shut down. The message names the object and
+ * its state.
+ */
+export class StateError extends Error {
+  override name = 'StateError';
+}
+
+/**
+ * WebAssembly memory could not be had: the engine refused to grow memory, or the request exceeds
+ * the 4 GiB of 32-bit wasm (or a limit set on the arena). The message states the cause, the bytes
+ * asked for and what is available. A RangeError, as out-of-memory errors were before it existed.
+ */
+export class MemoryError extends RangeError {
+  override name = 'MemoryError';
+  /** Bytes the failed request asked for. */
+  readonly requestedBytes: number;
+  /** Bytes that could still have been had (limit minus what is in use), when known. */
+  readonly availableBytes: number;
+  constructor(message: string, requestedBytes: number, availableBytes: number) {
+    super(message);
+    this.requestedBytes = requestedBytes;
+    this.availableBytes = availableBytes;
+  }
+}
+
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
