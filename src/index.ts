@@ -1,11 +1,11 @@
 // Public entry point of the ecopt package.
 export { init, getRuntime, type InitOptions, type Runtime, type Kernels } from './wasm.js';
-export { Arena, MAX_MEMORY_BYTES } from './arena.js';
+export { Arena, MAX_MEMORY_BYTES, type Block } from './arena.js';
 export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers.js';
 export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './model.js';
 export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data.js';
-export { ShapeError, ArgumentError, NonFiniteError, FormatError } from './errors.js';
+export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './errors.js';
 export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOptions, type PoolOptions } from './conv.js';
 export { ECSGD, ECMomentum, ECAdam, PathSGD, ecStructure, type ECStructure, type ECLayer, type ECOptions, type ECAdamOptions } from './ec.js';
 export { loadFashionMNIST, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './fashion.js';
