@@ -1,0 +1,141 @@
+// The runtime's life cycle and the thread pool's failure handling, in Node and in Chromium (the test
+// page is cross-origin isolated, so threads work there too): init options (thread cap, concurrent
+// calls, the debug threads build), shutdown() and re-init, and a trapping pool worker that must
+// surface as an error on the caller's thread while the pool stays usable with the same bits.
+import { describe, it, expect, afterEach } from 'vitest';
+import {
+  init, getRuntime, shutdown, MAX_THREADS, ArgumentError, Sequential, Dense, ReLU, Adam, type Runtime,
+} from '../../src/index.js';
+import { rng, hashArrays } from '../helpers.js';
+
+/** A few Adam steps on an MLP whose GEMMs (48x96x64 and up) are split over the pool; weight hash and losses. */
+function train(steps = 4): { hash: string; losses: number[] } {
+  const m = new Sequential([new Dense(64, 96), new ReLU(), new Dense(96, 80), new ReLU(), new Dense(80, 10)], { seed: 3 });
+  const o = new Adam(m, { lr: 1e-3 });
+  const r = rng(99);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) losses.push(m.trainBatch(r.uniform(48 * 64), r.int(48, 10), o));
+  const hash = hashArrays(m.getWeights());
+  m.dispose();
+  return { hash, losses };
+}
+
+// every test starts from nothing and leaves nothing behind
+afterEach(async () => { await shutdown(); });
+
+describe('init options', () => {
+  it('caps threads at MAX_THREADS (32) and says so in runtime.note; the bits do not change', async () => {
+    expect(MAX_THREADS).toBe(32);
+    const rt = await init({ threads: 10000 });
+    expect(rt.threads).toBe(32);
+    expect(rt.note).toMatch(/asked for 10000 threads; capped at 32/);
+    const wide = train(2);
+    await shutdown();
+    await init({ threads: 1 });
+    expect(train(2)).toEqual(wide);
+  });
+
+  it('rejects threads that are not positive integers', async () => {
+    for (const t of [0, -1, 1.5, NaN]) await expect(init({ threads: t })).rejects.toThrow(ArgumentError);
+  });
+
+  it('concurrent init() calls with the same options share one initialisation', async () => {
+    const [a, b, c] = await Promise.all([init({ threads: 2 }), init({ threads: 2 }), init({ threads: 2 })]);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(getRuntime()).toBe(a);
+    expect(a.threads).toBe(2);
+  });
+
+  it('a concurrent init() with another thread count or build rejects with ArgumentError, as a sequential one does', async () => {
+    const first = init({ threads: 2 });
+    const other = init({ threads: 3 });
+    const debug = init({ debug: true });
+    await expect(other).rejects.toThrow(ArgumentError);
+    await expect(other).rejects.toThrow(/2 thread/);
+    await expect(debug).rejects.toThrow(ArgumentError);
+    const rt = await first;
+    expect(rt.threads).toBe(2);
+    // sequential: the same answers
+    await expect(init({ threads: 3 })).rejects.toThrow(ArgumentError);
+    await expect(init({ debug: true })).rejects.toThrow(ArgumentError);
+    expect(await init({ threads: 2 })).toBe(rt);
+  });
+
+  it('init({ debug: true, threads: 2 }) runs the debug threads build on 2 threads with the release bits', async () => {
+    await init({ threads: 1 });
+    const release = train();
+    await shutdown();
+    const rt = await init({ debug: true, threads: 2 });
+    expect(rt.build).toBe('threads-debug');
+    expect(rt.threads).toBe(2);
+    expect(rt.note).toBeUndefined();
+    expect(train()).toEqual(release);
+  });
+
+  it('init({ debug: true }) alone still runs the single-thread debug build; init() the release build', async () => {
+    const d = await init({ debug: true });
+    expect(d.build).toBe('debug');
+    expect(d.threads).toBe(1);
+    await shutdown();
+    const r = await init({ threads: 1 });
+    expect(r.build).toBe('release');
+  });
+});
+
+describe('shutdown()', () => {
+  it('resolves when nothing is initialised (twice)', async () => {
+    await shutdown();
+    await shutdown();
+    expect(() => getRuntime()).toThrow(/init/);
+  });
+
+  it('init threads 2 -> train -> shutdown -> init threads 1 -> train: same bits; the old arena is closed', async () => {
+    const a = await init({ threads: 2 });
+    const two = train();
+    const m = new Sequential([new Dense(4, 3)], { seed: 1 });
+    await shutdown();
+    expect(a.arena.isOpen).toBe(false);
+    expect(() => a.arena.alloc(16)).toThrow(/shut down/);
+    expect(() => getRuntime()).toThrow(/init/);
+    const b = await init({ threads: 1 });
+    expect(b).not.toBe(a);
+    expect(b.threads).toBe(1);
+    expect(b.arena.isOpen).toBe(true);
+    expect(train()).toEqual(two);
+    void m;
+  });
+
+  it('init -> shutdown -> init({ debug: true }) works (another build after shutdown)', async () => {
+    await init({ threads: 2 });
+    await shutdown();
+    const d = await init({ debug: true });
+    expect(d.build).toBe('debug');
+    expect(train().losses.every(Number.isFinite)).toBe(true);
+  });
+
+  it('shutdown() while init() is loading waits for it, then shuts it down', async () => {
+    const loading = init({ threads: 2 });
+    const done = shutdown();
+    const rt = await loading;
+    await done;
+    expect(rt.arena.isOpen).toBe(false);
+    expect(() => getRuntime()).toThrow(/init/);
+    const again = await init({ threads: 3 });
+    expect(again.threads).toBe(3);
+    expect(train().losses.every(Number.isFinite)).toBe(true);
+  });
+
+  it('the old kernels no longer use the stopped pool (a large GEMM on them does not hang)', async () => {
+    const rt = await init({ threads: 2 });
+    const k = rt.kernels;
+    const M = 8, N = 64, K = 64;
+    const a = rt.arena.alloc(M * K * 4), b = rt.arena.alloc(K * N * 4), c = rt.arena.alloc(M * N * 4);
+    const scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K));
+    rt.arena.f32(a, M * K).fill(1);
+    rt.arena.f32(b, K * N).fill(2);
+    await shutdown();
+    k.gemm_nn(c, a, b, M, N, K, 0, scratch); // runs on this thread alone
+    expect(Array.from(new Float32Array(k.memory.buffer, c, M * N)).every((v) => v === 128)).toBe(true);
+  });
+});
