@@ -12,6 +12,9 @@
 //   8 kind  12..36 job arguments (GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch)
 //   40 threads  44 scratch base of worker 1  48 scratch bytes per worker  52 exit flag
 //   56 per-thread scratch stride of a conv job
+//   60 fault: 0, or tid+1 of the first worker whose job trapped (stored by src/pool-worker.js, which
+//      catches the trap, still counts the job done and re-enters worker_run; the caller's join sees
+//      it after every worker is done, clears it and traps in turn, so the error surfaces there)
 import { gemm_cols } from './gemm';
 import { conv_forward_range, conv_dx_range } from './conv2d';
 import { ec_rows } from './ec';
@@ -22,6 +25,8 @@ export const JOB_EC_ROWS: i32 = 12;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
+// tid+1 of the pool worker whose trap made the last join trap (read and cleared by pool_fault).
+let poolFault: i32 = 0;
 
 /** Attaches this (main) instance to a pool block; 0 detaches. */
 export function pool_attach(pool: usize): void {
@@ -51,12 +56,25 @@ export function pool_threads(): i32 {
   }
 }
 
-// Waits (spinning: the caller may be a browser main thread) until every worker is done.
+// Waits (spinning: the caller may be a browser main thread) until every worker is done; traps when
+// a worker's share trapped (fault field), so the kernel call fails on the caller's thread too.
 // @ts-ignore: decorator
 @inline function join(p: usize): void {
   if (ASC_FEATURE_THREADS) {
     while (atomic.load<i32>(p + 4) != 0) { /* spin */ }
+    const fault = atomic.xchg<i32>(p + 60, 0);
+    if (fault != 0) {
+      poolFault = fault;
+      unreachable();
+    }
   }
+}
+
+/** tid+1 of the pool worker whose trap made the last kernel call trap (0: none); clears it. */
+export function pool_fault(): i32 {
+  const f = poolFault;
+  poolFault = 0;
+  return f;
 }
 
 // @ts-ignore: decorator
@@ -147,11 +165,14 @@ export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N
   return true;
 }
 
-/** Worker loop: waits for jobs on the pool block and computes column range `tid`; returns on exit. */
-export function worker_run(p: usize, tid: i32): void {
+/**
+ * Worker loop: waits for jobs on the pool block and computes column range `tid`; returns on exit.
+ * `seen` is the last generation this worker has served (read before it reported ready, or the
+ * generation of the job that trapped), so a job posted before the loop starts is not missed.
+ */
+export function worker_run(p: usize, tid: i32, seen: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   if (ASC_FEATURE_THREADS) {
-    let seen = atomic.load<i32>(p);
     while (true) {
       // spin briefly (jobs often follow each other within microseconds), then sleep
       for (let spin = 0; spin < 20000 && atomic.load<i32>(p) == seen; spin++) { /* spin */ }

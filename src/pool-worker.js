@@ -1,7 +1,30 @@
 // A worker of ecopt's thread pool (Node worker_threads or a browser module Worker): instantiates the
 // shared-memory build of the kernels on the shared memory it is sent, reports ready, then serves
 // GEMM column ranges until the pool block's exit flag is set (assembly/threads.ts worker_run).
+//
+// A trap in a job (e.g. an out-of-bounds access) is caught here: the worker records it in the pool
+// block's fault field (tid+1, first worker wins), writes its message into the start of its own
+// scratch (i32 length, then UTF-16 code units) for the caller to read, counts the job as done so
+// the caller's join ends (and traps there), posts the message, and re-enters worker_run: the wasm
+// instance stays usable after a trap.
 const inNode = typeof self === 'undefined' && typeof process !== 'undefined' && !!process.versions?.node;
+
+// pool block fields (byte offsets, see assembly/threads.ts)
+const GEN = 0, PENDING = 4, SCRATCH = 44, SCRATCH_BYTES = 48, FAULT = 60;
+const MAX_MESSAGE = 400; // UTF-16 code units kept of a trap message
+
+function recordTrap(memory, pool, tid, text) {
+  const v = new Int32Array(memory.buffer);
+  const per = Atomics.load(v, (pool + SCRATCH_BYTES) >> 2);
+  const at = Atomics.load(v, (pool + SCRATCH) >> 2) + (tid - 1) * per;
+  const n = Math.min(text.length, MAX_MESSAGE, (per - 4) >> 1);
+  if (at > 0 && n > 0 && at + 4 + 2 * n <= memory.buffer.byteLength) {
+    const u16 = new Uint16Array(memory.buffer, at + 4, n);
+    for (let i = 0; i < n; i++) u16[i] = text.charCodeAt(i);
+    Atomics.store(v, at >> 2, n);
+  }
+  Atomics.compareExchange(v, (pool + FAULT) >> 2, 0, tid + 1);
+}
 
 async function start(msg, post) {
   const { module, memory, pool, tid } = msg;
@@ -11,8 +34,31 @@ async function start(msg, post) {
       abort(_m, _f, line, col) { throw new Error(`ecopt worker ${tid}: wasm abort at ${line}:${col}`); },
     },
   });
+  const gen = () => Atomics.load(new Int32Array(memory.buffer), (pool + GEN) >> 2);
+  // the generation before ready: a job posted right after the caller sees `ready` is not missed
+  let seen = gen();
   post({ ready: tid });
-  instance.exports.worker_run(pool, tid);
+  for (;;) {
+    try {
+      instance.exports.worker_run(pool, tid, seen);
+      break; // exit flag
+    } catch (e) {
+      // the caller posts no other job until this one is counted done, so this is the trapped job's generation
+      const now = gen();
+      const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
+      if (now === seen) {
+        // not inside a job (nothing to count done): do not loop on it
+        post({ error: `ecopt: pool worker ${tid} failed outside a job: ${text}` });
+        return;
+      }
+      seen = now;
+      recordTrap(memory, pool, tid, text);
+      const v = new Int32Array(memory.buffer);
+      Atomics.sub(v, (pool + PENDING) >> 2, 1);
+      Atomics.notify(v, (pool + PENDING) >> 2);
+      post({ trapped: tid, error: text });
+    }
+  }
   post({ exited: tid });
 }
 
