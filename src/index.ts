@@ -1,5 +1,6 @@
 // Public entry point of the ecopt package.
 export { init, getRuntime, type InitOptions, type Runtime, type Kernels } from './wasm.js';
+export { shutdown, MAX_THREADS } from './wasm.js';
 export { Arena, MAX_MEMORY_BYTES, type Block } from './arena.js';
 export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers.js';
 export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './model.js';

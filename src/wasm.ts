@@ -83,6 +83,7 @@ export interface Kernels {
   global_avgpool_forward(y: number, x: number, B: number, C: number, HW: number): void;
   global_avgpool_backward(dx: number, dy: number, B: number, C: number, HW: number): void;
   pool_attach(pool: number): void;
+  pool_fault(): number;
   lr_schedule(kind: number, lr0: number, a: number, b: number, t: number, T: number): number;
   pool_worker_scratch_bytes(): number;
 }
@@ -91,12 +92,16 @@ export interface InitOptions {
   /**
    * Threads for the kernels (GEMM work is split over them; results are bit-identical for any
    * count). Default: the available cores in Node (override with the ECOPT_THREADS environment
-   * variable), 1 in browsers. More than 1 needs SharedArrayBuffer: in browsers the page must be
-   * cross-origin isolated (COOP same-origin + COEP require-corp), otherwise init falls back to one
-   * thread and says why in `runtime.note`.
+   * variable), 1 in browsers; at most MAX_THREADS (32), more is capped (and `runtime.note` says so).
+   * More than 1 needs SharedArrayBuffer: in browsers the page must be cross-origin isolated (COOP
+   * same-origin + COEP require-corp), otherwise init falls back to one thread and says why in
+   * `runtime.note`.
    */
   threads?: number;
-  /** Load the debug build (assertions, names) instead of the optimized release build (single thread). */
+  /**
+   * Load a debug build (assertions, names) instead of the optimized release build: single-thread
+   * by default; with `threads` > 1 the debug threads build (same pool, same bits).
+   */
   debug?: boolean;
   /** Override where the .wasm file is fetched from (a URL or path), e.g. when bundling (single thread). */
   wasmURL?: string | URL;
@@ -115,13 +120,39 @@ export interface Runtime {
   arena: Arena;
   /** Threads actually in use (the caller's thread included). */
   threads: number;
-  build: 'release' | 'debug' | 'threads' | 'relaxed';
+  build: 'release' | 'debug' | 'threads' | 'threads-debug' | 'relaxed';
   /** Why fewer threads than requested are used, if so. */
   note?: string;
 }
 
+/** Most threads init() starts (the caller's included); larger requests are capped. */
+export const MAX_THREADS = 32;
+/** How long init() waits for the pool workers to report ready before it gives up. */
+const READY_TIMEOUT_MS = 30_000;
+/** How long a failed kernel call waits for the pool workers to finish their shares. */
+const DRAIN_LIMIT_MS = 60_000;
+
+// pool block fields (byte offsets; assembly/threads.ts)
+const P_GEN = 0, P_PENDING = 4, P_SCRATCH = 44, P_SCRATCH_BYTES = 48, P_EXIT = 52, P_FAULT = 60;
+
+/** A started pool worker: `stop` ends it (terminate) and resolves when it is gone. */
+interface PoolWorker { tid: number; stop(): Promise<void> }
+
+/** The thread pool behind a threads-build runtime. */
+interface PoolState {
+  ptr: number;
+  memory: WebAssembly.Memory;
+  /** The main instance's exports (unwrapped). */
+  raw: Kernels;
+  workers: PoolWorker[];
+  /** Set once the pool is detached from the main instance (shutdown, a lost worker, a drain timeout). */
+  detached: string | null;
+}
+
 let runtime: Runtime | null = null;
 let loading: Promise<Runtime> | null = null;
+let stopping: Promise<void> | null = null;
+const pools = new WeakMap<Runtime, PoolState>();
 
 const inNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
@@ -136,135 +167,345 @@ async function readWasm(url: URL): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-async function defaultThreads(): Promise<number> {
-  if (!inNode) return 1;
+/** The default thread count and where it came from (for the note when it is capped). */
+async function defaultThreads(): Promise<{ n: number; source: string }> {
+  if (!inNode) return { n: 1, source: 'the default' };
   const env = process.env.ECOPT_THREADS;
   if (env !== undefined && env !== '') {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`ecopt.init: ECOPT_THREADS must be a positive integer, got '${env}'`);
-    return n;
+    return { n, source: 'ECOPT_THREADS' };
   }
   const osName = 'node:os';
   const os = await import(/* @vite-ignore */ osName);
-  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  return { n: Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length), source: 'the core count' };
 }
 
 const abortImport = (where: string) => (_msg: number, _file: number, line: number, col: number) => {
   throw new Error(`ecopt: wasm abort in ${where} at line ${line}:${col}`);
 };
 
-/** Starts threads-1 pool workers on the shared memory; resolves when all are waiting for work. */
-async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, pool: number, threads: number): Promise<void> {
+interface NodeWorkerLike {
+  on(ev: 'message', f: (m: WorkerMessage) => void): void;
+  on(ev: 'error', f: (e: Error) => void): void;
+  on(ev: 'exit', f: (code: number) => void): void;
+  postMessage(m: unknown): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+interface WorkerMessage { ready?: number; error?: string; trapped?: number; exited?: number }
+
+/**
+ * Starts threads-1 pool workers on the shared memory; resolves with them when all are waiting for
+ * work. Always settles: it rejects when a worker cannot be created, fails to start, exits before it
+ * is ready, or the pool is not ready within READY_TIMEOUT_MS; it then terminates every worker it
+ * started. `onLost(tid)` is called when a ready worker exits unexpectedly later.
+ */
+async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, pool: number, threads: number,
+  onLost: (tid: number, why: string) => void): Promise<PoolWorker[]> {
   const url = new URL('./pool-worker.js', import.meta.url);
-  const ready: Promise<void>[] = [];
-  for (let tid = 1; tid < threads; tid++) {
-    ready.push(new Promise<void>((resolve, reject) => {
-      let unref = () => {};
-      const onMessage = (m: { ready?: number; error?: string }) => {
-        if (m.error) reject(new Error(`ecopt: pool worker ${tid} failed: ${m.error}`));
-        else if (m.ready === tid) { unref(); resolve(); }
-      };
-      if (inNode) {
-        const wtName = 'node:worker_threads';
-        import(/* @vite-ignore */ wtName).then(({ Worker }) => {
-          // the worker is a file: flags for the parent's own entry (e.g. --input-type with -e) must not reach it
-          const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
-          const w = new Worker(url, { execArgv });
-          w.on('message', onMessage);
-          w.on('error', reject);
-          unref = () => w.unref(); // once serving, the worker must not keep the process alive
-          w.postMessage({ module, memory, pool, tid });
-        }, reject);
+  let NodeWorker: (new (url: URL, options: object) => NodeWorkerLike) | undefined;
+  if (inNode) {
+    const wtName = 'node:worker_threads';
+    NodeWorker = (await import(/* @vite-ignore */ wtName)).Worker;
+  }
+  const workers: PoolWorker[] = [];
+  let readyCount = 0;
+  let stopped = false;
+  const startOne = (tid: number) => new Promise<void>((resolve, reject) => {
+    let ready = false;
+    let unref = () => {};
+    const onMessage = (m: WorkerMessage) => {
+      if (m?.ready === tid && !ready) { ready = true; readyCount++; unref(); resolve(); return; }
+      if (m?.trapped !== undefined) return; // a job trapped: reported by the kernel call on the caller's thread
+      if (m?.error) {
+        if (!ready) reject(new Error(`ecopt.init: pool worker ${tid} failed to start: ${m.error}`));
+        else if (!stopped) onLost(tid, m.error);
+      }
+    };
+    // a throw in here (a Worker refused, postMessage failing) rejects this promise with a clear message
+    try {
+      if (NodeWorker) {
+        // The worker is a plain .js file that needs no flags, and Node refuses many of the parent's
+        // (e.g. --max-old-space-size, --stack-size, --expose-gc: ERR_WORKER_INVALID_EXEC_ARGV), so
+        // it gets none.
+        const w = new NodeWorker(url, { execArgv: [] });
+        workers.push({ tid, stop: async () => { await w.terminate(); } });
+        w.on('message', onMessage);
+        w.on('error', (e) => {
+          if (!ready) reject(new Error(`ecopt.init: pool worker ${tid} failed to start: ${e?.message ?? String(e)}`));
+          else if (!stopped) onLost(tid, e?.message ?? String(e));
+        });
+        w.on('exit', (code) => {
+          if (!ready) reject(new Error(`ecopt.init: pool worker ${tid} exited (code ${code}) before it was ready`));
+          else if (!stopped) onLost(tid, `it exited (code ${code})`);
+        });
+        unref = () => w.unref(); // once serving, the worker must not keep the process alive
+        w.postMessage({ module, memory, pool, tid });
       } else {
         const w = new Worker(url, { type: 'module' });
+        workers.push({ tid, stop: async () => { w.terminate(); } });
         w.onmessage = (e) => onMessage(e.data);
-        w.onerror = (e) => reject(new Error(`ecopt: pool worker ${tid} failed to start: ${e.message}`));
+        w.onerror = (e) => {
+          e.preventDefault?.();
+          const why = e.message || 'the worker script could not be loaded or threw';
+          if (!ready) reject(new Error(`ecopt.init: pool worker ${tid} failed to start: ${why}`));
+          else if (!stopped) onLost(tid, why);
+        };
+        w.onmessageerror = () => { if (!ready) reject(new Error(`ecopt.init: pool worker ${tid} could not receive its start message`)); };
         w.postMessage({ module, memory, pool, tid });
       }
-    }));
+    } catch (e) {
+      reject(new Error(`ecopt.init: could not start pool worker ${tid}: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+    }
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const ready: Promise<void>[] = [];
+    for (let tid = 1; tid < threads; tid++) ready.push(startOne(tid));
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(
+        `ecopt.init: the thread pool was not ready after ${READY_TIMEOUT_MS / 1000} s (${readyCount} of ${threads - 1} workers ready)`)), READY_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.all(ready), timeout]);
+    return workers;
+  } catch (e) {
+    stopped = true;
+    await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
-  await Promise.all(ready);
+}
+
+/** Stops a pool: detaches it, sets the exit flag, wakes the workers and terminates them. */
+async function stopPool(st: PoolState): Promise<void> {
+  detach(st, 'the runtime was shut down');
+  const v = new Int32Array(st.memory.buffer);
+  Atomics.store(v, (st.ptr + P_EXIT) >> 2, 1);
+  Atomics.add(v, (st.ptr + P_GEN) >> 2, 1);
+  Atomics.notify(v, (st.ptr + P_GEN) >> 2);
+  await Promise.all(st.workers.map((w) => w.stop().catch(() => undefined)));
+}
+
+/** Detaches the pool from the main instance: from now on every kernel runs on the caller's thread. */
+function detach(st: PoolState, why: string): void {
+  if (st.detached !== null) return;
+  st.detached = why;
+  st.raw.pool_attach(0);
+}
+
+/** Waits (spinning, bounded) until no pool worker is busy; false when DRAIN_LIMIT_MS passed first. */
+function drain(st: PoolState): boolean {
+  const v = new Int32Array(st.memory.buffer);
+  const at = (st.ptr + P_PENDING) >> 2;
+  const t0 = Date.now();
+  for (let i = 1; Atomics.load(v, at) > 0; i++) {
+    if ((i & 1023) === 0 && Date.now() - t0 > DRAIN_LIMIT_MS) return false;
+  }
+  return true;
+}
+
+/** The trap message pool worker `tid` left at the start of its scratch (and clears it). */
+function workerMessage(st: PoolState, tid: number): string {
+  const buf = st.memory.buffer;
+  const v = new Int32Array(buf);
+  const at = Atomics.load(v, (st.ptr + P_SCRATCH) >> 2) + (tid - 1) * Atomics.load(v, (st.ptr + P_SCRATCH_BYTES) >> 2);
+  if (at <= 0 || at + 4 > buf.byteLength) return 'no message';
+  const n = Atomics.exchange(v, at >> 2, 0);
+  if (n <= 0 || n > 400 || at + 4 + 2 * n > buf.byteLength) return 'no message';
+  const u16 = new Uint16Array(buf, at + 4, n);
+  let text = '';
+  for (let i = 0; i < n; i++) text += String.fromCharCode(u16[i]);
+  return text;
 }
 
 /**
- * Loads the wasm kernels once. Safe to call repeatedly: later calls return the same runtime
- * (a later call asking for another build or thread count gets an error).
+ * After kernel `name` threw on the caller's thread: waits until every pool worker has finished
+ * its share (so none still writes memory), clears the fault field and says who trapped.
+ */
+function poolError(st: PoolState, name: string, e: unknown): Error {
+  const drained = drain(st);
+  const v = new Int32Array(st.memory.buffer);
+  const joined = st.raw.pool_fault(); // the worker whose trap made the caller's join trap
+  const left = Atomics.exchange(v, (st.ptr + P_FAULT) >> 2, 0); // a worker's trap the caller never joined
+  const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  let what: string;
+  if (joined > 0) what = `pool worker ${joined - 1} trapped (${workerMessage(st, joined - 1)})`;
+  else {
+    what = `the main thread (the caller) trapped (${cause})`;
+    if (left > 0) what += `, and pool worker ${left - 1} trapped too (${workerMessage(st, left - 1)})`;
+  }
+  let tail: string;
+  if (!drained) {
+    detach(st, 'a failed kernel call did not drain');
+    tail = `the pool workers did not finish within ${DRAIN_LIMIT_MS / 1000} s, so the pool was detached: kernels now run on this thread only`;
+  } else if (st.detached !== null) tail = `the pool was already detached (${st.detached}); kernels run on this thread only`;
+  else tail = 'every pool worker has finished its share; the pool is still usable';
+  return new Error(`ecopt: kernel ${name} failed: ${what}; ${tail}`, { cause: e });
+}
+
+/**
+ * The kernels of a threads build as the caller sees them: each export is called through a plain
+ * try/catch; on a throw, the pool is drained and the error names the kernel and who trapped.
+ */
+function wrapKernels(st: PoolState): Kernels {
+  const raw = st.raw as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(raw)) {
+    const value = raw[name];
+    if (typeof value !== 'function' || name === 'heap_base') { out[name] = value; continue; }
+    const f = value as (...args: number[]) => number;
+    out[name] = (...args: number[]) => {
+      try {
+        return f(...args);
+      } catch (e) {
+        throw poolError(st, name, e);
+      }
+    };
+  }
+  return out as unknown as Kernels;
+}
+
+/** ArgumentError unless `rt` satisfies `options` (the check a second init() call makes). */
+function compatible(rt: Runtime, options: InitOptions): Runtime {
+  if (options.debug && rt.build !== 'debug' && rt.build !== 'threads-debug') {
+    throw new ArgumentError(`ecopt.init: already initialised with the ${rt.build} build (call shutdown() first to change it)`);
+  }
+  if (options.relaxedSimd && rt.build !== 'relaxed') {
+    throw new ArgumentError(`ecopt.init: already initialised with the ${rt.build} build (call shutdown() first to change it)`);
+  }
+  if (options.threads !== undefined && options.threads !== rt.threads && !rt.note) {
+    throw new ArgumentError(`ecopt.init: already initialised with ${rt.threads} thread(s) (call shutdown() first to change it)`);
+  }
+  return rt;
+}
+
+/**
+ * Loads the wasm kernels once. Safe to call repeatedly, also concurrently: later calls return the
+ * same runtime (a later call asking for another build or thread count gets an ArgumentError; call
+ * shutdown() first to change them).
  */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
   options = checkOptions(options, 'ecopt.init');
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new ArgumentError(`ecopt.init: threads must be a positive integer, got ${String(options.threads)}`);
   }
-  const single = options.debug || options.relaxedSimd || options.wasmURL !== undefined || options.wasmBytes !== undefined;
-  const requested = options.threads ?? (single ? 1 : await defaultThreads());
-  if (runtime) {
-    const want = options.debug ? 'debug' : options.relaxedSimd ? 'relaxed' : undefined;
-    if (want && runtime.build !== want) throw new ArgumentError(`ecopt.init: already initialised with the ${runtime.build} build`);
-    if (options.threads !== undefined && options.threads !== runtime.threads && !runtime.note) {
-      throw new ArgumentError(`ecopt.init: already initialised with ${runtime.threads} thread(s)`);
+  for (;;) {
+    if (stopping) { await stopping; continue; }
+    if (runtime) return compatible(runtime, options);
+    if (loading) {
+      const rt = await loading; // a concurrent init shares this one (and its failure)
+      if (runtime === rt) return compatible(rt, options);
+      continue; // shut down meanwhile
     }
-    return runtime;
+    break;
   }
-  if (!loading) {
-    loading = (async () => {
-      let threads = requested;
-      let note: string | undefined;
-      if (threads > 1 && single) {
-        threads = 1;
-        note = 'the debug build, the relaxed-SIMD build and custom wasm sources run single-threaded';
-      }
-      if (threads > 1 && (typeof SharedArrayBuffer === 'undefined' || (!inNode && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated))) {
-        threads = 1;
-        note = 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP same-origin and COEP require-corp); running on one thread';
-      }
-      if (threads > 1) {
-        const bytes = await readWasm(new URL('../build/ecopt.threads.wasm', import.meta.url));
-        const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-        const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-        const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortImport('the main thread') } });
-        const kernels = instance.exports as unknown as Kernels;
-        const arena = new Arena(memory, kernels.heap_base());
-        const per = kernels.pool_worker_scratch_bytes();
-        const pool = arena.alloc(64, 'thread pool block');
-        const scratch = arena.alloc(per * (threads - 1), 'worker scratch');
-        const p = arena.i32(pool, 16);
-        p[10] = threads; p[11] = scratch; p[12] = per;
-        await startWorkers(module, memory, pool, threads);
-        kernels.pool_attach(pool);
-        const rt: Runtime = { kernels, arena, threads, build: 'threads', note };
-        runtime = rt;
-        return rt;
-      }
-      let bytes: Uint8Array;
-      if (options.wasmBytes) bytes = options.wasmBytes instanceof Uint8Array ? options.wasmBytes : new Uint8Array(options.wasmBytes);
-      else {
-        const url = options.wasmURL !== undefined
-          ? new URL(String(options.wasmURL), import.meta.url)
-          : options.debug
-            ? new URL('../build/ecopt.debug.wasm', import.meta.url)
-            : options.relaxedSimd
-              ? new URL('../build/ecopt.relaxed.wasm', import.meta.url)
-              : new URL('../build/ecopt.wasm', import.meta.url);
-        bytes = await readWasm(url);
-      }
-      let instance: WebAssembly.Instance;
-      try {
-        ({ instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, { env: { abort: abortImport('a kernel') } }));
-      } catch (e) {
-        if (options.relaxedSimd && e instanceof WebAssembly.CompileError) {
-          throw new Error(`ecopt.init: this engine does not run relaxed SIMD (${e.message}); Node 20 needs the flag --experimental-wasm-relaxed-simd`);
-        }
-        throw e;
-      }
-      const kernels = instance.exports as unknown as Kernels;
-      const build = options.debug ? 'debug' : options.relaxedSimd ? 'relaxed' : 'release';
-      const rt: Runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads: 1, build, note };
-      runtime = rt;
-      return rt;
-    })();
-    loading.catch(() => { loading = null; });
+  const p: Promise<Runtime> = load(options).finally(() => { if (loading === p) loading = null; });
+  loading = p;
+  return p;
+}
+
+async function load(options: InitOptions): Promise<Runtime> {
+  const single = options.relaxedSimd || options.wasmURL !== undefined || options.wasmBytes !== undefined;
+  let threads: number;
+  const notes: string[] = [];
+  if (options.threads !== undefined) {
+    threads = options.threads;
+    if (threads > MAX_THREADS) notes.push(`asked for ${threads} threads; capped at ${MAX_THREADS} (MAX_THREADS)`);
+  } else if (single || options.debug) threads = 1;
+  else {
+    const d = await defaultThreads();
+    threads = d.n;
+    if (threads > MAX_THREADS) notes.push(`${d.source} asked for ${threads} threads; capped at ${MAX_THREADS} (MAX_THREADS)`);
   }
-  return loading;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > 1 && single) {
+    threads = 1;
+    notes.push('the relaxed-SIMD build and custom wasm sources run single-threaded');
+  }
+  if (threads > 1 && (typeof SharedArrayBuffer === 'undefined' || (!inNode && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated))) {
+    threads = 1;
+    notes.push('SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with COOP same-origin and COEP require-corp); running on one thread');
+  }
+  const note = notes.length ? notes.join('; ') : undefined;
+  const rt = threads > 1 ? await loadThreads(threads, !!options.debug, note) : await loadSingle(options, note);
+  runtime = rt;
+  return rt;
+}
+
+async function loadThreads(threads: number, debug: boolean, note: string | undefined): Promise<Runtime> {
+  const bytes = await readWasm(debug
+    ? new URL('../build/ecopt.threads.debug.wasm', import.meta.url)
+    : new URL('../build/ecopt.threads.wasm', import.meta.url));
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: abortImport('the main thread') } });
+  const raw = instance.exports as unknown as Kernels;
+  const arena = new Arena(memory, raw.heap_base());
+  const per = raw.pool_worker_scratch_bytes();
+  const pool = arena.alloc(64, 'thread pool block');
+  const scratch = arena.alloc(per * (threads - 1), 'worker scratch');
+  const p = arena.i32(pool, 16);
+  p[10] = threads; p[11] = scratch; p[12] = per;
+  const st: PoolState = { ptr: pool, memory, raw, workers: [], detached: null };
+  // a worker lost later: detach, so kernels run on this thread instead of waiting for it forever
+  st.workers = await startWorkers(module, memory, pool, threads, (tid, why) => detach(st, `pool worker ${tid} stopped: ${why}`));
+  raw.pool_attach(pool);
+  const rt: Runtime = { kernels: wrapKernels(st), arena, threads, build: debug ? 'threads-debug' : 'threads', note };
+  pools.set(rt, st);
+  return rt;
+}
+
+async function loadSingle(options: InitOptions, note: string | undefined): Promise<Runtime> {
+  let bytes: Uint8Array;
+  if (options.wasmBytes) bytes = options.wasmBytes instanceof Uint8Array ? options.wasmBytes : new Uint8Array(options.wasmBytes);
+  else {
+    const url = options.wasmURL !== undefined
+      ? new URL(String(options.wasmURL), import.meta.url)
+      : options.debug
+        ? new URL('../build/ecopt.debug.wasm', import.meta.url)
+        : options.relaxedSimd
+          ? new URL('../build/ecopt.relaxed.wasm', import.meta.url)
+          : new URL('../build/ecopt.wasm', import.meta.url);
+    bytes = await readWasm(url);
+  }
+  let instance: WebAssembly.Instance;
+  try {
+    ({ instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, { env: { abort: abortImport('a kernel') } }));
+  } catch (e) {
+    if (options.relaxedSimd && e instanceof WebAssembly.CompileError) {
+      throw new Error(`ecopt.init: this engine does not run relaxed SIMD (${e.message}); Node 20 needs the flag --experimental-wasm-relaxed-simd`);
+    }
+    throw e;
+  }
+  const kernels = instance.exports as unknown as Kernels;
+  const build = options.debug ? 'debug' : options.relaxedSimd ? 'relaxed' : 'release';
+  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), threads: 1, build, note };
+}
+
+/**
+ * Shuts the runtime down: stops the pool workers, closes the arena (every model and optimizer of
+ * this runtime then refuses to run) and forgets the runtime, so init() may be called again, with
+ * other options too. Resolves at once when nothing is initialised; while an init() is loading, it
+ * waits for it first. Afterwards no worker keeps the process alive.
+ */
+export function shutdown(): Promise<void> {
+  if (stopping) return stopping;
+  if (!runtime && !loading) return Promise.resolve();
+  const s: Promise<void> = stopRuntime().finally(() => { if (stopping === s) stopping = null; });
+  stopping = s;
+  return s;
+}
+
+async function stopRuntime(): Promise<void> {
+  if (loading) await loading.catch(() => undefined); // a failed init leaves nothing to stop
+  const rt = runtime;
+  runtime = null;
+  if (!rt) return;
+  const st = pools.get(rt);
+  if (st) await stopPool(st);
+  rt.arena.close('the ecopt runtime was shut down (shutdown())');
 }
 
 /** The loaded runtime; throws a clear error when init() has not completed. */
