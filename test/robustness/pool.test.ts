@@ -139,3 +139,43 @@ describe('shutdown()', () => {
     expect(Array.from(new Float32Array(k.memory.buffer, c, M * N)).every((v) => v === 128)).toBe(true);
   });
 });
+
+describe('a trapping pool worker', () => {
+  /** A GEMM whose worker-1 columns are beyond linear memory: the main thread's share (0..31) fits. */
+  function outOfBoundsGemm(rt: Runtime): () => void {
+    const k = rt.kernels, mem = k.memory;
+    const M = 1, N = 64, K = 512; // 32768 multiply-adds: split over the pool by 8-column panels
+    const a = rt.arena.alloc(K * 4), b = rt.arena.alloc(K * N * 4), scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K));
+    return () => {
+      mem.grow(1); // a fresh last page nobody owns (training in between may have used the last one)
+      k.gemm_nn(mem.buffer.byteLength - 32 * 4, a, b, M, N, K, 0, scratch);
+    };
+  }
+
+  it('throws on the caller naming the kernel and the worker; the pool keeps training with the same bits', async () => {
+    const rt = await init({ threads: 2 });
+    const before = train();
+    const bad = outOfBoundsGemm(rt);
+    let err: Error | null = null;
+    try { bad(); } catch (e) { err = e as Error; }
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toMatch(/gemm_nn/);
+    expect(err!.message).toMatch(/pool worker 1 trapped/);
+    expect(err!.message).toMatch(/still usable/);
+    expect(train()).toEqual(before);
+    // again: the worker was still serving
+    expect(bad).toThrow(/pool worker 1/);
+    expect(train()).toEqual(before);
+  });
+
+  it('a trap on the main thread (its own share out of bounds) is reported as such, after the workers are done', async () => {
+    const rt = await init({ threads: 2 });
+    const before = train();
+    const k = rt.kernels, mem = k.memory;
+    const M = 1, N = 64, K = 512;
+    const a = rt.arena.alloc(K * 4), b = rt.arena.alloc(K * N * 4), scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K));
+    const c = mem.buffer.byteLength + 4096; // everything out of bounds: both threads trap
+    expect(() => k.gemm_nn(c, a, b, M, N, K, 0, scratch)).toThrow(/gemm_nn.*(main thread|pool worker)/s);
+    expect(train()).toEqual(before);
+  });
+});
