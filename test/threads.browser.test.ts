@@ -2,7 +2,7 @@
 // cross-origin isolated): the weights must match the single-thread Node run bit for bit.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { commands } from 'vitest/browser';
-import { init, getRuntime } from '../src/index.js';
+import { init, getRuntime, shutdown } from '../src/index.js';
 import { parallelRun } from './determinism-run.js';
 
 describe('threads (Chromium module workers)', () => {
@@ -19,5 +19,15 @@ describe('threads (Chromium module workers)', () => {
     expect(two).toEqual(one);
     const node = JSON.parse(await commands.readFile('test/.artifacts/determinism-node.json'));
     expect(two).toEqual(node.parallel);
+  });
+
+  it('the debug threads build (after shutdown) on 3 threads gives the same bits as Node', async () => {
+    await shutdown();
+    const rt = await init({ debug: true, threads: 3 });
+    expect(rt.build).toBe('threads-debug');
+    expect(rt.threads).toBe(3);
+    const node = JSON.parse(await commands.readFile('test/.artifacts/determinism-node.json'));
+    expect(parallelRun(5)).toEqual(node.parallel);
+    await shutdown();
   });
 });

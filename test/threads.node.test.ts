@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { init, getRuntime } from '../src/index.js';
+import { init, getRuntime, shutdown } from '../src/index.js';
 import { parallelRun } from './determinism-run.js';
 
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -29,17 +29,29 @@ console.log(JSON.stringify({ threads: rt.threads, result: { mlp: hash(mlp.getWei
 
 describe('threads (Node worker_threads)', () => {
   beforeAll(async () => { await init({ threads: 2 }); });
+  let reference: ReturnType<typeof parallelRun> | null = null;
 
   it('runs on 2 threads and gives the same bits as one thread', () => {
     const rt = getRuntime();
     expect(rt.threads).toBe(2);
     expect(rt.build).toBe('threads');
     const two = parallelRun(5);
+    reference = two;
     // detach the pool: every GEMM runs on this thread only
     (rt.kernels as unknown as { pool_attach(p: number): void }).pool_attach(0);
     const one = parallelRun(5);
     expect(two).toEqual(one);
     expect(two.losses.every(Number.isFinite)).toBe(true);
+  });
+
+  it('the debug threads build (after shutdown) on 3 threads gives the same bits (GEMM, conv and EC passes split)', async () => {
+    expect(reference).not.toBeNull();
+    await shutdown();
+    const rt = await init({ debug: true, threads: 3 });
+    expect(rt.build).toBe('threads-debug');
+    expect(rt.threads).toBe(3);
+    expect(parallelRun(5)).toEqual(reference);
+    await shutdown();
   });
 
   it('gives identical weights with 1, 2 and 3 threads in separate processes', () => {
