@@ -1,4 +1,6 @@
-// Loads the ecopt wasm module once (Node or browser) and owns its linear memory through an Arena.
+// Loads the ecopt wasm module once (Node or browser) and owns its linear memory through an Arena;
+// in the threads builds it also starts, guards and stops the thread pool (init, shutdown, and the
+// kernel wrapper that turns a trap on any pool thread into an error on the caller's thread).
 import { Arena } from './arena.js';
 import { ArgumentError, checkOptions } from './errors.js';
 
@@ -168,17 +170,18 @@ async function readWasm(url: URL): Promise<Uint8Array> {
 }
 
 /** The default thread count and where it came from (for the note when it is capped). */
-async function defaultThreads(): Promise<{ n: number; source: string }> {
-  if (!inNode) return { n: 1, source: 'the default' };
+async function defaultThreads(): Promise<{ n: number; source: (n: number) => string }> {
+  if (!inNode) return { n: 1, source: (n) => `the default is ${n} threads` };
   const env = process.env.ECOPT_THREADS;
   if (env !== undefined && env !== '') {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`ecopt.init: ECOPT_THREADS must be a positive integer, got '${env}'`);
-    return { n, source: 'ECOPT_THREADS' };
+    return { n, source: (k) => `ECOPT_THREADS asked for ${k} threads` };
   }
   const osName = 'node:os';
   const os = await import(/* @vite-ignore */ osName);
-  return { n: Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length), source: 'the core count' };
+  const cores = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  return { n: cores, source: (k) => `${k} cores are available` };
 }
 
 const abortImport = (where: string) => (_msg: number, _file: number, line: number, col: number) => {
@@ -417,7 +420,7 @@ async function load(options: InitOptions): Promise<Runtime> {
   else {
     const d = await defaultThreads();
     threads = d.n;
-    if (threads > MAX_THREADS) notes.push(`${d.source} asked for ${threads} threads; capped at ${MAX_THREADS} (MAX_THREADS)`);
+    if (threads > MAX_THREADS) notes.push(`${d.source(threads)}; capped at ${MAX_THREADS} (MAX_THREADS)`);
   }
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads > 1 && single) {

@@ -82,6 +82,18 @@ describe('thread pool (Node child processes)', () => {
     expect(r.stdout.trim()).toBe('OK 2 threads');
   });
 
+  it('ECOPT_THREADS=100 is capped at 32 threads with a note', () => {
+    const r = runChild(prelude + `
+const rt = await init();
+const ok = train(1).losses.every(Number.isFinite);
+console.log(JSON.stringify({ threads: rt.threads, note: rt.note, ok }));
+`, [], { threads: '100' });
+    expect(r.signal, `killed after ${r.ms} ms (hung?); stderr: ${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out).toEqual({ threads: 32, note: 'ECOPT_THREADS asked for 100 threads; capped at 32 (MAX_THREADS)', ok: true });
+  });
+
   it('init() settles with a clear error when a worker cannot be started or exits before ready, leaving no runtime; a later init() works', () => {
     const script = prelude + `
 import { Worker } from 'node:worker_threads';
