@@ -64,9 +64,14 @@ export function conv2d_desc_bytes(): i32 { return DESC_BYTES; }
 }
 
 // Scratch bytes conv2d_forward/backward need for this descriptor (independent of B): one share
-// per thread of the attached pool (one without a pool).
-export function conv2d_scratch_bytes(desc: usize): i32 {
-  return <i32>(perThreadScratch(desc) * <usize>pool_threads());
+// per thread of the attached pool (one without a pool). Computed in 64 bits and returned as f64
+// (exact): TypeScript refuses a size the 32-bit kernels cannot address before allocating.
+export function conv2d_scratch_bytes(desc: usize): f64 {
+  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const g = max(gemm_scratch_bytes(O, P, K), max(gemm_scratch_bytes(O, K, P), gemm_scratch_bytes(K, P, O)));
+  const col: u64 = rd(desc, D_DIRECT) ? 0 : ((<u64>K * <u64>P + 3) & ~<u64>3) << 2;
+  const per: u64 = (col + <u64>g + 15) & ~<u64>15;
+  return <f64>per * <f64>pool_threads();
 }
 
 // First and one-past-last output column whose input column ow*s + off lies in [0, W).

@@ -55,10 +55,10 @@ import { parallel_rows, pool_can_split } from './threads';
 @inline function hyp(h: usize, k: i32): f64 { return load<f64>(h + (<usize>k << 3)); }
 
 /** Completes the hyperparameter block for Adam step t (bias corrections). */
-export function ec_hyper_prepare(h: usize, t: i32): void {
+export function ec_hyper_prepare(h: usize, t: f64): void {
   const b1 = hyp(h, H_B1), b2 = hyp(h, H_B2);
-  store<f64>(h + (H_BC1 << 3), 1.0 - Math.pow(b1, <f64>t));
-  store<f64>(h + (H_ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, <f64>t)));
+  store<f64>(h + (H_BC1 << 3), 1.0 - Math.pow(b1, t));
+  store<f64>(h + (H_ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, t)));
 }
 
 // ---- chains ----

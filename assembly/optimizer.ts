@@ -48,13 +48,14 @@ export function momentum_update(w: usize, v: usize, g: usize, n: i32, lr: f32, m
   }
 }
 
-// Adam (torch.optim.Adam; AdamW when decoupled != 0), t = step number starting at 1:
+// Adam (torch.optim.Adam; AdamW when decoupled != 0), t = step number starting at 1 (an f64: any
+// safe integer step count is exact, no 32-bit wrap in the bias corrections):
 //   decoupled: w *= 1 - lr*wd, d = g      else d = g + wd*w
 //   m = b1*m + (1-b1)*d;  v = b2*v + (1-b2)*d*d
 //   w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-export function adam_update(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, decoupled: i32, t: i32): void {
-  const bc1 = 1.0 - Math.pow(<f64>b1, <f64>t);
-  const bc2 = 1.0 - Math.pow(<f64>b2, <f64>t);
+export function adam_update(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, decoupled: i32, t: f64): void {
+  const bc1 = 1.0 - Math.pow(<f64>b1, t);
+  const bc2 = 1.0 - Math.pow(<f64>b2, t);
   const stepSize = <f32>(<f64>lr / bc1);
   const invSqrtBc2 = <f32>(1.0 / Math.sqrt(bc2));
   const decay: f32 = decoupled ? <f32>1 - lr * wd : <f32>1;

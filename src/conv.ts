@@ -1,23 +1,29 @@
 // Convolutional layers on per-sample [C, H, W] maps (NCHW batches): Conv2D, MaxPool2D, AvgPool2D,
 // GlobalAvgPool2D and Flatten. Shape logic and validation live here; the loops are the kernels in
-// assembly/conv2d.ts and assembly/pool2d.ts. The few blocks a layer owns itself (the conv shape
-// descriptor, the max-pool argmax cache) come from the arena and are freed by dispose().
+// assembly/conv2d.ts and assembly/pool2d.ts. Layers own no memory: the model that holds a layer
+// allocates its blocks (the conv shape descriptor, the max-pool argmax cache) in its own plan.
+// Every integer is bounded (src/sizes.ts) and every derived size checked here, so nothing the
+// kernels compute in 32 bits can wrap.
 import type { Kernels } from './wasm.js';
-import { getRuntime } from './wasm.js';
 import { Layer, sizeOf, type LayerIO, type InitKind } from './layers.js';
-import { ShapeError, ArgumentError, checkPositiveInt, describeValue, checkOptions } from './errors.js';
+import { ShapeError, ArgumentError, describeValue, checkOptions } from './errors.js';
+import { checkDim, isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from './sizes.js';
 
 type Pair = number | [number, number];
 
 const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
 
 function pair(v: unknown, what: string, min = 1): [number, number] {
-  const ok = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= min;
+  const ok = (x: unknown) => isDim(x, min);
   if (ok(v)) return [v as number, v as number];
   if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) return [v[0], v[1]];
   const kind = min === 0 ? 'non-negative' : 'positive';
-  throw new ArgumentError(`${what} must be a ${kind} integer or a pair of them, got ${Array.isArray(v) ? JSON.stringify(v) : describeValue(v)}`);
+  const bound = tooLarge(v) ? ` (each at most ${MAX_DIM})` : '';
+  throw new ArgumentError(`${what} must be a ${kind} integer or a pair of them${bound}, got ${Array.isArray(v) ? JSON.stringify(v).slice(0, 60) : describeValue(v)}`);
 }
+
+/** Largest padded extent or window span a 32-bit kernel index may reach (oh*stride + kh*dilation). */
+const MAX_SPAN = 2 ** 30;
 
 const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
 const pairStr = (p: readonly [number, number]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`);
@@ -29,6 +35,13 @@ function check3D(layer: Layer, inShape: number[]): [number, number, number] {
       (inShape.length === 1 ? ' (pass { inputShape: [C, H, W] } to Sequential, or put Flatten after the conv layers, not before)' : ''));
   }
   return [inShape[0], inShape[1], inShape[2]];
+}
+
+/** Refuses a per-batch-independent element count the 32-bit kernels cannot index. */
+function checkElements(layer: Layer, n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n > MAX_BUFFER_ELEMENTS) {
+    throw new ShapeError(`${layer.label}: ${what} has ${n} elements, more than the ${MAX_BUFFER_ELEMENTS} one buffer may hold (2 GiB of float32)`);
+  }
 }
 
 export interface Conv2DOptions {
@@ -70,12 +83,13 @@ export class Conv2D extends Layer {
   /** Padding resolved by build(): rows added at the top/bottom, columns at the left/right. */
   pad = { top: 0, bottom: 0, left: 0, right: 0 };
   private desc = 0;
+  private descShape: number[] = [];
 
   constructor(inChannels: number, outChannels: number, kernel: Pair, options: Conv2DOptions = {}) {
     super();
     options = checkOptions(options, 'Conv2D');
-    this.inChannels = checkPositiveInt(inChannels, 'Conv2D: inChannels');
-    this.outChannels = checkPositiveInt(outChannels, 'Conv2D: outChannels');
+    this.inChannels = checkDim(inChannels, 'Conv2D: inChannels');
+    this.outChannels = checkDim(outChannels, 'Conv2D: outChannels');
     [this.kernelH, this.kernelW] = pair(kernel, 'Conv2D: kernel');
     this.stride = pair(options.stride ?? 1, 'Conv2D: options.stride');
     this.dilation = pair(options.dilation ?? 1, 'Conv2D: options.dilation');
@@ -112,22 +126,44 @@ export class Conv2D extends Layer {
     const [pt, pb] = resolve(H, this.kernelH, sh, dh, this.padding === 'same' ? 0 : this.padding[0]);
     const [pl, pr] = resolve(W, this.kernelW, sw, dw, this.padding === 'same' ? 0 : this.padding[1]);
     const eh = span(this.kernelH, dh), ew = span(this.kernelW, dw);
+    if (H + pt + pb > MAX_SPAN || W + pl + pr > MAX_SPAN || eh > MAX_SPAN || ew > MAX_SPAN) {
+      throw new ShapeError(`${this.label}: the padded input ${H + pt + pb}x${W + pl + pr} or the kernel window ${eh}x${ew} ` +
+        `exceeds ${MAX_SPAN} (the kernels index rows and columns with 32-bit integers)`);
+    }
     if (eh > H + pt + pb || ew > W + pl + pr) {
       throw new ShapeError(`${this.label}: the ${eh}x${ew} kernel window (kernel ${this.kernelH}x${this.kernelW}, dilation ${pairStr(this.dilation)}) ` +
         `is larger than the padded input ${H + pt + pb}x${W + pl + pr} (input shape ${shapeStr(inShape)}, padding ${pt}/${pb} rows, ${pl}/${pr} columns)`);
     }
     const Ho = Math.floor((H + pt + pb - eh) / sh) + 1;
     const Wo = Math.floor((W + pl + pr - ew) / sw) + 1;
+    const kk = this.kernelH * this.kernelW;
+    // every count the kernels form in 32 bits: K = C·kh·kw, P = Ho·Wo, the unfolded input K·P,
+    // the weight O·K and the per-sample maps
+    const K = C * kk, P = Ho * Wo;
+    checkElements(this, K, 'the unfolded kernel (inChannels × kh × kw)');
+    checkElements(this, P, 'the output map (Ho × Wo)');
+    checkElements(this, C * H * W, 'the input map');
+    checkElements(this, this.outChannels * P, 'the output map');
+    checkElements(this, this.outChannels * K, 'the weight');
+    checkElements(this, K * P, 'the unfolded input of one sample (im2col scratch)');
     this.pad = { top: pt, bottom: pb, left: pl, right: pr };
     this.inShape = inShape.slice();
     this.outShape = [this.outChannels, Ho, Wo];
-    const kk = this.kernelH * this.kernelW;
     this.params = [{ name: 'weight', shape: [this.outChannels, C, this.kernelH, this.kernelW], init: this.init, fanIn: C * kk, fanOut: this.outChannels * kk }];
     if (this.bias) this.params.push({ name: 'bias', shape: [this.outChannels], init: 'zeros', fanIn: C * kk, fanOut: this.outChannels * kk });
-    const { kernels: k, arena } = getRuntime();
-    if (!this.desc) this.desc = arena.alloc(k.conv2d_desc_bytes(), `conv descriptor of ${this.label}`);
-    k.conv2d_desc(this.desc, C, H, W, this.outChannels, this.kernelH, this.kernelW, sh, sw, pt, pl, dh, dw, Ho, Wo);
+    this.descShape = [C, H, W, this.outChannels, this.kernelH, this.kernelW, sh, sw, pt, pl, dh, dw, Ho, Wo];
     return this.outShape;
+  }
+
+  override descriptorBytes(k: Kernels): number {
+    return k.conv2d_desc_bytes();
+  }
+
+  override bindDescriptor(k: Kernels, ptr: number | null): void {
+    this.desc = ptr ?? 0;
+    if (ptr === null) return;
+    const d = this.descShape;
+    k.conv2d_desc(ptr, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]);
   }
 
   override scratchBytes(k: Kernels, _B: number): number {
@@ -142,11 +178,8 @@ export class Conv2D extends Layer {
     k.conv2d_backward(io.dx, this.gradPtr[0], this.bias ? this.gradPtr[1] : 0, io.dy, io.x, this.paramPtr[0], io.B, this.desc, io.scratch);
   }
 
-  /** Releases the descriptor block. */
-  override dispose(): void {
-    if (this.desc) getRuntime().arena.release(this.desc);
-    this.desc = 0;
-  }
+  /** @deprecated The model owns the descriptor block; nothing to release. */
+  override dispose(): void {}
 
   config(): Record<string, unknown> {
     return {
@@ -185,6 +218,7 @@ abstract class Pool2D extends Layer {
     if (this.kernelH > H || this.kernelW > W) {
       throw new ShapeError(`${this.label}: the ${this.kernelH}x${this.kernelW} window is larger than the input ${H}x${W} (input shape ${shapeStr(inShape)}; pooling does not pad)`);
     }
+    checkElements(this, C * H * W, 'the input map');
     this.inShape = inShape.slice();
     this.outShape = [C, Math.floor((H - this.kernelH) / this.stride[0]) + 1, Math.floor((W - this.kernelW) / this.stride[1]) + 1];
     return this.outShape;
@@ -204,36 +238,27 @@ abstract class Pool2D extends Layer {
 /** Max over each window; backward routes the gradient to the (first) maximum of its window. */
 export class MaxPool2D extends Pool2D {
   readonly kind = 'MaxPool2D';
-  private argmax = 0;
-  private argmaxCapacity = 0;
 
   constructor(kernel: Pair, options: PoolOptions = {}) {
     super('MaxPool2D', kernel, checkOptions(options, 'MaxPool2D'));
   }
 
+  /** The argmax of every output (an i32 index per output element), kept for backward. */
+  override cacheFloatsPerSample(): number {
+    return this.outSize;
+  }
+
   forward(k: Kernels, io: LayerIO): void {
-    if (io.B > this.argmaxCapacity) {
-      // The argmax cache belongs to the layer (the model plans no per-layer caches); it grows with the batch.
-      const arena = getRuntime().arena;
-      if (this.argmax) arena.release(this.argmax);
-      this.argmax = arena.alloc(io.B * this.outSize * 4, `argmax cache of ${this.label}`);
-      this.argmaxCapacity = io.B;
-    }
+    if (!io.cache) throw new ArgumentError(`${this.label}: forward needs the argmax cache (io.cache) its model plans`);
     const [B, C, H, W, KH, KW, sh, sw, Ho, Wo] = this.dims(io.B);
-    k.maxpool2d_forward(io.y, this.argmax, io.x, B, C, H, W, KH, KW, sh, sw, Ho, Wo);
+    k.maxpool2d_forward(io.y, io.cache, io.x, B, C, H, W, KH, KW, sh, sw, Ho, Wo);
   }
 
   backward(k: Kernels, io: LayerIO): void {
     if (!io.dx) return;
+    if (!io.cache) throw new ArgumentError(`${this.label}: backward needs the argmax cache (io.cache) of its forward`);
     const [B, C, H, W, , , , , Ho, Wo] = this.dims(io.B);
-    k.maxpool2d_backward(io.dx, io.dy, this.argmax, B, C, H, W, Ho, Wo);
-  }
-
-  /** Releases the argmax cache. */
-  override dispose(): void {
-    if (this.argmax) getRuntime().arena.release(this.argmax);
-    this.argmax = 0;
-    this.argmaxCapacity = 0;
+    k.maxpool2d_backward(io.dx, io.dy, io.cache, B, C, H, W, Ho, Wo);
   }
 }
 

@@ -158,7 +158,16 @@ export function rescaleHiddenUnit(model: Sequential, layerIndex: number, unit: n
   if (!Number.isInteger(unit) || unit < 0 || unit >= x.O) {
     throw new ArgumentError(`rescaleHiddenUnit: unit must be an integer in [0, ${x.O - 1}] for ${x.layer.label}, got ${String(unit)}`);
   }
+  // a finite c can still overflow a weight (1e30 · 1e10): scale, check in wasm, and put the exact
+  // previous bits back if anything became non-finite
+  const before = model.getWeights();
   scaleUnit(model, st, k, unit, c);
+  const bad = model.kernels.first_nonfinite(model.paramBase, model.paramRegionFloats);
+  if (bad >= 0) {
+    model.setWeights(before);
+    throw new ArgumentError(`rescaleHiddenUnit: c = ${c} would make a weight of ${x.layer.label} or the next weight layer non-finite ` +
+      '(float32 overflow); weights left unchanged');
+  }
 }
 
 function scaleUnit(model: Sequential, st: ECStructure, k: number, unit: number, c: number): void {
@@ -211,7 +220,6 @@ abstract class ECOptimizer extends Optimizer {
     ibeta: number[]; iphi: number[]; irb: number[]; irp: number[];
     skU: number[]; skV: number[]; skS: number[]; skR: number[]; skW: number[]; sk1: number[]; sk2: number[];
   };
-  private blocks: number[] = [];
   private needSums: boolean[] = [];
 
   constructor(model: Sequential, options: ECOptions | ECAdamOptions, lrDefault?: number) {
@@ -231,33 +239,32 @@ abstract class ECOptimizer extends Optimizer {
     this.initMode = init;
   }
 
-  /** Called by subclasses after validating their options. */
+  /**
+   * Called by subclasses after validating their options: allocates every workspace, attaches (state
+   * and the model's step backup), and only then changes weights (the 'preserve' or unit-skeleton
+   * init), so a failure at any point frees everything and leaves the weights as they were.
+   */
   protected setup(stateCount: number): void {
-    const st = this.structure;
-    if (this.initMode === 'preserve') {
-      const before = this.model.getWeights();
-      try {
-        this.preserveInit();
-      } catch (e) {
-        this.model.setWeights(before);
-        throw e;
-      }
+    try {
+      this.allocateAndInit(stateCount);
+    } catch (e) {
+      this.releaseBlocks();
+      throw e;
     }
-    this.attach(stateCount);
-    const a = this.model.arena;
+  }
+
+  private allocateAndInit(stateCount: number): void {
+    const st = this.structure;
     const k = this.model.kernels;
-    const alloc = (floats: number, what: string) => { const p = a.alloc(Math.max(4, floats) * 4, `${this.kind} ${what}`); this.blocks.push(p); return p; };
+    const alloc = (floats: number, what: string) => this.allocBlock(Math.max(4, floats) * 4, what);
     const L = st.layers.length;
     const maxW = Math.max(...st.widths);
     const ones = alloc(maxW, 'ones');
-    k.fill_f32(ones, maxW, 1);
     const unitVec = (what: string) => st.widths.map((h) => alloc(h, what));
     const skVec = (what: string) => st.layers.map((x) => alloc(x.skeleton === 'in' ? x.O : x.I, what));
-    const masks = this.model.allocRegion(`${this.kind} masks`);
-    this.blocks.push(masks);
+    const masks = this.allocBlock(this.model.paramRegionFloats * 4, 'masks');
     // Adam keeps each step between the two passes instead of recomputing its sqrt and division
-    const steps = this.algo === 2 ? this.model.allocRegion(`${this.kind} steps`) : 0;
-    if (steps) this.blocks.push(steps);
+    const steps = this.algo === 2 ? this.allocBlock(this.model.paramRegionFloats * 4, 'steps') : 0;
     this.bufs = {
       ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
       args: alloc(k.ec_args_bytes() / 4, 'pass arguments'), rowNorms: alloc(4 * maxW, 'row norms'),
@@ -267,6 +274,17 @@ abstract class ECOptimizer extends Optimizer {
       skU: skVec('u'), skV: skVec('v'), skS: skVec('step'), skR: skVec('R'), skW: skVec('saved skeleton weights'),
       sk1: skVec('saved skeleton state'), sk2: skVec('saved skeleton state'),
     };
+    this.attach(stateCount, () => {
+      if (this.initMode !== 'preserve') return;
+      const before = this.model.getWeights();
+      try {
+        this.preserveInit();
+      } catch (e) {
+        this.model.setWeights(before);
+        throw e;
+      }
+    });
+    k.fill_f32(ones, maxW, 1);
     const hasSkeleton = L > 1;
     // Which layers' ICR sums (row sums feed A_dn, column sums feed A_up) reach a free skeleton edge:
     // A_dn of layer l matters if a free skeleton edge lies above it, A_up of layer l if one lies at
@@ -423,11 +441,6 @@ abstract class ECOptimizer extends Optimizer {
 
   protected abstract plainUpdate(w: number, g: number, n: number): void;
 
-  override dispose(): void {
-    for (const p of this.blocks) this.model.arena.release(p);
-    this.blocks = [];
-    super.dispose();
-  }
 }
 
 /**
@@ -514,16 +527,19 @@ export class PathSGD extends Optimizer {
   private ones = 0;
   constructor(model: Sequential, options: { lr: number }) {
     super(model, options?.lr);
-    if (model.isDisposed) throw new Error('PathSGD: this model has been disposed');
     this.structure = ecStructure(model, 'PathSGD');
-    const a = model.arena;
     const maxW = Math.max(...this.structure.widths);
-    this.ones = a.alloc(maxW * 4, 'PathSGD ones');
-    model.kernels.fill_f32(this.ones, maxW, 1);
-    this.gin = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD gamma_in'));
-    this.igin = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD 1/gamma_in'));
-    this.gout = this.structure.widths.map((h) => a.alloc(h * 4, 'PathSGD gamma_out'));
+    try {
+      this.ones = this.allocBlock(maxW * 4, 'ones');
+      this.gin = this.structure.widths.map((h) => this.allocBlock(h * 4, 'gamma_in'));
+      this.igin = this.structure.widths.map((h) => this.allocBlock(h * 4, '1/gamma_in'));
+      this.gout = this.structure.widths.map((h) => this.allocBlock(h * 4, 'gamma_out'));
+    } catch (e) {
+      this.releaseBlocks();
+      throw e;
+    }
     this.attach(0);
+    model.kernels.fill_f32(this.ones, maxW, 1);
   }
   apply(): void {
     const k = this.model.kernels;
@@ -554,9 +570,7 @@ export class PathSGD extends Optimizer {
     return { lr: this.lr };
   }
   override dispose(): void {
-    const a = this.model.arena;
-    for (const p of [this.ones, ...this.gin, ...this.igin, ...this.gout]) a.release(p);
-    this.gin = []; this.igin = []; this.gout = [];
     super.dispose();
+    this.gin = []; this.igin = []; this.gout = [];
   }
 }

@@ -1,7 +1,8 @@
 // Layers: shape inference, parameter specs and the forward/backward calls into the kernels.
 // Layers hold no tensor data themselves: the model plans all memory and passes pointers.
 import type { Kernels } from './wasm.js';
-import { ShapeError, checkPositiveInt, checkNumber, ArgumentError, checkOptions } from './errors.js';
+import { ShapeError, checkNumber, ArgumentError, checkOptions } from './errors.js';
+import { checkDim, product } from './sizes.js';
 
 export type InitKind = 'he-uniform' | 'he-normal' | 'glorot-uniform' | 'glorot-normal' | 'zeros' | 'constant';
 
@@ -22,9 +23,12 @@ export interface LayerIO {
   dy: number;
   dx: number;
   scratch: number;
+  /** The layer's per-batch cache planned by the model (cacheFloatsPerSample() floats per sample), or 0. */
+  cache?: number;
 }
 
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+/** Number of elements of a shape (a safe integer: shapes are checked by the layers that make them). */
+export const sizeOf = (shape: readonly number[]): number => product(shape, 'shape');
 
 export abstract class Layer {
   /** Class name as users write it, e.g. 'Dense'. */
@@ -49,11 +53,26 @@ export abstract class Layer {
 
   /** Validates the input shape, fills params, returns the output shape. */
   abstract build(inShape: number[]): number[];
-  /** Bytes of scratch needed for a batch of B. */
+  /** Bytes of scratch needed for a batch of B (a safe integer; the model checks it against the limits). */
   scratchBytes(_k: Kernels, _B: number): number { return 0; }
+  /**
+   * Floats per sample this layer keeps from forward for backward (MaxPool2D's argmax): the model
+   * plans them with the activations and passes them as `io.cache`.
+   */
+  cacheFloatsPerSample(): number { return 0; }
+  /**
+   * Bytes of a fixed block the layer's kernels read (Conv2D's shape descriptor), allocated by the
+   * model that owns the layer after build(); 0 for none.
+   */
+  descriptorBytes(_k: Kernels): number { return 0; }
+  /** Writes the descriptor into the block the model allocated (null: the block was released). */
+  bindDescriptor(_k: Kernels, _ptr: number | null): void {}
   abstract forward(k: Kernels, io: LayerIO): void;
   abstract backward(k: Kernels, io: LayerIO): void;
-  /** Frees memory the layer owns itself (e.g. a pooling argmax cache); called by the model's dispose(). */
+  /**
+   * @deprecated Layers own no memory since 0.2 (the model plans caches and descriptors); kept so
+   * that outside code calling it still runs. Does nothing.
+   */
   dispose?(): void;
   /** Constructor options, for specs and messages. */
   abstract config(): Record<string, unknown>;
@@ -88,8 +107,8 @@ export class Dense extends Layer {
   constructor(inFeatures: number, outFeatures: number, options: DenseOptions = {}) {
     super();
     options = checkOptions(options, 'Dense');
-    this.inFeatures = checkPositiveInt(inFeatures, 'Dense: inFeatures');
-    this.outFeatures = checkPositiveInt(outFeatures, 'Dense: outFeatures');
+    this.inFeatures = checkDim(inFeatures, 'Dense: inFeatures');
+    this.outFeatures = checkDim(outFeatures, 'Dense: outFeatures');
     this.bias = options.bias ?? true;
     if (typeof this.bias !== 'boolean') throw new ArgumentError(`Dense: options.bias must be a boolean, got ${typeof options.bias}`);
     this.init = options.init ?? 'he-uniform';

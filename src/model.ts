@@ -1,14 +1,22 @@
 // Sequential: owns a model's memory plan in the wasm arena (one contiguous parameter region, a
 // mirrored gradient region, activations planned for the largest batch seen) and runs
 // forward, backward, optimizer steps, training loops and evaluation through the kernels.
+//
+// Memory rules (docs/reliability.md): every size is computed in safe-integer arithmetic and
+// checked before anything is allocated; every block is owned by this model (Block records with a
+// generation, checked at each entry point); a plan is allocated whole or not at all (new blocks
+// first, old ones released only after success), so a failure leaves this model and every other
+// one exactly as they were.
 import { getRuntime, type Kernels } from './wasm.js';
-import type { Arena } from './arena.js';
+import type { Arena, Block } from './arena.js';
+import { checkedKernels, pointerChecksEnabled } from './checked.js';
+import { bufferBytes, addBytes, MAX_BUFFER_BYTES } from './sizes.js';
 import { Layer, sizeOf, type LayerIO, type ParamSpec } from './layers.js';
 import type { Optimizer } from './optim.js';
 import { checkDataset, type Dataset } from './data.js';
 import { ecStructure, rescaleHiddenUnit, type ECStructure } from './ec.js';
 import type { LRSchedule } from './schedules.js';
-import { ShapeError, ArgumentError, NonFiniteError, describeValue, checkPositiveInt, checkOptions } from './errors.js';
+import { ShapeError, ArgumentError, NonFiniteError, StateError, MemoryError, describeValue, checkPositiveInt, checkOptions } from './errors.js';
 
 export interface SequentialOptions {
   /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
@@ -91,8 +99,24 @@ export interface FitOptions {
   validation?: Dataset;
   /** Yield to the event loop at least this often, in ms (default 50), so pages stay responsive. */
   yieldEveryMs?: number;
-  /** Stops training after the current batch when aborted (e.g. a Stop button). */
+  /**
+   * Stops training after the current batch when aborted (e.g. a Stop button). A signal that is
+   * already aborted when fit() is called takes no step (the result has an empty history and
+   * stoppedEpoch 0).
+   */
   signal?: AbortSignal;
+}
+
+/** The per-batch buffers of a model, planned together for a capacity of `capacity` samples. */
+interface BatchBuffers {
+  input: number;
+  acts: number[];
+  caches: number[];
+  grads: [number, number];
+  labels: number;
+  scratch: number;
+  misc: number;
+  blocks: Block[];
 }
 
 const EVAL_CHUNK = 512;
@@ -116,17 +140,28 @@ export class Sequential {
   readonly parameterCount: number;
 
   private capacity = 0;
-  private buffers: { input: number; acts: number[]; grads: [number, number]; labels: number; scratch: number; misc: number } | null = null;
+  private buffers: BatchBuffers | null = null;
   private optimizers = new Set<Optimizer>();
-  private backup = 0;
+  /** Guard backup of the parameters and the state of the largest attached optimizer. */
+  private backup: Block | null = null;
   private backupFloats = 0;
   private disposed = false;
+  /** fit() in progress: a second one is refused; dispose() waits for its current step. */
+  private fitting = false;
+  private freeAfterFit = false;
+  private readonly paramBlock: Block;
+  private readonly gradBlock: Block;
+  private descBlocks: Block[] = [];
+  private static nextId = 1;
+  /** A number naming this model in messages ("Sequential #3"). */
+  readonly id = Sequential.nextId++;
 
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     options = checkOptions(options, 'Sequential');
     const rt = getRuntime();
-    this.kernels = rt.kernels;
+    rt.arena.checkOpen('Sequential');
     this.arena = rt.arena;
+    this.kernels = pointerChecksEnabled(rt.build) ? checkedKernels(rt.kernels, rt.arena, this, () => this.name) : rt.kernels;
     if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError('Sequential: expected a non-empty array of layers');
     layers.forEach((l, i) => {
       if (!(l instanceof Layer)) throw new ArgumentError(`Sequential: element ${i} is not a layer (got ${describeValue(l)})`);
@@ -139,6 +174,8 @@ export class Sequential {
     }
     this.seed = seed;
 
+    // Plan everything in safe integers, then allocate it all or nothing, then bind the layers.
+    const blocks: Block[] = [];
     try {
       this.inputShape = options.inputShape !== undefined ? checkInputShape(options.inputShape) : inferInputShape(layers);
       let shape = this.inputShape;
@@ -150,53 +187,74 @@ export class Sequential {
       if (this.outputShape.length !== 1) {
         throw new ShapeError(`Sequential: the last layer must output a vector of class scores, got shape [${this.outputShape.join(', ')}] (add Flatten and a Dense layer)`);
       }
-    } catch (e) {
-      // leave the layers reusable and free what their build() allocated
-      for (const l of layers) { l.dispose?.(); l.index = -1; }
-      throw e;
-    }
 
-    // Plan the parameter region: every tensor 16-byte aligned, layer order, then 'weight' before 'bias'.
-    let floats = 0;
-    let count = 0;
-    const offsets: number[][] = [];
-    for (const l of layers) {
-      offsets.push(l.params.map((p) => {
-        const off = floats;
-        const n = sizeOf(p.shape);
-        count += n;
-        floats += Math.ceil(n / 4) * 4;
-        return off;
-      }));
-    }
-    this.paramRegionFloats = Math.max(4, floats);
-    this.parameterCount = count;
-    const total = this.paramRegionFloats * 4;
-    try {
-      this.paramBase = this.arena.alloc(total, 'parameters');
+      // The parameter region: every tensor 16-byte aligned, layer order, then 'weight' before 'bias'.
+      let floats = 0;
+      let count = 0;
+      const offsets: number[][] = [];
+      for (const l of layers) {
+        offsets.push(l.params.map((p) => {
+          const off = floats;
+          const n = sizeOf(p.shape);
+          count += n;
+          floats += Math.ceil(n / 4) * 4;
+          return off;
+        }));
+      }
+      this.paramRegionFloats = Math.max(4, floats);
+      this.parameterCount = count;
+      const total = this.paramRegionFloats * 4;
+      if (!Number.isSafeInteger(total) || total > MAX_BUFFER_BYTES) {
+        const need = 2 * total;
+        throw new MemoryError(`Sequential: the model does not fit in WebAssembly memory: its ${count} parameters need ${total} bytes ` +
+          `(${(total / 2 ** 30).toFixed(2)} GiB), and with their gradients ${need} bytes, before activations and optimizer state; ` +
+          `one region may hold at most ${MAX_BUFFER_BYTES} bytes and all of wasm memory is limited to 4 GiB`, need, 0);
+      }
+      const alloc = (bytes: number, what: string) => {
+        const b = this.arena.allocBlock(bytes, what, this);
+        blocks.push(b);
+        return b;
+      };
       try {
-        this.gradBase = this.arena.alloc(total, 'gradients');
+        this.paramBlock = alloc(total, 'parameters');
+        this.gradBlock = alloc(total, 'gradients');
       } catch (e) {
-        this.arena.release(this.paramBase);
+        if (e instanceof MemoryError) {
+          throw new MemoryError(`Sequential: the model does not fit in WebAssembly memory: its ${count} parameters and their gradients need ` +
+            `${2 * total} bytes (${(2 * total / 2 ** 30).toFixed(2)} GiB) before activations and optimizer state (${e.message})`, e.requestedBytes, e.availableBytes);
+        }
         throw e;
       }
+      this.descBlocks = layers.map((l) => {
+        const n = l.descriptorBytes(rt.kernels);
+        return n > 0 ? alloc(n, `descriptor of ${l.label}`) : null;
+      }).filter((b): b is Block => b !== null);
+      this.paramBase = this.paramBlock.ptr;
+      this.gradBase = this.gradBlock.ptr;
+      let d = 0;
+      layers.forEach((l, i) => {
+        l.paramPtr = offsets[i].map((o) => this.paramBase + o * 4);
+        l.gradPtr = offsets[i].map((o) => this.gradBase + o * 4);
+        if (l.descriptorBytes(rt.kernels) > 0) l.bindDescriptor(this.kernels, this.descBlocks[d++].ptr);
+      });
     } catch (e) {
-      for (const l of layers) { l.dispose?.(); l.index = -1; }
-      if (e instanceof RangeError) {
-        throw new RangeError(`Sequential: the model does not fit in WebAssembly memory: its ${count} parameters and their gradients need ` +
-          `${2 * total} bytes (${(2 * total / 2 ** 30).toFixed(2)} GiB) before activations and optimizer state; the limit is 4 GiB (${e.message})`);
-      }
+      // leave the layers reusable and the arena as it was
+      for (const b of blocks) this.arena.release(b);
+      for (const l of layers) { l.index = -1; l.bindDescriptor(rt.kernels, null); l.paramPtr = []; l.gradPtr = []; }
       throw e;
     }
-    layers.forEach((l, i) => {
-      l.paramPtr = offsets[i].map((o) => this.paramBase + o * 4);
-      l.gradPtr = offsets[i].map((o) => this.gradBase + o * 4);
-    });
     this.initParameters();
+  }
+
+  /** "Sequential #id" (disposed), for messages. */
+  get name(): string {
+    return `Sequential #${this.id}`;
   }
 
   /** Re-initializes every parameter from `seed` (default: the model's seed), in wasm. */
   initParameters(seed = this.seed): void {
+    this.checkAlive('initParameters');
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError(`initParameters: seed must be a non-negative integer, got ${describeValue(seed)}`);
     const [lo, hi] = splitSeed(seed);
     let stream = 0;
     for (const l of this.layers) {
@@ -208,67 +266,158 @@ export class Sequential {
 
   // ---- memory ----
 
-  /** Allocates a buffer shaped like the parameter region (optimizer state). */
-  allocRegion(what: string): number {
-    this.checkAlive();
-    return this.arena.alloc(this.paramRegionFloats * 4, what);
+  /**
+   * @internal Allocates a block owned by this model (optimizer state and workspaces). Throws
+   * MemoryError with nothing allocated when memory cannot be had.
+   */
+  allocBlock(bytes: number, what: string): Block {
+    this.checkAlive('allocBlock');
+    return this.arena.allocBlock(bytes, what, this);
   }
 
-  attachOptimizer(opt: Optimizer): void {
-    this.checkAlive();
+  /** @deprecated Internal: allocates a buffer shaped like the parameter region (optimizer state). */
+  allocRegion(what: string): number {
+    return this.allocBlock(this.paramRegionFloats * 4, what).ptr;
+  }
+
+  /**
+   * @internal First half of attaching an optimizer with `stateCount` state regions: allocates a
+   * larger step backup if one is needed (the old one stays until commitAttach), so an optimizer
+   * whose construction fails afterwards can abortAttach() and leave the model exactly as it was.
+   */
+  prepareAttach(stateCount: number): Block | null {
+    this.checkAlive('attachOptimizer');
+    const need = this.paramRegionFloats * (1 + stateCount);
+    if (need <= this.backupFloats) return null;
+    const bytes = bufferBytes(need, `${this.name}: the step backup (parameters and ${stateCount} optimizer state regions)`);
+    return this.arena.allocBlock(bytes, 'step backup', this);
+  }
+
+  /** @internal Second half: installs the prepared backup (freeing the old one) and the optimizer. */
+  commitAttach(opt: Optimizer, prepared: Block | null): void {
+    if (prepared) {
+      this.arena.release(this.backup);
+      this.backup = prepared;
+      this.backupFloats = prepared.size / 4;
+    }
     this.optimizers.add(opt);
   }
 
+  /** @internal Undoes prepareAttach() after a failed optimizer construction. */
+  abortAttach(prepared: Block | null): void {
+    this.arena.release(prepared);
+  }
+
+  /** @internal Attaches an optimizer in one go (prepareAttach + commitAttach). */
+  attachOptimizer(opt: Optimizer, stateCount = opt.stateBuffers().length): void {
+    this.commitAttach(opt, this.prepareAttach(stateCount));
+  }
+
+  /** @internal */
   detachOptimizer(opt: Optimizer): void {
     this.optimizers.delete(opt);
   }
 
+  /**
+   * Plans and allocates the per-batch buffers for B samples (all sizes checked first; all blocks
+   * allocated before the old ones are released, so a failure keeps the old plan).
+   */
   private ensureCapacity(B: number): void {
     if (this.buffers && B <= this.capacity) return;
-    this.releaseBuffers();
-    const a = this.arena;
     const k = this.kernels;
-    let maxAct = sizeOf(this.inputShape);
+    const who = this.name;
+    const n = sizeOf(this.inputShape);
+    const sizes: { what: string; bytes: number }[] = [];
+    const plan = (elements: number, what: string) => {
+      sizes.push({ what, bytes: bufferBytes(elements, `${who}: ${what} for a batch of ${B}`, B) });
+      return sizes.length - 1;
+    };
+    let maxAct = n;
     let scratch = 16;
-    const input = a.alloc(B * sizeOf(this.inputShape) * 4, 'input batch');
-    let prev = input;
+    const inputIx = plan(B * n, 'the input batch');
+    let prev = inputIx;
     // a view layer (Flatten) reuses its input's buffer: same bytes, another shape, no copy
-    const acts = this.layers.map((l) => {
+    const actIx = this.layers.map((l) => {
       maxAct = Math.max(maxAct, l.outSize);
-      scratch = Math.max(scratch, l.scratchBytes(k, B));
-      prev = l.isView ? prev : a.alloc(B * l.outSize * 4, `activations of ${l.label}`);
+      const sb = l.scratchBytes(k, B);
+      if (!Number.isSafeInteger(sb) || sb > MAX_BUFFER_BYTES) {
+        throw new ShapeError(`${who}: ${l.label} needs ${sb} bytes of scratch, more than the ${MAX_BUFFER_BYTES} bytes one buffer may have`);
+      }
+      scratch = Math.max(scratch, sb);
+      prev = l.isView ? prev : plan(B * l.outSize, `the activations of ${l.label}`);
       return prev;
     });
+    const cacheIx = this.layers.map((l) => (l.cacheFloatsPerSample() > 0 ? plan(B * l.cacheFloatsPerSample(), `the cache of ${l.label}`) : -1));
+    const g0 = plan(B * maxAct, 'activation gradients');
+    const g1 = plan(B * maxAct, 'activation gradients');
+    const labelsIx = plan(B, 'labels');
+    sizes.push({ what: 'scratch', bytes: scratch });
+    const scratchIx = sizes.length - 1;
+    const miscIx = plan(4, 'misc');
+    let total = 0;
+    for (const z of sizes) total = addBytes(total, z.bytes, `${who}: buffers for a batch of ${B}`);
+    if (total > this.arena.limitBytes) {
+      throw new MemoryError(`${who}: a batch of ${B} needs ${total} bytes of buffers (${(total / 2 ** 30).toFixed(2)} GiB), more than ` +
+        `all of wasm memory (${this.arena.limitBytes} bytes); use a smaller batch`, total, this.arena.limitBytes);
+    }
+    const blocks: Block[] = [];
+    try {
+      for (const z of sizes) blocks.push(this.arena.allocBlock(z.bytes, z.what, this));
+    } catch (e) {
+      for (const b of blocks) this.arena.release(b);
+      if (e instanceof MemoryError) {
+        throw new MemoryError(`${who}: cannot plan the buffers for a batch of ${B} (${total} bytes in all): ${e.message}`, e.requestedBytes, e.availableBytes);
+      }
+      throw e;
+    }
+    const ptr = (i: number) => (i < 0 ? 0 : blocks[i].ptr);
+    this.releaseBuffers();
     this.buffers = {
-      input,
-      acts,
-      grads: [a.alloc(B * maxAct * 4, 'activation gradients'), a.alloc(B * maxAct * 4, 'activation gradients')],
-      labels: a.alloc(B * 4, 'labels'),
-      scratch: a.alloc(scratch, 'scratch'),
-      misc: a.alloc(16, 'misc'),
+      input: ptr(inputIx),
+      acts: actIx.map(ptr),
+      caches: cacheIx.map(ptr),
+      grads: [ptr(g0), ptr(g1)],
+      labels: ptr(labelsIx),
+      scratch: ptr(scratchIx),
+      misc: ptr(miscIx),
+      blocks,
     };
     this.capacity = B;
   }
 
   private releaseBuffers(): void {
     if (!this.buffers) return;
-    const b = this.buffers;
-    const owned = b.acts.filter((_, i) => !this.layers[i].isView);
-    for (const p of [b.input, ...owned, ...b.grads, b.labels, b.scratch, b.misc]) this.arena.release(p);
+    for (const b of this.buffers.blocks) this.arena.release(b);
     this.buffers = null;
     this.capacity = 0;
   }
 
-  /** Frees every buffer of the model and its optimizers. The model cannot be used afterwards. */
+  /**
+   * Frees every buffer of the model and its optimizers. The model cannot be used afterwards. During
+   * fit(), the fit ends after its current step (its promise rejects with a StateError) and the
+   * memory is freed then.
+   */
   dispose(): void {
     if (this.disposed) return;
-    for (const o of [...this.optimizers]) o.dispose();
-    for (const l of this.layers) l.dispose?.();
-    this.releaseBuffers();
-    if (this.backup) this.arena.release(this.backup);
-    this.arena.release(this.paramBase);
-    this.arena.release(this.gradBase);
     this.disposed = true;
+    if (this.fitting) {
+      this.freeAfterFit = true;
+      return;
+    }
+    this.freeAll();
+  }
+
+  private freeAll(): void {
+    for (const o of [...this.optimizers]) o.dispose();
+    this.releaseBuffers();
+    this.arena.release(this.backup);
+    this.backup = null;
+    this.backupFloats = 0;
+    for (const b of this.descBlocks) this.arena.release(b);
+    this.descBlocks = [];
+    for (const l of this.layers) l.bindDescriptor(this.kernels, null);
+    this.arena.release(this.paramBlock);
+    this.arena.release(this.gradBlock);
   }
 
   /** True after dispose(). */
@@ -276,8 +425,16 @@ export class Sequential {
     return this.disposed;
   }
 
-  private checkAlive(): void {
-    if (this.disposed) throw new Error('Sequential: this model has been disposed');
+  /**
+   * @internal Throws StateError unless the model can be used: not disposed, the runtime not shut
+   * down, and its parameter and gradient blocks still its own (same generation).
+   */
+  checkAlive(what = 'this call'): void {
+    if (this.disposed) throw new StateError(`${this.name}: cannot run ${what}: this model has been disposed`);
+    if (!this.arena.isOpen) throw new StateError(`${this.name}: cannot run ${what}: the ecopt runtime it was created in was shut down (shutdown()); create the model again after init()`);
+    if (!this.arena.isLive(this.paramBlock) || !this.arena.isLive(this.gradBlock)) {
+      throw new StateError(`${this.name}: cannot run ${what}: its parameter memory was released by something else (a use after free was prevented)`);
+    }
   }
 
   // ---- weights ----
@@ -358,7 +515,7 @@ export class Sequential {
     let x = buf.input;
     for (let i = 0; i < this.layers.length; i++) {
       const y = buf.acts[i];
-      if (!this.layers[i].isView) this.layers[i].forward(k, { B, x, y, dy: 0, dx: 0, scratch: buf.scratch });
+      if (!this.layers[i].isView) this.layers[i].forward(k, { B, x, y, dy: 0, dx: 0, scratch: buf.scratch, cache: buf.caches[i] });
       x = y;
     }
   }
@@ -375,6 +532,7 @@ export class Sequential {
       io.y = buf.acts[i];
       io.dy = buf.grads[g];
       io.dx = i === 0 ? 0 : buf.grads[1 - g];
+      io.cache = buf.caches[i];
       this.layers[i].backward(k, io);
       g = 1 - g;
     }
@@ -440,7 +598,7 @@ export class Sequential {
     if (!optimizer || optimizer.model !== this) {
       throw new ArgumentError('trainBatch: the optimizer must be created for this model (new SGD(model, ...))');
     }
-    if (optimizer.isDisposed) throw new Error('trainBatch: the optimizer has been disposed');
+    if (optimizer.isDisposed) throw new StateError(`trainBatch: the ${optimizer.kind} optimizer of ${this.name} has been disposed`);
     optimizer.checkHyperparameters();
     const labels = this.checkLabels(y, (y as { length?: number })?.length ?? 0, 'trainBatch');
     const B = this.checkInput(x, labels.length, 'trainBatch');
@@ -507,29 +665,41 @@ export class Sequential {
     return `parameter slot ${i}`;
   }
 
+  /**
+   * One guarded update: parameters and optimizer state are copied to the backup (planned when the
+   * optimizer attached: a step allocates nothing), the update runs, and a non-finite result or an
+   * error thrown by a kernel (e.g. a trapped pool worker) puts the copies back. With guard false
+   * nothing is copied and nothing can be undone.
+   */
   private applyOptimizer(opt: Optimizer, guard: boolean): void {
     const k = this.kernels;
     const n = this.paramRegionFloats;
     const state = opt.stateBuffers();
-    if (guard) {
-      const need = n * (1 + state.length);
-      if (this.backupFloats < need) {
-        if (this.backup) this.arena.release(this.backup);
-        this.backup = this.arena.alloc(need * 4, 'step backup');
-        this.backupFloats = need;
-      }
-      k.copy_bytes(this.backup, this.paramBase, n * 4);
-      state.forEach((s, i) => k.copy_bytes(this.backup + (i + 1) * n * 4, s, n * 4));
+    const backup = this.backup;
+    if (guard && (!backup || !this.arena.isLive(backup) || this.backupFloats < n * (1 + state.length))) {
+      throw new StateError(`${this.name}: the step backup for ${opt.kind} is missing (the optimizer was not attached to this model)`);
     }
-    opt.apply();
+    const restore = () => {
+      k.copy_bytes(this.paramBase, backup!.ptr, n * 4);
+      state.forEach((s, i) => k.copy_bytes(s, backup!.ptr + (i + 1) * n * 4, n * 4));
+    };
+    if (guard) {
+      k.copy_bytes(backup!.ptr, this.paramBase, n * 4);
+      state.forEach((s, i) => k.copy_bytes(backup!.ptr + (i + 1) * n * 4, s, n * 4));
+    }
+    try {
+      opt.apply();
+    } catch (e) {
+      if (guard) restore();
+      throw e;
+    }
     opt.t++;
     if (!guard) return;
     const bad = k.first_nonfinite(this.paramBase, n);
     const badState = bad < 0 ? state.findIndex((s) => k.first_nonfinite(s, n) >= 0) : -1;
     if (bad >= 0 || badState >= 0) {
       const where = bad >= 0 ? this.locate(bad) : `the optimizer state of ${this.locate(k.first_nonfinite(state[badState], n))}`;
-      k.copy_bytes(this.paramBase, this.backup, n * 4);
-      state.forEach((s, i) => k.copy_bytes(s, this.backup + (i + 1) * n * 4, n * 4));
+      restore();
       opt.t--;
       throw new NonFiniteError(`${opt.kind} step refused: it would make ${where} non-finite (NaN/Inf); weights and optimizer state restored. ` +
         `Lower the learning rate (lr = ${opt.lr})${opt.kind.startsWith('EC') ? ' or enable the trust region' : ''}.`);
@@ -563,11 +733,12 @@ export class Sequential {
    * in every engine). Yields to the event loop regularly. Returns the per-epoch logs.
    */
   async fit(data: Dataset, options: FitOptions): Promise<FitResult> {
-    this.checkAlive();
+    this.checkAlive('fit');
+    if (this.fitting) throw new StateError(`${this.name}: fit() is already running on this model; wait for it (or abort it) before starting another`);
     const ds = checkDataset(data, 'fit', this.sampleSize);
     const opt = options?.optimizer;
     if (!opt || opt.model !== this) throw new ArgumentError('fit: options.optimizer must be an optimizer created for this model');
-    if (opt.isDisposed) throw new Error('fit: the optimizer has been disposed');
+    if (opt.isDisposed) throw new StateError(`fit: the ${opt.kind} optimizer of ${this.name} has been disposed`);
     opt.checkHyperparameters();
     for (const name of ['onProgress', 'onEpochEnd', 'onBatchEnd', 'lrSchedule'] as const) {
       if (options[name] !== undefined && typeof options[name] !== 'function') {
@@ -581,7 +752,7 @@ export class Sequential {
     const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0) throw new ArgumentError(`fit: seed must be a non-negative integer, got ${describeValue(seed)}`);
-    if (options.validation) checkDataset(options.validation, 'fit: validation', this.sampleSize);
+    const validation = options.validation ? checkDataset(options.validation, 'fit: validation', this.sampleSize) : undefined;
     if (options.lrSchedule !== undefined && typeof options.lrSchedule !== 'function') {
       throw new ArgumentError('fit: lrSchedule must be a function (ctx) => lr, e.g. exponentialDecay({ rate: 0.01 })');
     }
@@ -598,22 +769,16 @@ export class Sequential {
     const n = this.sampleSize;
     const N = ds.count;
     const B0 = Math.min(batchSize, N);
+    const permBytes = bufferBytes(N, `${this.name}: fit's shuffle permutation of ${N} samples`);
     this.ensureCapacity(B0);
-    // every sample and label checked up front (in wasm, chunk by chunk through the input buffer):
-    // a bad sample must not stop training half-way
-    for (let s = 0; s < N; s += B0) {
-      const b = Math.min(B0, N - s);
-      this.arena.f32(this.buffers!.input, b * n).set(ds.images.subarray(s * n, (s + b) * n));
-      const bad = this.kernels.first_nonfinite(this.buffers!.input, b * n);
-      if (bad >= 0) {
-        const at = s * n + bad;
-        throw new ShapeError(`fit: sample ${Math.floor(at / n)} has a non-finite value (${ds.images[at]}) at index ${at}`);
-      }
-      this.arena.i32(this.buffers!.labels, b).set(ds.labels.subarray(s, s + b));
-      const badLab = this.kernels.first_bad_label(this.buffers!.labels, b, this.classes);
-      if (badLab >= 0) throw new ShapeError(`fit: label ${ds.labels[s + badLab]} of sample ${s + badLab} is not a class index in [0, ${this.classes})`);
-    }
-    const permPtr = this.arena.alloc(N * 4, 'shuffle permutation');
+    // every sample and label, of the training and the validation data, checked up front (in wasm,
+    // chunk by chunk through the input buffer): a bad sample must not stop training half-way
+    this.checkSamples(ds, B0, 'fit');
+    if (validation) this.checkSamples(validation, B0, 'fit: validation');
+    if (options.signal?.aborted) return { history: [], stoppedEpoch: 0 };
+    const permBlock = this.arena.allocBlock(permBytes, 'shuffle permutation', this);
+    const permPtr = permBlock.ptr;
+    this.fitting = true;
     const [lo, hi] = splitSeed(seed);
     const history: EpochLog[] = [];
     const result: FitResult = { history };
@@ -655,6 +820,8 @@ export class Sequential {
             const lr = options.lrSchedule({ epoch: e, step, stepsPerEpoch: batches, epochs, initialLr: lr0 });
             opt.setLearningRate(lr);
           }
+          if (opt.isDisposed) throw new StateError(`fit: the ${opt.kind} optimizer of ${this.name} was disposed during training; ${step} steps were taken`);
+          opt.checkHyperparameters();
           const batchLoss = this.stepLoaded(B, opt, true);
           sum += batchLoss * B;
           done += B;
@@ -679,9 +846,11 @@ export class Sequential {
               samplesPerSec: sps, elapsedSec: elapsed, etaSec: (epochs * N - done) / sps,
             });
           }
+          if (this.disposed) throw new StateError(`fit: ${this.name} was disposed during training; it stopped after ${step} steps`);
           if (t - lastYield >= yieldEvery) {
             await new Promise((r) => setTimeout(r, 0));
             lastYield = now();
+            if (this.disposed) throw new StateError(`fit: ${this.name} was disposed during training; it stopped after ${step} steps`);
           }
           if (stop) break;
         }
@@ -713,9 +882,33 @@ export class Sequential {
       }
       if (bestWeights) this.setWeights(bestWeights);
     } finally {
-      this.arena.release(permPtr);
+      this.fitting = false;
+      this.arena.release(permBlock);
+      if (this.freeAfterFit) {
+        this.freeAfterFit = false;
+        this.freeAll();
+      }
     }
     return result;
+  }
+
+  /** Checks every image (finite) and label (a class index) of a dataset in wasm, chunk by chunk. */
+  private checkSamples(ds: Dataset, B0: number, what: string): void {
+    const n = this.sampleSize;
+    const N = ds.count;
+    const chunk = Math.min(B0, this.capacity);
+    for (let s = 0; s < N; s += chunk) {
+      const b = Math.min(chunk, N - s);
+      this.arena.f32(this.buffers!.input, b * n).set(ds.images.subarray(s * n, (s + b) * n));
+      const bad = this.kernels.first_nonfinite(this.buffers!.input, b * n);
+      if (bad >= 0) {
+        const at = s * n + bad;
+        throw new ShapeError(`${what}: sample ${Math.floor(at / n)} has a non-finite value (${ds.images[at]}) at index ${at}`);
+      }
+      this.arena.i32(this.buffers!.labels, b).set(ds.labels.subarray(s, s + b));
+      const badLab = this.kernels.first_bad_label(this.buffers!.labels, b, this.classes);
+      if (badLab >= 0) throw new ShapeError(`${what}: label ${ds.labels[s + badLab]} of sample ${s + badLab} is not a class index in [0, ${this.classes})`);
+    }
   }
 
   /**
@@ -807,31 +1000,59 @@ function checkInputShape(shape: unknown): number[] {
 
 /**
  * The per-sample input shape when the caller gave none: [inFeatures] for a first Dense; for a
- * first Conv2D (or pool) the unique square [C, S, S] for which every layer's shape fits (a later
- * Dense fixes S; with floor-rounding pools several S can fit and the smallest is taken, e.g. 28 for
- * MNIST); otherwise an error asking for inputShape.
+ * first Conv2D (or pool) the smallest square [C, S, S] (S <= 1024) for which every layer's shape
+ * fits (a later Dense fixes S; with floor-rounding pools several S can fit and the smallest is
+ * taken, e.g. 28 for MNIST); otherwise an error asking for inputShape.
+ *
+ * Linear in the number of layers: every conv/pool output size is non-decreasing in S, so the
+ * flattened size reaching the first Dense is too, and a binary search over S finds the smallest
+ * S that is not too small (about 10 shape passes instead of up to 1024).
  */
-function inferInputShape(layers: Layer[]): number[] {
+export function inferInputShape(layers: Layer[]): number[] {
   const first = layers[0] as Layer & { inFeatures?: number; inChannels?: number };
   if (typeof first.inFeatures === 'number') return [first.inFeatures];
   const ask = `pass { inputShape: [C, H, W] } to Sequential`;
   if (typeof first.inChannels !== 'number') {
     throw new ShapeError(`Sequential: cannot infer the input shape from the first layer (${first.kind}); pass { inputShape }`);
   }
-  const fits: number[] = [];
-  for (let S = 1; S <= 1024 && fits.length < 1; S++) {
-    let shape = [first.inChannels, S, S];
+  const C = first.inChannels;
+  // 'small': S too small (a window does not fit, or fewer features than the first Dense takes);
+  // 'large': more features than the first Dense takes; 'fits'; 'never': fails for a reason S does not change
+  const attempt = (S: number): 'small' | 'large' | 'fits' | 'never' => {
+    let shape = [C, S, S];
+    let i = 0;
     try {
-      for (const l of layers) shape = l.build(shape);
-      if (shape.length === 1) fits.push(S);
+      for (; i < layers.length; i++) {
+        const l = layers[i] as Layer & { inFeatures?: number };
+        if (typeof l.inFeatures === 'number') {
+          const n = sizeOf(shape);
+          if (n < l.inFeatures) return 'small';
+          if (n > l.inFeatures) return 'large';
+          break;
+        }
+        shape = l.build(shape);
+      }
     } catch {
-      // this size does not fit
+      return 'small';
     }
+    try {
+      for (; i < layers.length; i++) shape = layers[i].build(shape);
+    } catch {
+      return 'never';
+    }
+    return shape.length === 1 ? 'fits' : 'never';
+  };
+  let lo = 1, hi = 1024;
+  if (attempt(hi) === 'small') hi = -1;
+  while (hi > 0 && lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (attempt(mid) === 'small') lo = mid + 1;
+    else hi = mid;
   }
-  if (fits.length === 0) {
+  if (hi < 0 || attempt(lo) !== 'fits') {
     throw new ShapeError(`Sequential: cannot infer the input size of ${first.kind}: no square input up to 1024x1024 fits the layers; ${ask}`);
   }
-  return [first.inChannels, fits[0], fits[0]];
+  return [C, lo, lo];
 }
 
 function now(): number {

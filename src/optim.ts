@@ -1,8 +1,11 @@
 // Classic optimizers over the model's single contiguous parameter region: one fused kernel call
 // per step (llm.c style). State buffers mirror the parameter region's layout.
 // The model calls step(); a step that would leave NaN/Inf in the weights or state is undone.
+// Memory: every state block is allocated before the optimizer attaches (a failed constructor
+// leaves nothing behind), owned by the model, and checked for liveness before each use.
 import type { Sequential } from './model.js';
-import { checkNumber, checkOptions, ArgumentError } from './errors.js';
+import type { Block } from './arena.js';
+import { checkNumber, checkOptions, ArgumentError, StateError, describeValue } from './errors.js';
 
 export interface OptimizerStateDict {
   kind: string;
@@ -20,25 +23,66 @@ export abstract class Optimizer {
   t = 0;
   /** State buffers (byte offsets), each as long as the model's parameter region. */
   protected state: number[] = [];
+  /** Every block this optimizer allocated (state regions and workspaces), owned by its model. */
+  protected blocks: Block[] = [];
   private disposed = false;
+  private attached = false;
 
   constructor(model: Sequential, lr: unknown) {
     if (!model || typeof (model as Sequential).attachOptimizer !== 'function') {
       throw new ArgumentError(`${new.target.name}: the first argument must be a Sequential model, got ${typeof model}`);
     }
-    if (model.isDisposed) throw new Error(`${new.target.name}: this model has been disposed`);
+    model.checkAlive(`new ${new.target.name}`);
     this.model = model;
     this.lr = checkNumber(lr, `${new.target.name}: lr`, 0, Infinity, true);
   }
 
+  /** Allocates a block for this optimizer (freed by dispose(), or by attach() failing). */
+  protected allocBlock(bytes: number, what: string): number {
+    const b = this.model.allocBlock(bytes, `${this.kind} ${what}`);
+    this.blocks.push(b);
+    return b.ptr;
+  }
+
   /**
    * Allocates `count` state buffers shaped like the parameter region and attaches the optimizer
-   * to its model. Subclasses call it last, after validating their options, so a rejected
-   * optimizer leaves nothing behind.
+   * to its model (which sizes its step backup). Subclasses call it after validating their options
+   * and allocating their workspaces, and before changing any weight; on failure everything this
+   * optimizer allocated is freed and the model is left as it was. With `then`, the attachment is
+   * committed only after `then` returned (it may change weights, and must undo that if it throws).
    */
-  protected attach(count: number): void {
-    for (let i = 0; i < count; i++) this.state.push(this.model.allocRegion(`${this.kind} state`));
-    this.model.attachOptimizer(this);
+  protected attach(count: number, then?: () => void): void {
+    let prepared: Block | null = null;
+    try {
+      for (let i = 0; i < count; i++) this.state.push(this.allocBlock(this.model.paramRegionFloats * 4, 'state'));
+      prepared = this.model.prepareAttach(count);
+      then?.();
+      this.model.commitAttach(this, prepared);
+      this.attached = true;
+    } catch (e) {
+      this.model.abortAttach(prepared);
+      this.releaseBlocks();
+      throw e;
+    }
+  }
+
+  /** Frees every block of this optimizer (constructor failure and dispose). */
+  protected releaseBlocks(): void {
+    for (const b of this.blocks) this.model.arena.release(b);
+    this.blocks = [];
+    this.state = [];
+  }
+
+  /**
+   * @internal Throws StateError unless the optimizer can be used: not disposed, its model alive,
+   * its blocks still allocated (same generation).
+   */
+  checkUsable(what: string): void {
+    if (this.disposed) throw new StateError(`${this.kind} (of ${this.model.name}): cannot run ${what}: the optimizer has been disposed`);
+    this.model.checkAlive(`${this.kind}.${what}`);
+    if (!this.attached || this.blocks.some((b) => !this.model.arena.isLive(b))) {
+      throw new StateError(`${this.kind} (of ${this.model.name}): cannot run ${what}: its state memory is no longer allocated`);
+    }
   }
 
   /** True after dispose(): the optimizer can no longer step. */
@@ -77,6 +121,7 @@ export abstract class Optimizer {
 
   /** Copies of the optimizer state, to save and resume training bit-identically. */
   stateDict(): OptimizerStateDict {
+    this.checkUsable('stateDict');
     const n = this.model.paramRegionFloats;
     return {
       kind: this.kind,
@@ -86,13 +131,24 @@ export abstract class Optimizer {
     };
   }
 
+  /**
+   * Replaces the state and step count with a stateDict()'s. Everything is checked before anything
+   * is written: the kind, the step (a non-negative safe integer), the buffer count and lengths,
+   * and every value finite (a NaN/Inf state would make every later step be refused).
+   */
   loadStateDict(sd: OptimizerStateDict): void {
-    if (sd.kind !== this.kind) throw new ArgumentError(`${this.kind}.loadStateDict: state is for ${sd.kind}`);
+    this.checkUsable('loadStateDict');
+    if (!sd || typeof sd !== 'object') throw new ArgumentError(`${this.kind}.loadStateDict: expected a state dict { kind, step, buffers }, got ${describeValue(sd)}`);
+    if (sd.kind !== this.kind) throw new ArgumentError(`${this.kind}.loadStateDict: state is for ${String(sd.kind)}`);
     const n = this.model.paramRegionFloats;
-    if (!Number.isInteger(sd.step) || sd.step < 0) throw new ArgumentError(`${this.kind}.loadStateDict: step must be a non-negative integer`);
-    if (sd.buffers.length !== this.state.length || sd.buffers.some((b) => !(b instanceof Float32Array) || b.length !== n)) {
+    if (!Number.isSafeInteger(sd.step) || sd.step < 0) throw new ArgumentError(`${this.kind}.loadStateDict: step must be a non-negative safe integer, got ${describeValue(sd.step)}`);
+    if (!Array.isArray(sd.buffers) || sd.buffers.length !== this.state.length || sd.buffers.some((b) => !(b instanceof Float32Array) || b.length !== n)) {
       throw new ArgumentError(`${this.kind}.loadStateDict: expected ${this.state.length} Float32Array buffers of length ${n}`);
     }
+    sd.buffers.forEach((b, i) => {
+      const bad = b.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ArgumentError(`${this.kind}.loadStateDict: buffer ${i} has a non-finite value (${b[bad]}) at index ${bad}; state left unchanged`);
+    });
     sd.buffers.forEach((b, i) => this.model.arena.f32(this.state[i], n).set(b));
     this.t = sd.step;
   }
@@ -101,8 +157,7 @@ export abstract class Optimizer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.state) this.model.arena.release(p);
-    this.state = [];
+    this.releaseBlocks();
     this.model.detachOptimizer(this);
   }
 }

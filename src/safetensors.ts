@@ -8,6 +8,7 @@
 // The reader never allocates more than the file's own size justifies: the header is decoded from a
 // view of at most the file, tensors are views into it, and a model is only allocated after its
 // parameter shapes were matched against tensors the file really holds.
+import { bufferBytes } from './sizes.js';
 import { Sequential } from './model.js';
 import { sizeOf } from './layers.js';
 import { Optimizer, SGD, Momentum, Adam } from './optim.js';
@@ -358,6 +359,7 @@ export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | strin
  */
 export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): void {
   if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`loadOptimizerState: expected an optimizer, got ${describeValue(optimizer)}`);
+  optimizer.checkUsable('loadOptimizerState');
   const model = optimizer.model;
   const file = readSafetensors(bytes);
   const record = optimizerRecord(file);
@@ -381,7 +383,7 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
   const { weights, state: stateEntries } = matchTensors(file, model.weightSpecs(), n);
   // stage everything, check finiteness in wasm, then commit: a bad file leaves the model untouched
   const a = model.arena;
-  const staging = a.alloc(n * 4 * (1 + state.length), 'checkpoint staging');
+  const staging = model.allocBlock(bufferBytes(n * (1 + state.length), 'loadOptimizerState: the staging copy of weights and state'), 'checkpoint staging').ptr;
   try {
     let i = 0;
     for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, staging + (ptr - model.paramBase), weights[i++]);

@@ -2,7 +2,8 @@
 // ({ format: 'ecopt.sequential', version: 1, inputShape, seed?, layers: [{ type, ...config() }] }),
 // its validation (messages name the layer index, type and field) and building a model from it.
 // A spec is data read from files, so every problem with one is a FormatError.
-import { Sequential } from './model.js';
+import { Sequential, inferInputShape } from './model.js';
+import { isDim, tooLarge, MAX_DIM } from './sizes.js';
 import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } from './layers.js';
 import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from './conv.js';
 import { FormatError, ArgumentError } from './errors.js';
@@ -33,10 +34,11 @@ interface Field {
 }
 
 const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
+// integer fields are bounded by the same rule as the layer constructors (src/sizes.ts: 1..2^24)
 const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
-const isPair = (v: unknown, min: number) => isInt(v, min) || (Array.isArray(v) && v.length === 2 && isInt(v[0], min) && isInt(v[1], min));
+const isPair = (v: unknown, min: number) => isDim(v, min) || (Array.isArray(v) && v.length === 2 && isDim(v[0], min) && isDim(v[1], min));
 
-const posInt: Field = { required: true, ok: (v) => isInt(v, 1), expect: 'a positive integer' };
+const posInt: Field = { required: true, ok: (v) => isDim(v, 1), expect: 'a positive integer' };
 const pairF = (required: boolean): Field => ({ required, ok: (v) => isPair(v, 1), expect: 'a positive integer or a pair of them' });
 const bool: Field = { required: false, ok: (v) => typeof v === 'boolean', expect: 'a boolean' };
 const init: Field = { required: false, ok: (v) => INITS.includes(v as InitKind), expect: `one of ${INITS.map((s) => `'${s}'`).join(', ')}` };
@@ -112,8 +114,8 @@ export function checkSpec(spec: unknown): ModelSpec {
   const out: ModelSpec = { format: SPEC_FORMAT, version: SPEC_VERSION, layers: [] };
   if (spec.inputShape !== undefined) {
     const s = spec.inputShape;
-    if (!Array.isArray(s) || s.length === 0 || !s.every((d) => isInt(d, 1))) {
-      throw new FormatError(`spec.inputShape must be a non-empty array of positive integers, got ${show(s)}`);
+    if (!Array.isArray(s) || s.length === 0 || s.length > 8 || !s.every((d) => isDim(d, 1))) {
+      throw new FormatError(`spec.inputShape must be a non-empty array of positive integers${tooLarge(s) || (Array.isArray(s) && s.length > 8) ? ' (at most 8 of them, each at most 16777216)' : ''}, got ${show(s)}`);
     }
     out.inputShape = s.slice();
   }
@@ -144,7 +146,7 @@ export function checkSpec(spec: unknown): ModelSpec {
         if (f.required) throw new FormatError(`${where}: missing field '${name}' (${f.expect})`);
         continue;
       }
-      if (!f.ok(v)) throw new FormatError(`${where}: ${name} must be ${f.expect}, got ${show(v)}`);
+      if (!f.ok(v)) throw new FormatError(`${where}: ${name} must be ${f.expect}${tooLarge(v) ? ` (each integer at most ${MAX_DIM})` : ''}, got ${show(v)}`);
       copy[name] = Array.isArray(v) ? v.slice() : v;
     }
     out.layers.push(copy);
@@ -195,19 +197,14 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
     };
     let inputShape = spec.inputShape;
     if (!inputShape) {
-      const first = layers[0] as Layer & { inFeatures?: number; inChannels?: number };
-      if (first instanceof Dense) inputShape = [first.inFeatures];
-      else if (first instanceof Conv2D) {
-        for (let S = 1; S <= 1024 && !inputShape; S++) {
-          try {
-            if (tryShapes([first.inChannels, S, S]).length === 1) inputShape = [first.inChannels, S, S];
-          } catch {
-            // this size does not fit
-          }
-        }
-        if (!inputShape) throw new FormatError('spec: no square input up to 1024x1024 fits the layers; give spec.inputShape');
-      } else {
+      const first = layers[0];
+      if (!(first instanceof Dense) && !(first instanceof Conv2D)) {
         throw new FormatError(`spec: cannot infer the input shape from the first layer (${first.kind}); give spec.inputShape`);
+      }
+      try {
+        inputShape = inferInputShape(layers);
+      } catch {
+        throw new FormatError('spec: no square input up to 1024x1024 fits the layers; give spec.inputShape');
       }
     }
     // the layers' own messages say "layer -1": index them as the model will
@@ -232,10 +229,8 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
   }
 }
 
-/** Frees what unattached layers allocated in build() (conv descriptors). */
-export function disposeLayers(layers: Layer[]): void {
-  for (const l of layers) l.dispose?.();
-}
+/** @deprecated Layers own no memory since 0.2 (the model allocates their blocks): nothing to free. */
+export function disposeLayers(_layers: Layer[]): void {}
 
 /** Builds the model a spec describes (weights initialized from spec.seed). Throws FormatError on a bad spec. */
 export function modelFromSpec(spec: ModelSpec | string | unknown): Sequential {

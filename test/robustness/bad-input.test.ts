@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   init, getRuntime, Sequential, Dense, ReLU, LeakyReLU, PReLU, Conv2D, MaxPool2D, AvgPool2D, Flatten,
   SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, loadMNIST, parseIDX, datasetFromIDX,
-  ShapeError, ArgumentError, FormatError, type Optimizer, type Layer,
+  ShapeError, ArgumentError, FormatError, StateError, type Optimizer, type Layer,
 } from '../../src/index.js';
 import { runtime, rng, hashArrays } from '../helpers.js';
 
@@ -677,22 +677,22 @@ for (const [name, run] of [
   ['new Adam', (m: Sequential) => new Adam(m, { lr: 0.1 })],
   ['new ECAdam', (m: Sequential) => new ECAdam(m, { lr: 0.1 })],
 ] as [string, (m: Sequential, f: Fixture) => unknown][]) {
-  add({ cat: 'use after dispose', name: `${name} on a disposed model`, err: Error, msg: [DEAD], setup: () => ({ dead: newDisposedMlp() }), run: (f, s) => run(s.dead, f) });
+  add({ cat: 'use after dispose', name: `${name} on a disposed model`, err: StateError, msg: [DEAD], setup: () => ({ dead: newDisposedMlp() }), run: (f, s) => run(s.dead, f) });
 }
 // Found a bug (fixed): PathSGD allocates its gamma buffers before attaching, so on a disposed model it throws but leaks them (arena bytesInUse grows by 160).
-add({ cat: 'use after dispose', name: 'new PathSGD on a disposed model', err: Error, msg: [DEAD], setup: () => ({ dead: newDisposedMlp() }),
+add({ cat: 'use after dispose', name: 'new PathSGD on a disposed model', err: StateError, msg: [DEAD], setup: () => ({ dead: newDisposedMlp() }),
   run: (_f, s) => new PathSGD(s.dead, { lr: 0.1 }), bug: 'leak' });
 // Found a bug (fixed): ECSGD init 'preserve' rescales the disposed model's weights before noticing it is disposed: it
 // writes into memory that now belongs to another model (here `model`, created after the dispose).
 add({
-  cat: 'use after dispose', name: "new ECSGD init 'preserve' on a disposed model", err: Error, msg: [DEAD],
+  cat: 'use after dispose', name: "new ECSGD init 'preserve' on a disposed model", err: StateError, msg: [DEAD],
   setup: () => { const dead = newDisposedMlp(); const model = newMlp(5); return { dead, model }; },
   run: (_f, s) => new ECSGD(s.dead, { lr: 0.1, init: 'preserve' }), cleanup: (_f, s) => s.model.dispose(), bug: 'writes into another model',
 });
 // Found a bug (fixed): a disposed optimizer still steps: its state pointers are gone, so Momentum writes its velocity
 // at address 0 of wasm memory (the module's static data), and the weights change.
 add({
-  cat: 'use after dispose', name: 'trainBatch with a disposed Momentum', err: Error, msg: [/disposed/],
+  cat: 'use after dispose', name: 'trainBatch with a disposed Momentum', err: StateError, msg: [/disposed/],
   setup: (f) => { const o = new Momentum(f.mlp, { lr: 0.1 }); f.mlp.trainBatch(f.x, f.y, o); o.dispose(); return { o }; },
   run: (f, s) => f.mlp.trainBatch(f.x, f.y, s.o), bug: 'memory corruption',
 });
