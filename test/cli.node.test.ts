@@ -59,6 +59,17 @@ describe('ecopt CLI', () => {
     expect(r.err).toContain(msg);
   });
 
+  // Found a bug (fixed): --save was checked only after training, so a typo in the directory cost the whole run.
+  it('--save into a missing directory fails before training (exit 2, no epoch printed)', () => {
+    const r = run('train', '--limit', '256', '--epochs', '1', '--save', join(dir, 'no-such-dir', 'm.safetensors'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no-such-dir.*does not exist or is not writable \(checked before training\)/);
+    expect(r.out).not.toMatch(/epoch/i);
+    const d = run('train', '--limit', '256', '--epochs', '1', '--save', dir);
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/is a directory/);
+  });
+
   it('a failure exits 1 with a message', () => {
     const r = run('eval', join(dir, 'missing.safetensors'));
     expect(r.code).toBe(1);
