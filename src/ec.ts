@@ -352,7 +352,7 @@ abstract class ECOptimizer extends Optimizer {
 
   protected abstract writeHyper(h: Float64Array): void;
 
-  apply(): void {
+  protected update(): void {
     const m = this.model;
     const k = m.kernels;
     const st = this.structure;
@@ -541,7 +541,7 @@ export class PathSGD extends Optimizer {
     this.attach(0);
     model.kernels.fill_f32(this.ones, maxW, 1);
   }
-  apply(): void {
+  protected update(): void {
     const k = this.model.kernels;
     const st = this.structure;
     const L = st.layers.length;

@@ -110,7 +110,13 @@ export abstract class Optimizer {
   }
 
   /** Applies one update to the model's parameters from its gradients. Called by the model. */
-  abstract apply(): void;
+  apply(): void {
+    this.checkUsable('apply');
+    this.update();
+  }
+
+  /** The update itself (the kernels on the parameter region); apply() checks liveness first. */
+  protected abstract update(): void;
 
   /** Validates a new learning rate and sets it. */
   setLearningRate(lr: number): void {
@@ -177,7 +183,7 @@ export class SGD extends Optimizer {
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'SGD: weightDecay', 0, Infinity);
     this.attach(0);
   }
-  apply(): void {
+  protected update(): void {
     const m = this.model;
     m.kernels.sgd_update(m.paramBase, m.gradBase, m.paramRegionFloats, this.lr, this.weightDecay);
   }
@@ -206,7 +212,7 @@ export class Momentum extends Optimizer {
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Momentum: weightDecay', 0, Infinity);
     this.attach(1);
   }
-  apply(): void {
+  protected update(): void {
     const m = this.model;
     m.kernels.momentum_update(m.paramBase, this.state[0], m.gradBase, m.paramRegionFloats, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
   }
@@ -245,7 +251,7 @@ export class Adam extends Optimizer {
     this.decoupled = !!options.decoupled;
     this.attach(2);
   }
-  apply(): void {
+  protected update(): void {
     const m = this.model;
     m.kernels.adam_update(m.paramBase, this.state[0], this.state[1], m.gradBase, m.paramRegionFloats,
       this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, this.t + 1);
