@@ -1,9 +1,11 @@
 // Activations: ReLU, LeakyReLU, PReLU forward/backward. Layout (B, C, inner): inner = 1 for dense
 // features, H*W for conv maps; PReLU has one slope per C. Backward kernels overwrite dx
 // (and dslope). The derivative at x = 0 is taken from the x <= 0 side.
+import { assertSpan } from './bounds';
 
 // y = max(x, 0)
 export function relu_forward(y: usize, x: usize, n: i32): void {
+  assertSpan(y, n, 4); assertSpan(x, n, 4);
   const z = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -19,6 +21,7 @@ export function relu_forward(y: usize, x: usize, n: i32): void {
 
 // dx = dy * (x > 0)    (overwrites dx)
 export function relu_backward(dx: usize, dy: usize, x: usize, n: i32): void {
+  assertSpan(dx, n, 4); assertSpan(dy, n, 4);
   const z = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -34,6 +34,7 @@
 // combined as ((l0 + l1) + (l2 + l3)) + tail. A sample's y and dx do not depend on B or on its
 // position in the batch (bitwise).
 
+import { assertSpan } from './bounds';
 import { gemm_nt, gemm_cols, gemm_scratch_bytes } from './gemm';
 import { parallel_samples, pool_threads, JOB_CONV_FWD, JOB_CONV_DX } from './threads';
 
@@ -218,7 +219,15 @@ export function conv_dx_range(dx: usize, dy: usize, w: usize, b0: i32, b1: i32, 
 // y (B,O,Ho,Wo) = conv(x (B,C,H,W), w (O,C,KH,KW)) + bias (O) (skipped when bias == 0). Overwrites y.
 // With a thread pool, samples are split over the threads (each sample computed by one thread,
 // with the same arithmetic: identical bits).
+// Debug builds: output maps (B,O,Ho,Wo), input maps (B,C,H,W) and the scratch all inside memory.
+@inline function checkConvSpans(y: usize, x: usize, B: i32, desc: usize, scratch: usize): void {
+  assertSpan(y, <i64>B * <i64>rd(desc, D_O) * <i64>rd(desc, D_P), 4);
+  assertSpan(x, <i64>B * <i64>rd(desc, D_C) * <i64>rd(desc, D_H) * <i64>rd(desc, D_W), 4);
+  assertSpan(scratch, <i64>conv2d_scratch_bytes(desc), 1);
+}
+
 export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, desc: usize, scratch: usize): void {
+  checkConvSpans(y, x, B, desc, scratch);
   if (parallel_samples(JOB_CONV_FWD, y, x, w, bias, B, desc, scratch, perThreadScratch(desc))) return;
   conv_forward_range(y, x, w, bias, 0, B, desc, scratch);
 }
@@ -227,6 +236,8 @@ export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32
 // Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0). dw keeps one chain over samples
 // (its GEMMs are split by columns on a pool); dx is split by samples.
 export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize, scratch: usize): void {
+  checkConvSpans(dy, x, B, desc, scratch);
+  if (dx) checkConvSpans(dy, dx, B, desc, scratch);
   const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
   const direct = rd(desc, D_DIRECT) != 0;
   const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;

@@ -1,8 +1,10 @@
 // Dense (fully connected) layer, PyTorch layout: weight (out, in) row-major, bias (out).
+import { assertSpan } from './bounds';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
 
 // y (B,out) = x (B,in) · wᵀ + bias   (bias skipped when bias == 0). Overwrites y.
 export function dense_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, inF: i32, outF: i32, scratch: usize): void {
+  assertSpan(y, <i64>B * <i64>outF, 4); assertSpan(x, <i64>B * <i64>inF, 4); assertSpan(w, <i64>outF * <i64>inF, 4);
   gemm_nt(y, x, w, B, outF, inF, 0, scratch);
   if (bias) bias_add_rows(y, bias, B, outF);
 }
@@ -10,6 +12,7 @@ export function dense_forward(y: usize, x: usize, w: usize, bias: usize, B: i32,
 // dw (out,in) = dyᵀ · x;  dbias (out) = column sums of dy;  dx (B,in) = dy · w.
 // Overwrites dw, dbias (when bias != 0) and dx (when dx != 0).
 export function dense_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, inF: i32, outF: i32, scratch: usize): void {
+  assertSpan(dw, <i64>outF * <i64>inF, 4); assertSpan(dy, <i64>B * <i64>outF, 4); if (dx) assertSpan(dx, <i64>B * <i64>inF, 4);
   gemm_tn(dw, dy, x, outF, inF, B, 0, scratch);
   if (dbias) col_sums(dbias, dy, B, outF);
   if (dx) gemm_nn(dx, dy, w, B, inF, outF, 0, scratch);

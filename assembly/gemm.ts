@@ -307,20 +307,24 @@ export function gemm_cols(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i3
   if (!parallel_gemm(kind, c, a, b, M, N, K, accumulate, scratch)) gemm_cols(kind, c, a, b, M, N, K, accumulate, scratch, 0, N);
 }
 
+import { assertSpan } from './bounds';
 import { parallel_gemm } from './threads';
 
 // C (M,N) = A (M,K) · B (K,N)
 export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  assertSpan(c, <i64>M * <i64>N, 4); assertSpan(a, <i64>M * <i64>K, 4); assertSpan(b, <i64>K * <i64>N, 4);
   gemm(0, c, a, b, M, N, K, accumulate, scratch);
 }
 
 // C (M,N) = A (M,K) · Bᵀ, B is (N,K)
 export function gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  assertSpan(c, <i64>M * <i64>N, 4); assertSpan(a, <i64>M * <i64>K, 4); assertSpan(b, <i64>N * <i64>K, 4);
   gemm(1, c, a, b, M, N, K, accumulate, scratch);
 }
 
 // C (M,N) = Aᵀ · B, A is (K,M), B is (K,N)
 export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  assertSpan(c, <i64>M * <i64>N, 4); assertSpan(a, <i64>K * <i64>M, 4); assertSpan(b, <i64>K * <i64>N, 4);
   gemm(2, c, a, b, M, N, K, accumulate, scratch);
 }
 

@@ -1,11 +1,13 @@
 // Softmax cross-entropy, fused and numerically stable (max subtracted before exp).
 // Labels are i32 class indices (validated by the caller with first_bad_label).
+import { assertSpan } from './bounds';
 
 // Forward + backward in one pass over logits (B,K):
 //   loss = mean_b [ log sum_k exp(z_bk - max_b) - (z_b,y_b - max_b) ]
 //   dlogits (B,K) = (softmax(z_b) - onehot(y_b)) / B          (overwrites dlogits)
 // Returns the mean loss (f64, accumulated in sample order).
 export function softmax_xent_forward_backward(dlogits: usize, logits: usize, labels: usize, B: i32, K: i32): f64 {
+  assertSpan(dlogits, <i64>B * <i64>K, 4); assertSpan(labels, B, 4);
   let total: f64 = 0;
   const invB: f32 = <f32>1.0 / <f32>B;
   for (let b = 0; b < B; b++) {

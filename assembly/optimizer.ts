@@ -1,9 +1,11 @@
 // Optimizer update kernels over one contiguous parameter region (llm.c style: one fused walk).
 // Equations follow torch.optim (SGD with momentum/Nesterov, Adam/AdamW) so results can be
 // compared with PyTorch. All overwrite w and their state in place.
+import { assertSpan } from './bounds';
 
 // SGD: w -= lr * (g + wd * w)
 export function sgd_update(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
+  assertSpan(w, n, 4); assertSpan(g, n, 4);
   const lrs = f32x4.splat(lr);
   const wds = f32x4.splat(wd);
   let i = 0;
@@ -24,6 +26,7 @@ export function sgd_update(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
 // Heavy ball (torch.optim.SGD with momentum, dampening 0):
 //   d = g + wd*w;  v = mu*v + d;  w -= lr * (nesterov ? d + mu*v : v)
 export function momentum_update(w: usize, v: usize, g: usize, n: i32, lr: f32, mu: f32, wd: f32, nesterov: i32): void {
+  assertSpan(w, n, 4); assertSpan(v, n, 4); assertSpan(g, n, 4);
   const lrs = f32x4.splat(lr);
   const mus = f32x4.splat(mu);
   const wds = f32x4.splat(wd);
@@ -54,6 +57,7 @@ export function momentum_update(w: usize, v: usize, g: usize, n: i32, lr: f32, m
 //   m = b1*m + (1-b1)*d;  v = b2*v + (1-b2)*d*d
 //   w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 export function adam_update(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, decoupled: i32, t: f64): void {
+  assertSpan(w, n, 4); assertSpan(m, n, 4); assertSpan(v, n, 4); assertSpan(g, n, 4);
   const bc1 = 1.0 - Math.pow(<f64>b1, t);
   const bc2 = 1.0 - Math.pow(<f64>b2, t);
   const stepSize = <f32>(<f64>lr / bc1);

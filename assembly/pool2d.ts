@@ -2,6 +2,7 @@
 // average pooling. No padding; Ho = floor((H - KH) / sh) + 1 (the caller checks windows fit).
 // Forward kernels vectorise over 4 adjacent output columns (strided gathers for stride 1, 2 and
 // other strides); backward kernels scatter into dx in a fixed order and overwrite dx.
+import { assertSpan } from './bounds';
 
 // x[iw0 + j*sw] for j = 0..3 from one input row; never reads past iw0 + 3*sw.
 @inline function gather4(row: usize, iw0: i32, sw: i32): v128 {
@@ -18,6 +19,7 @@
 // H*W plane (first one in (kh, kw) order on ties; NaN never replaces a number). Overwrites both.
 export function maxpool2d_forward(y: usize, argmax: usize, x: usize, B: i32, C: i32, H: i32, W: i32,
   KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32): void {
+  assertSpan(y, <i64>B * <i64>C * <i64>Ho * <i64>Wo, 4); assertSpan(argmax, <i64>B * <i64>C * <i64>Ho * <i64>Wo, 4); assertSpan(x, <i64>B * <i64>C * <i64>H * <i64>W, 4);
   const plane = <usize>H * <usize>W << 2;
   const oplane = <usize>Ho * <usize>Wo << 2;
   const lane = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 1, sw), 2, 2 * sw), 3, 3 * sw);

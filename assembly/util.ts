@@ -1,8 +1,10 @@
 // Elementwise helpers on f32 buffers (byte offsets): fill, scale, axpy, copy, finiteness checks,
 // label validation. SIMD body with scalar tail for any n.
+import { assertSpan } from './bounds';
 
 // x[0..n) = v
 export function fill_f32(x: usize, n: i32, v: f32): void {
+  assertSpan(x, n, 4);
   const vs = f32x4.splat(v);
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), vs);
@@ -39,6 +41,7 @@ export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
 
 // dst[0..bytes) = src[0..bytes) (regions may overlap)
 export function copy_bytes(dst: usize, src: usize, bytes: i32): void {
+  assertSpan(dst, bytes, 1); assertSpan(src, bytes, 1);
   memory.copy(dst, src, <usize>bytes);
 }
 

@@ -17,6 +17,7 @@ export function generate() {
     const re = /export function (\w+)\s*\(([^)]*)\)/g;
     let m;
     while ((m = re.exec(text))) {
+      if (!/^[a-z0-9_]+$/.test(m[1])) continue; // kernels are snake_case; camelCase exports are @inline helpers
       const params = m[2].split(',').map((p) => p.trim()).filter(Boolean);
       table[m[1]] = params.flatMap((p, i) => (/:\s*usize\b/.test(p) ? [i] : []));
     }

@@ -162,6 +162,11 @@ export class Arena {
     return addr < b.ptr + b.size ? b : undefined;
   }
 
+  /** Every live block (leak reports). */
+  liveBlocks(): Block[] {
+    return [...this.blocks.values()];
+  }
+
   /** Live blocks owned by `owner` (tests and leak reports). */
   blocksOf(owner: object | null): Block[] {
     return [...this.blocks.values()].filter((b) => b.owner === owner);

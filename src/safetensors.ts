@@ -14,7 +14,7 @@ import { sizeOf } from './layers.js';
 import { Optimizer, SGD, Momentum, Adam } from './optim.js';
 import { ECSGD, ECMomentum, ECAdam, PathSGD } from './ec.js';
 import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, disposeLayers, type ModelSpec } from './spec.js';
-import { FormatError, ArgumentError, describeValue } from './errors.js';
+import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from './errors.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -416,6 +416,8 @@ export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | string): { 
     try {
       optimizer = new Ctor(model, record.options as never);
     } catch (e) {
+      // out of memory (or a runtime shut down) is not a problem of the file
+      if (e instanceof MemoryError || e instanceof StateError) throw e;
       throw new FormatError(`safetensors: the saved ${record.kind} options are invalid: ${(e as Error).message}`, { cause: e });
     }
     loadOptimizerState(optimizer, bytes);

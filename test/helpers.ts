@@ -1,8 +1,10 @@
 // Test utilities shared by the Node and browser suites: a deterministic JS data generator
 // (integer arithmetic only, identical in every engine), arena copies in and out, comparisons.
 import { init, getRuntime } from '../src/index.js';
+import { setPointerChecks } from '../src/checked.js';
 
 export async function runtime() {
+  setPointerChecks(true); // tests run in checked mode (Node and browser): every kernel pointer is looked up
   await init();
   return getRuntime();
 }
