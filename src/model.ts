@@ -10,7 +10,7 @@
 import { getRuntime, type Kernels } from './wasm.js';
 import type { Arena, Block } from './arena.js';
 import { checkedKernels, pointerChecksEnabled } from './checked.js';
-import { bufferBytes, addBytes, MAX_BUFFER_BYTES } from './sizes.js';
+import { bufferBytes, addBytes, isDim, tooLarge, MAX_BUFFER_BYTES } from './sizes.js';
 import { Layer, sizeOf, type LayerIO, type ParamSpec } from './layers.js';
 import type { Optimizer } from './optim.js';
 import { checkDataset, type Dataset } from './data.js';
@@ -851,6 +851,7 @@ export class Sequential {
             await new Promise((r) => setTimeout(r, 0));
             lastYield = now();
             if (this.disposed) throw new StateError(`fit: ${this.name} was disposed during training; it stopped after ${step} steps`);
+            if (!this.arena.isOpen) throw new StateError(`fit: the ecopt runtime was shut down during training of ${this.name}; it stopped after ${step} steps`);
           }
           if (stop) break;
         }
@@ -992,9 +993,11 @@ export class Sequential {
 }
 
 function checkInputShape(shape: unknown): number[] {
-  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new ShapeError(`Sequential: inputShape must be an array of positive integers, e.g. [784] or [1, 28, 28], got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !isDim(d))) {
+    const bound = Array.isArray(shape) && (shape.length > 8 || tooLarge(shape)) ? ' (at most 8 of them, each at most 16777216)' : '';
+    throw new ShapeError(`Sequential: inputShape must be an array of positive integers${bound}, e.g. [784] or [1, 28, 28], got ${JSON.stringify(shape)?.slice(0, 80)}`);
   }
+  if (shape.length > 8) throw new ShapeError(`Sequential: inputShape may have at most 8 dimensions, got ${shape.length}`);
   return shape.slice();
 }
 

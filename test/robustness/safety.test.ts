@@ -450,3 +450,30 @@ describe('defect 9: smaller ones', () => {
     expect(moved[0] / moved[1]).toBeGreaterThan(3);
   });
 });
+
+describe('last in the file: shutdown() while a model is in use', () => {
+  it('inputShape dimensions are bounded like every other integer', () => {
+    expectThrows(() => new Sequential([new Dense(4, 2)], { inputShape: [2 ** 32] }), ShapeError, /at most 16777216/);
+    expectThrows(() => new Sequential([new Dense(4, 2)], { inputShape: [1, 1, 1, 1, 1, 1, 1, 1, 4] }), ShapeError, /at most 8/);
+  });
+
+  it('fit ends with a StateError when the runtime is shut down during it; the old models refuse every call', async () => {
+    const { shutdown, init } = await import('../../src/index.js');
+    const m = mlp(20);
+    const opt = new SGD(m, { lr: 0.1 });
+    const b = batch(20, 256);
+    const ds: Dataset = { images: b.x, labels: Uint8Array.from(b.y), count: 256, sampleShape: [8], classes: 3 };
+    let batches = 0;
+    const p = m.fit(ds, { optimizer: opt, epochs: 5, batchSize: 4, yieldEveryMs: 0, onBatchEnd: () => { batches++; } });
+    await new Promise((r) => setTimeout(r, 0));
+    await shutdown();
+    await expect(p).rejects.toThrow(/shut down/);
+    expect(batches).toBeLessThan(320);
+    expectThrows(() => m.predict(b.x.subarray(0, 8), 1), StateError, /shut down/);
+    expectThrows(() => opt.stateDict(), StateError);
+    await init();
+    const fresh = mlp(21);
+    expect(fresh.predict(b.x.subarray(0, 8), 1)).toHaveLength(3);
+    fresh.dispose();
+  });
+});
