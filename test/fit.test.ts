@@ -42,6 +42,19 @@ describe('fit callbacks and schedules', () => {
     m.dispose();
   });
 
+  // Regression: cosineDecay() (minLr 0) reaches lr 0 at the last batch and fit threw there
+  // ("SGD: lr must be a finite number in (0, Infinity], got 0"). lr 0 is a legal step.
+  it('cosineDecay() with its defaults runs the whole fit; the last batch has lr 0', async () => {
+    const m = model();
+    const opt = new SGD(m, { lr: 0.1 });
+    const lrs: number[] = [];
+    const res = await m.fit(toyData(40, 2), { optimizer: opt, epochs: 2, batchSize: 10, lrSchedule: cosineDecay(), onBatchEnd: (e) => { lrs.push(e.lr); } });
+    expect(res.history).toHaveLength(2);
+    expect(opt.t).toBe(8);
+    expect(lrs[7]).toBe(0);
+    m.dispose();
+  });
+
   it('onBatchEnd returning false stops training after that batch', async () => {
     const m = model();
     const opt = new SGD(m, { lr: 0.1 });
