@@ -17,7 +17,10 @@ export interface OptimizerStateDict {
 export abstract class Optimizer {
   abstract readonly kind: string;
   readonly model: Sequential;
-  /** Learning rate; may be changed between steps (schedules). */
+  /**
+   * Learning rate; may be changed between steps (schedules). The constructors need lr > 0; between
+   * steps 0 is allowed too (a step at lr 0 changes no weight, as cosineDecay() reaches at its end).
+   */
   lr: number;
   /** Number of steps applied so far. */
   t = 0;
@@ -95,7 +98,7 @@ export abstract class Optimizer {
    * called by the model before every step, so a bad value never reaches the kernels.
    */
   checkHyperparameters(): void {
-    checkNumber(this.lr, `${this.kind}: lr`, 0, Infinity, true);
+    checkNumber(this.lr, `${this.kind}: lr`, 0, Infinity);
     const o = this as unknown as Record<string, unknown>;
     if ('weightDecay' in o) checkNumber(o.weightDecay, `${this.kind}: weightDecay`, 0, Infinity);
     if ('momentum' in o) checkNumber(o.momentum, `${this.kind}: momentum`, 0, 1, false, true);
@@ -118,9 +121,13 @@ export abstract class Optimizer {
   /** The update itself (the kernels on the parameter region); apply() checks liveness first. */
   protected abstract update(): void;
 
-  /** Validates a new learning rate and sets it. */
+  /**
+   * Validates a new learning rate and sets it: a finite number >= 0. 0 is legal (the next step
+   * changes no weight; Momentum/Adam state and the step count still advance, as in PyTorch); -0 is
+   * stored as 0. Negative, NaN and Infinity are refused with an ArgumentError, lr left unchanged.
+   */
   setLearningRate(lr: number): void {
-    this.lr = checkNumber(lr, `${this.kind}: lr`, 0, Infinity, true);
+    this.lr = checkNumber(lr, `${this.kind}: lr`, 0, Infinity) + 0; // + 0 turns -0 into 0
   }
 
   abstract options(): Record<string, unknown>;

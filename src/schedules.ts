@@ -30,7 +30,10 @@ export function exponentialDecay(options: { rate: number; per?: 'epoch' | 'step'
   return (c) => getRuntime().kernels.lr_schedule(1, c.initialLr, rate, 0, perStep ? c.step : c.epoch, 0);
 }
 
-/** Cosine annealing from lr0 to minLr over the whole fit, per step (default) or per epoch. */
+/**
+ * Cosine annealing from lr0 to minLr over the whole fit, per step (default) or per epoch. The last
+ * step (or epoch) runs at exactly minLr; with the default minLr 0 that step changes no weight.
+ */
 export function cosineDecay(options: { minLr?: number; per?: 'epoch' | 'step' } = {}): LRSchedule {
   const minLr = checkNumber(options.minLr ?? 0, 'cosineDecay: minLr', 0, Infinity);
   const perEpoch = options.per === 'epoch';
