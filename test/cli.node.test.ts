@@ -3,10 +3,11 @@
 // and a model saved with --save evaluates with `ecopt eval` to the same accuracy.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSafetensors, writeSafetensors, tensorData } from '../src/safetensors.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let dir = '';
@@ -22,6 +23,44 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ecopt-cli-'));
 });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+/** An IDX file: big-endian header (0, 0, 0x08, ndim, sizes), then the bytes. */
+function idx(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const v = new DataView(out.buffer);
+  out[2] = 0x08;
+  out[3] = dims.length;
+  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+
+/** Writes n random images of side x side pixels and their labels (0..9) as IDX files; returns the --dataset value. */
+function idxDataset(name: string, n: number, side: number): string {
+  let a = 12345;
+  const next = () => { a = (Math.imul(a, 1103515245) + 12345) >>> 0; return a >>> 24; };
+  const images = new Uint8Array(n * side * side).map(() => next());
+  const labels = new Uint8Array(n).map(() => next() % 10);
+  const fi = join(dir, `${name}-images.idx`), fl = join(dir, `${name}-labels.idx`);
+  writeFileSync(fi, idx([n, side, side], images));
+  writeFileSync(fl, idx([n], labels));
+  return `idx:${fi},${fl}`;
+}
+
+/** The file's 'ecopt.dataset' metadata, parsed (undefined when absent). */
+function datasetMeta(file: string): unknown {
+  const text = readSafetensors(new Uint8Array(readFileSync(file))).metadata['ecopt.dataset'];
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+/** Rewrites a model file with its 'ecopt.dataset' metadata replaced (null: removed). */
+function withDatasetMeta(src: string, dst: string, text: string | null): string {
+  const f = readSafetensors(new Uint8Array(readFileSync(src)));
+  const meta = { ...f.metadata };
+  if (text === null) delete meta['ecopt.dataset']; else meta['ecopt.dataset'] = text;
+  writeFileSync(dst, writeSafetensors(f.tensors.map((t) => ({ name: t.name, shape: t.shape, data: tensorData(t) })), meta));
+  return dst;
+}
 
 describe('ecopt CLI', () => {
   it.each(['train', 'eval', 'bench', 'experiment'])('%s --help exits 0 with usage', (cmd) => {
@@ -112,5 +151,88 @@ describe('ecopt CLI', () => {
     const b = run('train', '--model', bad, '--limit', '64', '--epochs', '1');
     expect(b.code).toBe(1);
     expect(b.err).toContain('outFeatures');
+  });
+
+  // Regression: `ecopt eval` silently assumed MNIST whatever the model was trained on.
+  describe('the dataset travels in the model file (ecopt.dataset metadata)', () => {
+    let mnistFile = '';
+    let fashionFile = '';
+    let fashionAcc = 0;
+    beforeAll(() => {
+      mnistFile = join(dir, 'mnist.safetensors');
+      const m = run('train', '--limit', '256', '--epochs', '1', '--test-limit', '300', '--model', '784-16-10', '--json', '--save', mnistFile);
+      expect(m.code, m.err).toBe(0);
+      fashionFile = join(dir, 'fashion.safetensors');
+      const f = run('train', '--dataset', 'fashion-mnist', '--limit', '256', '--epochs', '1', '--test-limit', '300', '--model', '784-16-10', '--json', '--save', fashionFile);
+      expect(f.code, f.err).toBe(0);
+      fashionAcc = JSON.parse(f.out).testAccuracy;
+    });
+
+    it('train --save writes the dataset, its sample shape, classes and preprocessing', () => {
+      expect(datasetMeta(mnistFile)).toEqual({ name: 'mnist', sampleShape: [1, 28, 28], classes: 10, preprocessing: 'scale-0-1' });
+      expect(datasetMeta(fashionFile)).toEqual({ name: 'fashion-mnist', sampleShape: [1, 28, 28], classes: 10, preprocessing: 'scale-0-1' });
+    });
+
+    it('eval without --dataset uses the file\'s dataset (Fashion-MNIST here, same accuracy as at training)', () => {
+      const e = run('eval', fashionFile, '--test-limit', '300', '--json');
+      expect(e.code, e.err).toBe(0);
+      const j = JSON.parse(e.out);
+      expect(j.dataset).toBe('Fashion-MNIST');
+      expect(j.datasetFrom).toBe('file');
+      expect(j.testAccuracy).toBe(fashionAcc);
+      const t = run('eval', fashionFile, '--test-limit', '300');
+      expect(t.code, t.err).toBe(0);
+      expect(t.out).toMatch(/Fashion-MNIST test \(300 samples\)/);
+    });
+
+    it('eval --dataset that contradicts the file exits 2 naming both', () => {
+      const e = run('eval', fashionFile, '--dataset', 'mnist', '--test-limit', '100');
+      expect(e.code).toBe(2);
+      expect(e.err).toContain("was trained on fashion-mnist (ecopt.dataset metadata), not --dataset mnist");
+      expect(e.out).toBe('');
+      const same = run('eval', fashionFile, '--dataset', 'fashion-mnist', '--test-limit', '300', '--json');
+      expect(same.code, same.err).toBe(0);
+      expect(JSON.parse(same.out).testAccuracy).toBe(fashionAcc);
+    });
+
+    it('a file without the metadata: eval says it assumes MNIST (on stderr)', () => {
+      const bare = withDatasetMeta(mnistFile, join(dir, 'bare.safetensors'), null);
+      const e = run('eval', bare, '--test-limit', '100', '--json');
+      expect(e.code, e.err).toBe(0);
+      expect(JSON.parse(e.out).dataset).toBe('MNIST');
+      expect(e.err).toMatch(/has no 'ecopt\.dataset' metadata; assuming --dataset mnist/);
+    });
+
+    it('bad metadata exits 1 naming the key and the field; an unknown preprocessing is refused', () => {
+      const notJson = run('eval', withDatasetMeta(mnistFile, join(dir, 'nj.safetensors'), '{name'), '--test-limit', '10');
+      expect(notJson.code).toBe(1);
+      expect(notJson.err).toMatch(/'ecopt\.dataset' is not valid JSON/);
+      const noShape = run('eval', withDatasetMeta(mnistFile, join(dir, 'ns.safetensors'), '{"name":"mnist","classes":10,"preprocessing":"scale-0-1"}'), '--test-limit', '10');
+      expect(noShape.code).toBe(1);
+      expect(noShape.err).toMatch(/'ecopt\.dataset'.*sampleShape must be/);
+      const std = run('eval', withDatasetMeta(mnistFile, join(dir, 'std.safetensors'), '{"name":"mnist","sampleShape":[1,28,28],"classes":10,"preprocessing":"standardize"}'), '--test-limit', '10');
+      expect(std.code).toBe(1);
+      expect(std.err).toMatch(/preprocessing 'standardize'.*scale-0-1/);
+    });
+
+    it('IDX files: the file records them; eval needs them back (--dataset), checked by sample shape', () => {
+      const ds = idxDataset('train28', 120, 28);
+      const file = join(dir, 'idx.safetensors');
+      const t = run('train', '--dataset', ds, '--epochs', '1', '--model', '784-8-10', '--json', '--save', file);
+      expect(t.code, t.err).toBe(0);
+      expect(datasetMeta(file)).toMatchObject({ name: 'idx', sampleShape: [1, 28, 28], classes: 10, preprocessing: 'scale-0-1' });
+      const none = run('eval', file);
+      expect(none.code).toBe(2);
+      expect(none.err).toMatch(/was trained on IDX files.*--dataset idx:/);
+      const ok = run('eval', file, '--dataset', ds, '--json');
+      expect(ok.code, ok.err).toBe(0);
+      expect(JSON.parse(ok.out).dataset).toBe('IDX');
+      const small = run('eval', file, '--dataset', idxDataset('small14', 30, 14));
+      expect(small.code).toBe(2);
+      expect(small.err).toMatch(/samples of shape \[1, 28, 28\].*\[1, 14, 14\]/);
+      // a model trained on MNIST may be evaluated on IDX files of the same shape (e.g. MNIST's own)
+      const mOnIdx = run('eval', mnistFile, '--dataset', ds, '--json');
+      expect(mOnIdx.code, mOnIdx.err).toBe(0);
+    });
   });
 });
