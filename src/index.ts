@@ -17,3 +17,4 @@ export {
   type SafetensorsFile, type SafetensorsEntry, type TensorToWrite, type SafetensorsOptions, type OptimizerRecord,
 } from './safetensors.js';
 export { stepDecay, exponentialDecay, cosineDecay, type LRSchedule, type ScheduleContext } from './schedules.js';
+export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './safetensors.js';

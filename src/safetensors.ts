@@ -8,7 +8,7 @@
 // The reader never allocates more than the file's own size justifies: the header is decoded from a
 // view of at most the file, tensors are views into it, and a model is only allocated after its
 // parameter shapes were matched against tensors the file really holds.
-import { bufferBytes } from './sizes.js';
+import { bufferBytes, isDim, MAX_DIM } from './sizes.js';
 import { Sequential } from './model.js';
 import { sizeOf } from './layers.js';
 import { Optimizer, SGD, Momentum, Adam } from './optim.js';
@@ -24,6 +24,12 @@ export const SPEC_KEY = 'ecopt.spec';
 export const OPTIMIZER_KEY = 'ecopt.optimizer';
 /** Name prefix of the optimizer's state buffers; `optimizer.state.0` ... each [paramRegionFloats]. */
 export const STATE_PREFIX = 'optimizer.state.';
+/**
+ * Metadata key of the dataset the model was trained on (JSON text, a DatasetInfo), e.g.
+ * `{"name":"fashion-mnist","sampleShape":[1,28,28],"classes":10,"preprocessing":"scale-0-1"}`.
+ * `ecopt train --save` writes it and `ecopt eval` uses it; the library only stores and checks it.
+ */
+export const DATASET_KEY = 'ecopt.dataset';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -210,8 +216,65 @@ function writeF32(out: Uint8Array, pos: number, data: Float32Array): void {
 export interface SafetensorsOptions {
   /** Also store this optimizer's state (it must belong to the model), for loadOptimizerState(). */
   optimizer?: Optimizer;
-  /** Extra metadata (string values); keys 'format', 'ecopt.spec' and 'ecopt.optimizer' are reserved. */
+  /**
+   * Extra metadata (string values); keys 'format', 'ecopt.spec' and 'ecopt.optimizer' are reserved.
+   * DATASET_KEY ('ecopt.dataset'), when given, must be a DatasetInfo as JSON that fits the model.
+   */
   metadata?: Record<string, string>;
+}
+
+/** What the DATASET_KEY ('ecopt.dataset') metadata holds: the data the model was trained on. */
+export interface DatasetInfo {
+  /** 'mnist', 'fashion-mnist', 'idx' (IDX files given by path) or a name of your own. */
+  name: string;
+  /** Per-sample shape, e.g. [1, 28, 28]. */
+  sampleShape: number[];
+  /** Number of classes. */
+  classes: number;
+  /**
+   * How raw samples became the model's inputs: 'scale-0-1' is bytes / 255, what loadMNIST,
+   * loadFashionMNIST and datasetFromIDX give (the only one `ecopt eval` applies).
+   */
+  preprocessing: string;
+  /** Further fields (e.g. `files` of an IDX dataset) are kept as they are. */
+  [key: string]: unknown;
+}
+
+/** Validates the text of a DATASET_KEY entry; returns the problem (null when it is valid). */
+function datasetInfoProblem(text: string): { info?: DatasetInfo; problem?: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { problem: `'${DATASET_KEY}' is not valid JSON` };
+  }
+  if (!isObject(v)) return { problem: `'${DATASET_KEY}' must be a JSON object { name, sampleShape, classes, preprocessing }, got ${describeValue(v)}` };
+  const at = `'${DATASET_KEY}': `;
+  if (typeof v.name !== 'string' || v.name === '') return { problem: `${at}name must be a non-empty string, got ${describeValue(v.name)}` };
+  const shape = v.sampleShape;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 8 || !shape.every((d) => isDim(d))) {
+    return { problem: `${at}sampleShape must be an array of 1 to 8 integers in [1, ${MAX_DIM}], got ${Array.isArray(shape) ? show(shape) : describeValue(shape)}` };
+  }
+  if (!isDim(v.classes)) return { problem: `${at}classes must be an integer in [1, ${MAX_DIM}], got ${describeValue(v.classes)}` };
+  if (typeof v.preprocessing !== 'string') return { problem: `${at}preprocessing must be a string such as 'scale-0-1', got ${describeValue(v.preprocessing)}` };
+  return { info: v as DatasetInfo };
+}
+
+/**
+ * The dataset a model file was trained on (its DATASET_KEY metadata), validated; null when the file
+ * has none (saved without it, or by another tool). Takes the file's bytes or a readSafetensors()
+ * result. Throws FormatError for a corrupt file or malformed metadata, naming the field.
+ */
+export function readDatasetInfo(file: Uint8Array | SafetensorsFile): DatasetInfo | null {
+  if (!(file instanceof Uint8Array) && !(isObject(file) && isObject((file as SafetensorsFile).metadata))) {
+    throw new FormatError(`readDatasetInfo: expected safetensors bytes (Uint8Array) or a file from readSafetensors, got ${describeValue(file)}`);
+  }
+  const f = file instanceof Uint8Array ? readSafetensors(file) : file;
+  const text = f.metadata[DATASET_KEY];
+  if (text === undefined) return null;
+  const r = datasetInfoProblem(text);
+  if (r.problem) throw new FormatError(`safetensors: metadata ${r.problem}`);
+  return r.info!;
 }
 
 /** What the 'ecopt.optimizer' metadata holds. */
@@ -235,6 +298,7 @@ export function modelToSafetensors(model: Sequential, options: SafetensorsOption
   if (optimizer !== undefined && (!(optimizer instanceof Optimizer) || optimizer.model !== model)) {
     throw new ArgumentError('toSafetensors: options.optimizer must be an optimizer created for this model');
   }
+  if (isObject(metadata) && typeof metadata[DATASET_KEY] === 'string') checkDatasetFits(metadata[DATASET_KEY], model);
   const a = model.arena;
   const tensors: TensorToWrite[] = [];
   for (const l of model.layers) {
@@ -249,6 +313,19 @@ export function modelToSafetensors(model: Sequential, options: SafetensorsOption
     state.forEach((p, k) => tensors.push({ name: `${STATE_PREFIX}${k}`, shape: [model.paramRegionFloats], data: a.f32(p, model.paramRegionFloats) }));
   }
   return writeSafetensors(tensors, meta);
+}
+
+/** toSafetensors: DATASET_KEY metadata must be valid and describe data this model takes. */
+function checkDatasetFits(text: string, model: Sequential): void {
+  const r = datasetInfoProblem(text);
+  if (r.problem) throw new ArgumentError(`toSafetensors: metadata ${r.problem}`);
+  const info = r.info!;
+  const values = info.sampleShape.reduce((a, b) => a * b, 1);
+  const need = sizeOf(model.inputShape);
+  if (values !== need) {
+    throw new ArgumentError(`toSafetensors: metadata '${DATASET_KEY}' has samples of shape [${info.sampleShape.join(', ')}] (${values} values), the model takes ${need} (inputShape [${model.inputShape.join(', ')}])`);
+  }
+  if (info.classes !== model.classes) throw new ArgumentError(`toSafetensors: metadata '${DATASET_KEY}' has ${info.classes} classes, the model outputs ${model.classes}`);
 }
 
 /** The optimizer record of a file's metadata, validated (null when the file has none). */
