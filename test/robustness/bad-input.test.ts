@@ -334,10 +334,24 @@ const NONFINITE: [string, number][] = [['NaN', NaN], ['Infinity', Infinity], ['-
 for (const [name, x, re] of X_BAD) {
   add({ cat: 'predict', name: `x ${name}`, err: ShapeError, msg: [/^predict: /, re], run: (f) => f.mlp.predict(x(f) as Any, 2) });
 }
-for (const b of [0, -1, 1.5, NaN, Infinity, '2', undefined, null]) {
+// batch undefined (or omitted) is inferred from x.length: test/predict.test.ts
+for (const b of [0, -1, 1.5, NaN, Infinity, '2', null]) {
   add({ cat: 'predict', name: `batch ${fmt(b)}`, err: ArgumentError, msg: [/predict: batch must be a positive integer/, new RegExp(`got ${shown(b)}$`)],
     run: (f) => f.mlp.predict(f.x, b as Any) });
 }
+// without a batch size: x must be a whole, non-zero number of samples
+for (const [name, x, re] of [
+  ['7 values', () => new Float32Array(7), /^predict: x has 7 values, which is not a whole number of samples of 4 values \(inputShape \[4\]\)/],
+  ['empty', () => new Float32Array(0), /^predict: x has 0 values; expected at least one sample of 4 values \(inputShape \[4\]\)/],
+  ['Float64Array', () => new Float64Array(8), /^predict: x must be a Float32Array, got Float64Array\(8\)/],
+  ['undefined', () => undefined, /^predict: x must be a Float32Array, got undefined/],
+] as [string, () => unknown, RegExp][]) {
+  add({ cat: 'predict', name: `predict(x ${name}) without batch`, err: ShapeError, msg: [re], run: (f) => f.mlp.predict(x() as Any) });
+}
+add({ cat: 'predict', name: 'predictProba(x of 10 values) without batch', err: ShapeError,
+  msg: [/^predictProba: x has 10 values, which is not a whole number of samples of 4 values \(inputShape \[4\]\)/], run: (f) => f.mlp.predictProba(new Float32Array(10)) });
+add({ cat: 'predict', name: 'cnn predict(MLP-sized x) without batch', err: ShapeError,
+  msg: [/^predict: x has 8 values, which is not a whole number of samples of 36 values \(inputShape \[1, 6, 6\]\)/], run: (f) => f.cnn.predict(f.x) });
 for (const [vn, v] of NONFINITE) {
   add({ cat: 'predict', name: `x holds ${vn}`, err: ShapeError, msg: [new RegExp(`predict: input sample 1 has a non-finite value \\(${vn}\\) at index 6`)],
     run: (f) => f.mlp.predict(withVal(f, 6, v), 2) });
