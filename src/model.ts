@@ -43,8 +43,15 @@ export interface ProgressEvent {
   etaSec: number;
 }
 
+/**
+ * One epoch's results, as fit()'s history and onEpochEnd receive them. `epoch` is 1-based (the first
+ * epoch is 1), like ProgressEvent.epoch, BatchEndEvent.epoch and FitResult.stoppedEpoch/bestEpoch;
+ * the learning-rate schedules' ScheduleContext.epoch counts from 0 (it is the schedule's clock).
+ */
 export interface EpochLog {
+  /** 1-based: 1 for the first epoch of this fit() call. */
   epoch: number;
+  /** Mean training loss over the epoch's samples. */
   loss: number;
   seconds: number;
   samplesPerSec: number;
@@ -538,9 +545,28 @@ export class Sequential {
     }
   }
 
-  /** Logits for `batch` samples, shape (batch, classes). */
-  predict(x: Float32Array, batch: number): Float32Array {
+  /**
+   * The batch size of a predict call without one: x.length / the sample size, which must be a
+   * whole, non-zero number of samples (ShapeError naming both numbers otherwise).
+   */
+  private inferBatch(x: unknown, what: string): number {
+    if (!(x instanceof Float32Array)) throw new ShapeError(`${what}: x must be a Float32Array, got ${describeValue(x)}`);
+    const n = this.sampleSize;
+    const shape = `inputShape [${this.inputShape.join(', ')}]`;
+    if (x.length === 0) throw new ShapeError(`${what}: x has 0 values; expected at least one sample of ${n} values (${shape})`);
+    if (x.length % n !== 0) {
+      throw new ShapeError(`${what}: x has ${x.length} values, which is not a whole number of samples of ${n} values (${shape}); pass the batch size as the second argument or fix x's length`);
+    }
+    return x.length / n;
+  }
+
+  /**
+   * Logits for `batch` samples, shape (batch, classes). Without `batch` (or with undefined) it is
+   * x.length / the sample size (the product of inputShape).
+   */
+  predict(x: Float32Array, batch?: number): Float32Array {
     this.checkAlive();
+    if (batch === undefined) batch = this.inferBatch(x, 'predict');
     const B = this.checkInput(x, batch, 'predict');
     const K = this.classes;
     const n = this.sampleSize;
@@ -557,8 +583,15 @@ export class Sequential {
     return out;
   }
 
-  /** Class probabilities (softmax of the logits, computed in wasm), shape (batch, classes). */
-  predictProba(x: Float32Array, batch: number): Float32Array {
+  /**
+   * Class probabilities (softmax of the logits, computed in wasm), shape (batch, classes). `batch`
+   * is optional, as for predict().
+   */
+  predictProba(x: Float32Array, batch?: number): Float32Array {
+    if (batch === undefined) {
+      this.checkAlive();
+      batch = this.inferBatch(x, 'predictProba');
+    }
     const logits = this.predict(x, batch);
     const K = this.classes;
     const chunk = Math.min(this.capacity, batch);

@@ -3,11 +3,20 @@
 import { getRuntime } from './wasm.js';
 import { checkNumber, checkPositiveInt } from './errors.js';
 
+/**
+ * What a schedule sees before every batch. Its clock counts from 0: `epoch` is 0-based (0 during the
+ * first epoch), unlike the 1-based EpochLog.epoch, ProgressEvent.epoch and BatchEndEvent.epoch of
+ * fit()'s callbacks (so a schedule's epoch e is the callbacks' epoch e + 1). With per-epoch decays
+ * the first epoch therefore runs at initialLr.
+ */
 export interface ScheduleContext {
-  /** 0-based epoch and global step (batches since fit started). */
+  /** 0-based epoch: 0 for the first epoch of this fit() call. */
   epoch: number;
+  /** 0-based global step: batches taken since this fit() call started. */
   step: number;
+  /** Batches per epoch. */
   stepsPerEpoch: number;
+  /** Epochs of this fit() call (options.epochs). */
   epochs: number;
   /** The optimizer's learning rate when fit started. */
   initialLr: number;

@@ -148,4 +148,23 @@ describe('every schedule runs a whole fit', () => {
     expect(lrs2[329]).toBe(0);
     m.dispose();
   });
+
+  it('bases: ScheduleContext.epoch and .step count from 0, EpochLog.epoch and BatchEndEvent.epoch from 1', async () => {
+    const m = model();
+    const opt = new SGD(m, { lr: 0.1 });
+    const ctx: [number, number][] = [];
+    const batchEpochs: number[] = [];
+    const logEpochs: number[] = [];
+    const res = await m.fit(toyData(20, 7), {
+      optimizer: opt, epochs: 2, batchSize: 10,
+      lrSchedule: (c) => { ctx.push([c.epoch, c.step]); expect([c.stepsPerEpoch, c.epochs, c.initialLr]).toEqual([2, 2, 0.1]); return c.initialLr; },
+      onBatchEnd: (e) => { batchEpochs.push(e.epoch); },
+      onEpochEnd: (l) => { logEpochs.push(l.epoch); },
+    });
+    expect(ctx).toEqual([[0, 0], [0, 1], [1, 2], [1, 3]]);
+    expect(batchEpochs).toEqual([1, 1, 2, 2]);
+    expect(logEpochs).toEqual([1, 2]);
+    expect(res.history.map((h) => h.epoch)).toEqual([1, 2]);
+    m.dispose();
+  });
 });
