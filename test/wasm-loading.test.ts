@@ -8,7 +8,8 @@ import { init, shutdown, getRuntime, Sequential, Dense, ReLU, SGD } from '../src
 import { rng, hashArrays } from './helpers.js';
 
 const inBrowser = typeof window !== 'undefined';
-const asset = (rel: string) => new URL(rel, import.meta.url);
+// the repository's files: in Node next to this test, in the browser project from the server root
+const asset = (rel: string) => (inBrowser ? new URL(rel.replace(/^\.\.\//, '/'), location.origin) : new URL(rel, import.meta.url));
 const SINGLE = asset('../build/ecopt.wasm');
 const THREADS = asset('../build/ecopt.threads.wasm');
 const WORKER = asset('../src/pool-worker.js');
