@@ -2,7 +2,7 @@
 // every command exits 0, bad usage exits 2 with a message, a tiny training run prints valid JSON,
 // and a model saved with --save evaluates with `ecopt eval` to the same accuracy.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +233,131 @@ describe('ecopt CLI', () => {
       // a model trained on MNIST may be evaluated on IDX files of the same shape (e.g. MNIST's own)
       const mOnIdx = run('eval', mnistFile, '--dataset', ds, '--json');
       expect(mOnIdx.code, mOnIdx.err).toBe(0);
+    });
+  });
+
+  describe('usability', () => {
+    const version = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')).version;
+
+    it.each(['--version', '-v'])('%s prints the package version (package.json next to dist) and exits 0', (flag) => {
+      const r = run(flag);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toBe(`${version}\n`);
+    });
+
+    it.each(['train', 'eval', 'bench', 'experiment'])('help %s prints the same text as the command with --help', (cmd) => {
+      const h = run('help', cmd);
+      expect(h.code, h.err).toBe(0);
+      expect(h.out).toBe(run(cmd, '--help').out);
+    });
+
+    it('help alone prints the overview (exit 0); help of an unknown command exits 2 with a suggestion', () => {
+      const h = run('help');
+      expect(h.code).toBe(0);
+      expect(h.out).toContain('Usage: ecopt <command>');
+      expect(h.out).toContain('--version');
+      const u = run('help', 'trian');
+      expect(u.code).toBe(2);
+      expect(u.err).toContain("unknown command 'trian'; did you mean 'train'?");
+    });
+
+    it.each([
+      [['trian'], "unknown command 'trian'; did you mean 'train'?"],
+      [['evl', 'm.safetensors'], "unknown command 'evl'; did you mean 'eval'?"],
+      [['bnech'], "unknown command 'bnech'; did you mean 'bench'?"],
+      [['experimnet', 'mnist-mlp'], "unknown command 'experimnet'; did you mean 'experiment'?"],
+      [['train', '--epoch', '2'], 'unknown option --epoch; did you mean --epochs?'],
+      [['train', '--optimiser', 'sgd'], 'unknown option --optimiser; did you mean --optimizer?'],
+      [['train', '--test_limit', '5'], 'unknown option --test_limit; did you mean --test-limit?'],
+      [['train', '--jsn'], 'unknown option --jsn; did you mean --json?'],
+      [['train', '--thread=2'], 'unknown option --thread; did you mean --threads?'],
+      [['bench', '--step', '3'], 'unknown option --step; did you mean --steps?'],
+      [['eval', 'm.safetensors', '--datset', 'mnist'], 'unknown option --datset; did you mean --dataset?'],
+      [['experiment', 'mnist-mlp', '--seed', '3'], 'unknown option --seed; did you mean --seeds?'],
+      [['train', '--optimizer', 'ecsdg'], "--optimizer must be one of sgd, momentum, adam, ecsgd, ecmomentum, ecadam, pathsgd, got 'ecsdg'; did you mean 'ecsgd'?"],
+      [['train', '--dataset', 'fashion'], "got 'fashion'; did you mean 'fashion-mnist'?"],
+      [['experiment', 'mnist-mpl'], "unknown experiment 'mnist-mpl'; did you mean 'mnist-mlp'?"],
+    ])('a typo %j exits 2 with a suggestion', (args, msg) => {
+      const r = run(...(args as string[]));
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(msg);
+      expect(r.out).toBe('');
+    });
+
+    it.each([
+      [['frobnicate'], "unknown command 'frobnicate'"],
+      [['train', '--nope', '1'], 'unknown option --nope'],
+      [['train', '--optimizer', 'rmsprop'], "got 'rmsprop'"],
+    ])('no suggestion when nothing is close: %j', (args, msg) => {
+      const r = run(...(args as string[]));
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(msg);
+      expect(r.err).not.toContain('did you mean');
+    });
+
+    /** Start columns of the words of a line (runs of non-spaces separated by 2+ spaces count as one cell). */
+    const cells = (line: string) => [...line.matchAll(/\S+(?: \S+)*/g)].map((m) => [m.index!, m.index! + m[0].length]);
+
+    it('bench says what each ratio compares, above an aligned table', () => {
+      const r = run('bench', '--steps', '1', '--cnn', 'cnn-small');
+      expect(r.code, r.err).toBe(0);
+      const lines = r.out.split('\n');
+      const explain = lines.findIndex((l) => l.includes("EC-SGD / SGD: samples/s of EC-SGD divided by SGD's, same model and batch"));
+      const head = lines.findIndex((l) => /^model\s+batch\s+optimizer/.test(l));
+      expect(explain, r.out).toBeGreaterThanOrEqual(0);
+      expect(head, r.out).toBeGreaterThan(explain);
+      const table = lines.slice(head, head + 5);
+      expect(table.slice(1).map((l) => l.split(/\s{2,}/)[2])).toEqual(['SGD', 'EC-SGD', 'SGD', 'EC-SGD']);
+      // aligned: every row has as many cells as the header and each cell ends (numbers) or starts (text) where the header's does
+      const hc = cells(table[0]);
+      for (const row of table.slice(1)) {
+        const rc = cells(row);
+        expect(rc.length, row).toBe(hc.length);
+        expect(rc[0][0]).toBe(hc[0][0]);
+        for (let c = 1; c < hc.length; c++) expect(rc[c][0] === hc[c][0] || rc[c][1] === hc[c][1], `${row}\n${table[0]}`).toBe(true);
+      }
+      const ratio = Number(table[2].trim().split(/\s+/).pop());
+      expect(ratio).toBeGreaterThan(0);
+      const sps = (row: string) => Number(row.split(/\s{2,}/)[6].replace(/,/g, ''));
+      expect(ratio).toBeCloseTo(sps(table[2]) / sps(table[1]), 1);
+    });
+
+    it('train prints its epoch lines in aligned columns; eval prints the layers as an aligned table', () => {
+      const file = join(dir, 'aligned.safetensors');
+      const r = run('train', '--limit', '1200', '--epochs', '10', '--batch', '256', '--test-limit', '100', '--model', '784-16-10', '--save', file);
+      expect(r.code, r.err).toBe(0);
+      const epochs = r.out.split('\n').filter((l) => /^\s*epoch\s/.test(l));
+      expect(epochs).toHaveLength(10);
+      const at = (l: string, w: string) => l.indexOf(w);
+      for (const w of ['loss', 'test accuracy', 'samples/s']) expect(new Set(epochs.map((l) => at(l, w))).size, `${w}:\n${epochs.join('\n')}`).toBe(1);
+      const e = run('eval', file, '--test-limit', '100');
+      expect(e.code, e.err).toBe(0);
+      const lines = e.out.split('\n');
+      const head = lines.findIndex((l) => /^\s*#\s+layer\s+output\s+params$/.test(l));
+      expect(head, e.out).toBeGreaterThanOrEqual(0);
+      const rows = lines.slice(head + 1, head + 4);
+      expect(rows.map((l) => l.trim().split(/\s{2,}/).slice(0, 3))).toEqual([['0', 'Dense 784->16', '[16]'], ['1', 'ReLU', '[16]'], ['2', 'Dense 16->10', '[10]']]);
+      const end = lines[head].length;
+      expect(rows[0].length).toBe(end);
+      expect(rows[2].length).toBe(end);
+      expect(rows[0]).toMatch(/12,560$/);
+    });
+
+    it('the training progress bar is drawn only on a terminal', () => {
+      const args = ['train', '--limit', '512', '--test-limit', '64', '--epochs', '1', '--model', '784-8-10'];
+      const piped = run(...args);
+      expect(piped.code, piped.err).toBe(0);
+      expect(piped.out).not.toContain('\r');
+      expect(piped.out).not.toMatch(/\[#+\.*\]/);
+      expect(piped.out).toMatch(/epoch 1\/1 +loss/);
+      let hasScript = true;
+      try { execFileSync('script', ['--version'], { stdio: 'ignore' }); } catch { hasScript = false; }
+      if (!hasScript) return; // util-linux script gives the child a pseudo-terminal
+      const cmd = [process.execPath, cli, ...args].map((a) => `'${a}'`).join(' ');
+      const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ECOPT_THREADS: '1' } });
+      expect(tty.status, tty.stderr).toBe(0);
+      expect(tty.stdout).toContain('\r');
+      expect(tty.stdout).toMatch(/\[#+\.*\] \d+\/8 loss/);
     });
   });
 });
