@@ -4,7 +4,9 @@
 //   ecopt eval        evaluate a saved model (.safetensors) on a dataset's test split
 //   ecopt bench       short built-in throughput measurement (samples/s)
 //   ecopt experiment  the paper-reproduction experiments (src/experiments.ts)
-// Exit codes: 0 ok, 2 bad usage (unknown option, bad value), 1 failure (with a message).
+//   ecopt help <cmd>  = ecopt <cmd> --help;  ecopt --version (-v) prints the package version
+// Exit codes: 0 ok, 2 bad usage (unknown option, bad value), 1 failure (with a message). Typos in
+// commands, options and values get a "did you mean" (edit distance).
 import {
   init, Sequential, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, loadMNIST, datasetFromIDX,
   readSafetensors, readDatasetInfo, DATASET_KEY, type Optimizer, type Dataset, type DatasetInfo,
@@ -13,6 +15,77 @@ import { loadFashionMNIST } from './fashion.js';
 import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from './experiments.js';
 
 class UsageError extends Error {}
+
+// ---- suggestions ("did you mean") ----
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
+      d[i][j] = v;
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The candidate closest to `word` when it is close enough (edit distance at most 1 for words of up
+ * to 3 letters, 2 up to 6, else 3; a tie gives none), or the only candidate `word` is a prefix of.
+ */
+function suggest(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  let tie = false;
+  for (const c of candidates) {
+    const dist = editDistance(w, c.toLowerCase());
+    if (dist < bestD) { best = c; bestD = dist; tie = false; } else if (dist === bestD) tie = true;
+  }
+  const reach = w.length <= 3 ? 1 : w.length <= 6 ? 2 : 3;
+  if (best !== undefined && bestD > 0 && bestD <= reach && !tie) return best;
+  const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
+  return w.length >= 3 && prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+/** "; did you mean 'x'?" (with `pre` before the name, e.g. '--'), or '' when nothing is close. */
+function didYouMean(word: string, candidates: readonly string[], pre = '', quote = "'"): string {
+  const s = suggest(word, candidates);
+  return s === undefined ? '' : `; did you mean ${quote}${pre}${s}${quote}?`;
+}
+
+// ---- text layout ----
+
+/** 12345.6 -> "12,346" (display only). */
+function fmtInt(x: number): string {
+  return Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Rows aligned in columns two spaces apart; `right[c]` right-aligns column c (numbers). */
+function table(header: string[], rows: string[][], right: boolean[], indent = ''): string {
+  const w = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => indent + cells.map((x, c) => (right[c] ? x.padStart(w[c]) : x.padEnd(w[c]))).join('  ').trimEnd();
+  return [header, ...rows].map(line).join('\n') + '\n';
+}
+
+/** The package version, from the package.json next to dist/ (or src/) at run time. */
+async function packageVersion(): Promise<string> {
+  const fs = await import('node:fs/promises');
+  const url = new URL('../package.json', import.meta.url);
+  let version: unknown;
+  try {
+    version = JSON.parse(await fs.readFile(url, 'utf8')).version;
+  } catch (e) {
+    throw new Error(`cannot read the version from ${url.pathname}: ${(e as Error).message}`);
+  }
+  if (typeof version !== 'string') throw new Error(`${url.pathname} has no "version" string`);
+  return version;
+}
 
 /** --save is checked before training: a path that cannot be written must not cost a training run. */
 async function checkWritable(file: string): Promise<void> {
@@ -74,7 +147,8 @@ const HELP_BENCH = `Usage: ecopt bench [options]
 
 Short throughput measurement on real MNIST batches: median time per training step
 (forward, backward, update) of SGD and EC-SGD on the MLP 784-512-512-10 (batch 128) and the CNN
-(conv 5x5x32, conv 5x5x64, batch 64), printed as samples/s.
+(conv 5x5x32, conv 5x5x64, batch 64), printed as a table with samples/s and the ratio
+EC-SGD / SGD (samples/s of EC-SGD divided by SGD's, same model and batch; below 1 = slower).
 
 Options:
   --steps N           timed steps per case after 3 warm-up steps                   [20 MLP, 5 CNN]
@@ -112,10 +186,16 @@ Options:
 const HELP = `Usage: ecopt <command> [options]
 
 Commands:
-  train        train a model and report test accuracy and speed   (ecopt train --help)
-  eval         evaluate a saved .safetensors model                (ecopt eval --help)
-  bench        short throughput measurement, samples/s            (ecopt bench --help)
-  experiment   run a paper-reproduction experiment                (ecopt experiment --help)
+  train        train a model and report test accuracy and speed   (ecopt help train)
+  eval         evaluate a saved .safetensors model                (ecopt help eval)
+  bench        short throughput measurement, samples/s            (ecopt help bench)
+  experiment   run a paper-reproduction experiment                (ecopt help experiment)
+  help CMD     the options of a command (= ecopt CMD --help)
+
+  -v, --version  print the version
+  -h, --help     this text
+
+Exit codes: 0 ok, 2 bad usage (the message says what and suggests), 1 failure.
 `;
 
 const HELPS: Record<string, string> = { train: HELP_TRAIN, eval: HELP_EVAL, bench: HELP_BENCH, experiment: HELP_EXPERIMENT };
@@ -129,7 +209,11 @@ function parseArgs(argv: string[], known: string[], flags: string[] = ['json']):
     const a = argv[i];
     if (a === '-h' || a === '--help') { out.opts.help = true; continue; }
     if (!a.startsWith('-') || a === '-') { out.positional.push(a); continue; }
-    if (!a.startsWith('--')) throw new UsageError(`unknown option '${a}'`);
+    const names = [...known, ...flags, 'help'];
+    if (!a.startsWith('--')) {
+      const bare = a.slice(1).split('=')[0];
+      throw new UsageError(`unknown option '${a}'${names.includes(bare) ? `; did you mean '--${bare}'?` : ''}`);
+    }
     const eq = a.indexOf('=');
     const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
     if (flags.includes(key)) {
@@ -137,7 +221,7 @@ function parseArgs(argv: string[], known: string[], flags: string[] = ['json']):
       out.opts[key] = true;
       continue;
     }
-    if (!known.includes(key)) throw new UsageError(`unknown option --${key}`);
+    if (!known.includes(key)) throw new UsageError(`unknown option --${key}${didYouMean(key, names, '--', '')}`);
     const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (val === undefined || (eq < 0 && val.startsWith('--'))) throw new UsageError(`option --${key} needs a value`);
     if (key in out.opts) throw new UsageError(`option --${key} given twice`);
@@ -201,6 +285,8 @@ interface Loaded {
   files?: string[];
 }
 
+const DATASETS = ['mnist', 'fashion-mnist'];
+
 /** All loaders scale bytes to [0, 1] (datasetFromIDX, loadMNIST, loadFashionMNIST). */
 const PREPROCESSING = 'scale-0-1';
 
@@ -252,7 +338,7 @@ async function loadDataset(spec: string, trainLimit?: number, testLimit?: number
     const te: Dataset = { ...train, images: train.images.subarray(N * per), labels: train.labels.subarray(N), count: nTest };
     return { name: 'IDX', id: 'idx', files, train: cut(tr, trainLimit), test: cut(te, testLimit), note: `${files.join(', ')}; no test files given: last ${nTest} samples held out as the test set` };
   }
-  throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'`);
+  throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'${didYouMean(spec, DATASETS)}`);
 }
 
 // ---- models ----
@@ -316,7 +402,7 @@ async function train(argv: string[]): Promise<void> {
   if (args.opts.help) { process.stdout.write(HELP_TRAIN); return; }
   if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
   const optName = String(args.opts.optimizer ?? 'momentum');
-  if (!(OPTIMIZERS as readonly string[]).includes(optName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${optName}'`);
+  if (!(OPTIMIZERS as readonly string[]).includes(optName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${optName}'${didYouMean(optName, OPTIMIZERS)}`);
   const lr = numOpt(args, 'lr', DEFAULT_LR[optName]);
   const batchSize = intOpt(args, 'batch', 64);
   const epochs = intOpt(args, 'epochs', 3);
@@ -331,8 +417,8 @@ async function train(argv: string[]): Promise<void> {
   if (!(modelSpec === 'cnn' || modelSpec === 'cnn-small' || /^\d+(-\d+)+$/.test(modelSpec) || modelSpec.endsWith('.json') || modelSpec.includes('/'))) {
     throw new UsageError(`--model must be widths like 784-256-10, 'cnn', 'cnn-small' or a path to a JSON spec, got '${modelSpec}'`);
   }
-  if (!['mnist', 'fashion-mnist'].includes(datasetSpec) && !datasetSpec.startsWith('idx:')) {
-    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${datasetSpec}'`);
+  if (!DATASETS.includes(datasetSpec) && !datasetSpec.startsWith('idx:')) {
+    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${datasetSpec}'${didYouMean(datasetSpec, DATASETS)}`);
   }
   if (save !== undefined) await checkWritable(save);
   const rt = await initRuntime(args);
@@ -345,7 +431,7 @@ async function train(argv: string[]): Promise<void> {
     throw new Error('--save needs Sequential.toSafetensors, which this build does not have');
   }
   const opt = makeOpt(optName, model, lr);
-  log(`ecopt: training ${desc} (${model.parameterCount} parameters) on ${data.name} ` +
+  log(`ecopt: training ${desc} (${fmtInt(model.parameterCount)} parameters) on ${data.name} ` +
     `(${train.count} train / ${test.count} test), ${opt.kind} lr=${lr}, batch ${batchSize}, ${epochs} epoch(s), seed ${seed}, ${rt.threads} thread(s)\n`);
 
   const tty = !json && !!process.stdout.isTTY;
@@ -370,8 +456,9 @@ async function train(argv: string[]): Promise<void> {
       const acc = model.evaluate(test);
       epochsLog.push({ epoch: l.epoch, loss: l.loss, testAccuracy: acc.accuracy, testLoss: acc.loss, samplesPerSec: l.samplesPerSec, seconds: l.seconds });
       if (tty) process.stdout.write('\r' + ' '.repeat(Math.min(cols(), 110)) + '\r');
-      log(`  epoch ${l.epoch}/${epochs}  loss ${l.loss.toFixed(4)}  test accuracy ${(acc.accuracy * 100).toFixed(2)}%  ` +
-        `${Math.round(l.samplesPerSec)} samples/s  ${l.seconds.toFixed(1)}s\n`);
+      // fixed-width fields: the epoch lines form aligned columns
+      log(`  epoch ${String(l.epoch).padStart(String(epochs).length)}/${epochs}  loss ${l.loss.toFixed(4).padStart(6)}  ` +
+        `test accuracy ${`${(acc.accuracy * 100).toFixed(2)}%`.padStart(7)}  ${fmtInt(l.samplesPerSec).padStart(7)} samples/s  ${`${l.seconds.toFixed(1)}s`.padStart(6)}\n`);
     },
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -396,7 +483,7 @@ async function train(argv: string[]): Promise<void> {
     }) + '\n');
   } else {
     log(`test accuracy ${(final.accuracy * 100).toFixed(2)}%  test loss ${final.loss.toFixed(4)}  ` +
-      `training ${Math.round(sps)} samples/s (${rt.threads} thread${rt.threads > 1 ? 's' : ''})  total ${seconds.toFixed(1)}s\n`);
+      `training ${fmtInt(sps)} samples/s (${rt.threads} thread${rt.threads > 1 ? 's' : ''})  total ${seconds.toFixed(1)}s\n`);
   }
   model.dispose();
 }
@@ -408,8 +495,8 @@ async function evalCmd(argv: string[]): Promise<void> {
   const file = args.positional[0];
   const testLimit = optInt(args, 'test-limit');
   const given = args.opts.dataset === undefined ? undefined : String(args.opts.dataset);
-  if (given !== undefined && !['mnist', 'fashion-mnist'].includes(given) && !given.startsWith('idx:')) {
-    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${given}'`);
+  if (given !== undefined && !DATASETS.includes(given) && !given.startsWith('idx:')) {
+    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${given}'${didYouMean(given, DATASETS)}`);
   }
   const fs = await import('node:fs/promises');
   let bytes: Uint8Array;
@@ -465,7 +552,14 @@ async function evalCmd(argv: string[]): Promise<void> {
   if (args.opts.json) {
     process.stdout.write(JSON.stringify({ model: file, dataset: data.name, datasetFrom, testSamples: data.test.count, testAccuracy: r.accuracy, testLoss: r.loss, parameters: model.parameterCount, seconds }) + '\n');
   } else {
-    process.stdout.write(`${file}: ${model.parameterCount} parameters\n${model.summary()}\n` +
+    const from = datasetFrom === 'file' ? `from the file's '${DATASET_KEY}' metadata` : datasetFrom === 'assumed' ? "assumed: the file does not name its dataset" : 'from --dataset';
+    const layers = model.layers.map((l) => {
+      const p = l.params.reduce((a, q) => a + q.shape.reduce((x, y) => x * y, 1), 0);
+      return [String(l.index), l.describe(), `[${l.outShape.join(', ')}]`, p ? fmtInt(p) : '-'];
+    });
+    process.stdout.write(`${file}: ${fmtInt(model.parameterCount)} parameters, input [${model.inputShape.join(', ')}]\n` +
+      table(['#', 'layer', 'output', 'params'], layers, [true, false, false, true], '  ') +
+      `dataset: ${data.name} (${from})\n` +
       `${data.name} test (${data.test.count} samples): accuracy ${(r.accuracy * 100).toFixed(2)}%  loss ${r.loss.toFixed(4)}  (${seconds.toFixed(2)}s)\n`);
   }
   model.dispose();
@@ -477,12 +571,37 @@ async function bench(argv: string[]): Promise<void> {
   if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
   const steps = optInt(args, 'steps');
   const cnn = String(args.opts.cnn ?? 'cnn');
-  if (cnn !== 'cnn' && cnn !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${cnn}'`);
+  if (cnn !== 'cnn' && cnn !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${cnn}'${didYouMean(cnn, ['cnn', 'cnn-small'])}`);
   const rt = await initRuntime(args);
   const json = !!args.opts.json;
-  if (!json) process.stdout.write(`ecopt bench: ${rt.threads} thread(s)${rt.note ? ` (${rt.note})` : ''}, median of timed steps\n`);
-  const t = await measureStepTimes({ ids: ['sgd', 'ecsgd'], steps: steps ?? 20, cnnSteps: steps ?? 5, cnn, log: json ? undefined : (s) => process.stdout.write(s.replace('[overhead] ', '') + '\n') });
-  if (json) process.stdout.write(JSON.stringify({ threads: rt.threads, results: t }) + '\n');
+  const mlpSteps = steps ?? 20;
+  const cnnSteps = steps ?? 5;
+  const ids: OptimizerId[] = ['sgd', 'ecsgd'];
+  const L = (id: OptimizerId) => OPTIMIZER_LABELS[id];
+  const ratioHead = `${L('ecsgd')} / ${L('sgd')}`;
+  if (!json) {
+    process.stdout.write(`ecopt bench: ${rt.threads} thread(s)${rt.note ? ` (${rt.note})` : ''}; ${mlpSteps} timed steps (MLP), ${cnnSteps} (CNN), after 3 warm-up steps, ` +
+      'optimizers taking turns on the same real-MNIST batch\n' +
+      [
+        ['step ms', 'median wall time of one training step (forward, loss, backward, update)'],
+        ['p10-p90 ms', '10th and 90th percentiles of the step times'],
+        ['update ms', "the optimizer's update alone (optimizer.apply()), median"],
+        ['samples/s', 'batch size / median step time'],
+        [ratioHead, `samples/s of ${L('ecsgd')} divided by ${L('sgd')}'s, same model and batch (below 1: ${L('ecsgd')} is slower)`],
+      ].map(([k, v]) => `  ${`${k}:`.padEnd(14)}${v}\n`).join('') + '\n');
+  }
+  const t = await measureStepTimes({ ids, steps: mlpSteps, cnnSteps, cnn });
+  if (json) {
+    process.stdout.write(JSON.stringify({
+      threads: rt.threads, results: t,
+      notes: { ratioToSGD: "median step time divided by SGD's, same model and batch (above 1: slower; samples/s ratio = 1 / ratioToSGD)" },
+    }) + '\n');
+    return;
+  }
+  const rows = t.map((r) => [r.model, String(r.batchSize), L(r.optimizer), r.medianMs.toFixed(2), `${r.p10Ms.toFixed(2)}-${r.p90Ms.toFixed(2)}`,
+    r.updateMs.toFixed(3), fmtInt(r.samplesPerSec), r.optimizer === 'sgd' ? '-' : (1 / r.ratioToSGD).toFixed(3)]);
+  process.stdout.write(table(['model', 'batch', 'optimizer', 'step ms', 'p10-p90 ms', 'update ms', 'samples/s', ratioHead], rows,
+    [false, true, false, true, true, true, true, true]));
 }
 
 async function experiment(argv: string[]): Promise<void> {
@@ -490,7 +609,7 @@ async function experiment(argv: string[]): Promise<void> {
   if (args.opts.help) { process.stdout.write(HELP_EXPERIMENT); return; }
   if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one experiment name, got ${args.positional.join(' ')}` : `missing the experiment name (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
   const name = args.positional[0];
-  if (!EXPERIMENTS[name]) throw new UsageError(`unknown experiment '${name}' (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  if (!EXPERIMENTS[name]) throw new UsageError(`unknown experiment '${name}'${didYouMean(name, Object.keys(EXPERIMENTS))} (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
   const o: ExperimentOptions = {
     seeds: intOpt(args, 'seeds', 3), epochs: optInt(args, 'epochs'), limit: optInt(args, 'limit'),
     testLimit: optInt(args, 'test-limit'), gridEpochs: optInt(args, 'grid-epochs', 0),
@@ -501,13 +620,13 @@ async function experiment(argv: string[]): Promise<void> {
   if (o.cs?.some((c) => c < 1)) throw new UsageError('--cs values must be >= 1');
   if (args.opts.cnn !== undefined) {
     const c = String(args.opts.cnn);
-    if (c !== 'cnn' && c !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${c}'`);
+    if (c !== 'cnn' && c !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${c}'${didYouMean(c, ['cnn', 'cnn-small'])}`);
     o.cnn = c;
   }
   if (args.opts.optimizers !== undefined) {
     const ids = String(args.opts.optimizers).split(',').map((s) => s.trim());
     const bad = ids.find((id) => !(id in OPTIMIZER_LABELS));
-    if (bad !== undefined || !ids.length) throw new UsageError(`--optimizers: unknown optimizer '${bad}' (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})`);
+    if (bad !== undefined || !ids.length) throw new UsageError(`--optimizers: unknown optimizer '${bad}'${didYouMean(String(bad), Object.keys(OPTIMIZER_LABELS))} (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})`);
     o.optimizers = ids as OptimizerId[];
   }
   await initRuntime(args);
@@ -516,17 +635,30 @@ async function experiment(argv: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  const unknown = (c: string) => new UsageError(`unknown command '${c}'${didYouMean(c, Object.keys(HELPS))}`);
   try {
-    if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-      if (cmd === 'help' && rest[0] && HELPS[rest[0]]) process.stdout.write(HELPS[rest[0]]);
-      else (cmd === undefined ? process.stderr : process.stdout).write(HELP);
+    if (cmd === undefined || cmd === '-h' || cmd === '--help') {
+      (cmd === undefined ? process.stderr : process.stdout).write(HELP);
       return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version' || cmd === '-v') {
+      if (rest.length) throw new UsageError(`${cmd} takes no arguments, got '${rest[0]}'`);
+      process.stdout.write(`${await packageVersion()}\n`);
+      return 0;
+    }
+    if (cmd === 'help') {
+      // ecopt help <command> = ecopt <command> --help
+      if (rest.length > 1) throw new UsageError(`help takes one command name, got ${rest.length} arguments`);
+      if (rest[0] === undefined) { process.stdout.write(HELP); return 0; }
+      if (!HELPS[rest[0]]) throw unknown(rest[0]);
+      process.stdout.write(HELPS[rest[0]]);
+      return 0;
     }
     if (cmd === 'train') { await train(rest); return 0; }
     if (cmd === 'eval') { await evalCmd(rest); return 0; }
     if (cmd === 'bench') { await bench(rest); return 0; }
     if (cmd === 'experiment') { await experiment(rest); return 0; }
-    throw new UsageError(`unknown command '${cmd}'`);
+    throw unknown(cmd);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`ecopt: ${e.message}\n\n${HELPS[cmd] ? `See 'ecopt ${cmd} --help'.` : HELP}\n`);
