@@ -12,12 +12,20 @@ import { ArgumentError, MemoryError, StateError } from './errors.js';
 
 const PAGE = 65536;
 const ALIGN = 16;
-/** Hard limit of 32-bit wasm memory. */
+/**
+ * Hard limit of 32-bit wasm memory (4 GiB), the largest `Arena.limitBytes`.
+ *
+ * @internal Part of the allocator, not of the documented API: no compatibility promise.
+ */
 export const MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024;
 
 interface FreeBlock { ptr: number; size: number }
 
-/** A live allocation: where it is, how large, who owns it, and its never-reused generation. */
+/**
+ * A live allocation: where it is, how large, who owns it, and its never-reused generation.
+ *
+ * @internal Part of the allocator, not of the documented API: no compatibility promise.
+ */
 export interface Block {
   readonly ptr: number;
   readonly size: number;
@@ -26,6 +34,13 @@ export interface Block {
   readonly what: string;
 }
 
+/**
+ * The allocator over wasm linear memory that every model, optimizer and the runtime share
+ * (`getRuntime().arena`). Blocks are 16-byte aligned, zeroed, owned and generation-stamped.
+ *
+ * @internal Exported for the package's own modules and tests; models and optimizers manage their
+ * memory themselves (`dispose()`), so applications need none of this. No compatibility promise.
+ */
 export class Arena {
   readonly memory: WebAssembly.Memory;
   private readonly base: number;

@@ -8,6 +8,7 @@ import type { Kernels } from './wasm.js';
 import { Layer, sizeOf, type LayerIO, type InitKind } from './layers.js';
 import { ShapeError, ArgumentError, describeValue, checkOptions } from './errors.js';
 import { checkDim, isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from './sizes.js';
+import { warnDeprecated } from './deprecation.js';
 
 type Pair = number | [number, number];
 
@@ -44,6 +45,7 @@ function checkElements(layer: Layer, n: number, what: string): void {
   }
 }
 
+/** Options of `new Conv2D(inChannels, outChannels, kernel, options)`. */
 export interface Conv2DOptions {
   /** Step between windows (default 1); a number or [strideH, strideW]. */
   stride?: Pair;
@@ -178,8 +180,15 @@ export class Conv2D extends Layer {
     k.conv2d_backward(io.dx, this.gradPtr[0], this.bias ? this.gradPtr[1] : 0, io.dy, io.x, this.paramPtr[0], io.B, this.desc, io.scratch);
   }
 
-  /** @deprecated The model owns the descriptor block; nothing to release. */
-  override dispose(): void {}
+  /**
+   * Does nothing: the model owns the descriptor block.
+   *
+   * @deprecated Since 0.2.0: layers own no memory; free it with `model.dispose()`. Warns once;
+   * removed in 1.0.0.
+   */
+  override dispose(): void {
+    warnDeprecated('ECOPT_DEP001', 'Conv2D.dispose() is deprecated since ecopt 0.2.0 and does nothing: layers own no memory (model.dispose() frees it); it will be removed in 1.0.0');
+  }
 
   config(): Record<string, unknown> {
     return {
@@ -190,6 +199,7 @@ export class Conv2D extends Layer {
   }
 }
 
+/** Options of `new MaxPool2D(kernel, options)` and `new AvgPool2D(kernel, options)`. */
 export interface PoolOptions {
   /** Step between windows (default: the kernel size, non-overlapping windows). */
   stride?: Pair;

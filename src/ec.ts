@@ -39,6 +39,11 @@ export interface ECLayer {
   hasBias: boolean;
 }
 
+/**
+ * The equivalent-class (basis-path) structure of a ReLU-family network (`model.ecStructure()`,
+ * `ecStructure(model)`): m weights, H hidden units, the m - H basis paths, the pivot layer and the
+ * skeleton the EC optimizers use.
+ */
 export interface ECStructure {
   /** m: number of edges (weights and biases of the Dense/Conv2D layers). */
   weights: number;
@@ -181,10 +186,13 @@ function scaleUnit(model: Sequential, st: ECStructure, k: number, unit: number, 
 
 // ---------------------------------------------------------------------------------------------
 
+/** Options of `new ECSGD(model, options)` and `new ECMomentum(model, options)`. */
 export interface ECOptions {
+  /** Learning rate in path space (> 0). */
   lr: number;
   /** Heavy-ball momentum per basis path (default 0 for ECSGD, 0.9 for ECMomentum). */
   momentum?: number;
+  /** Nesterov momentum (default false). */
   nesterov?: boolean;
   /** L2 decay on the non-skeleton path values (spec section 7). */
   weightDecay?: number;
@@ -200,9 +208,13 @@ export interface ECOptions {
   skeletonFloor?: number | false;
 }
 
+/** Options of `new ECAdam(model, options)`: Adam's moments kept per basis path. */
 export interface ECAdamOptions extends Omit<ECOptions, 'lr' | 'momentum' | 'nesterov'> {
+  /** Learning rate (default 1e-3). */
   lr?: number;
+  /** Decay rates of the first and second moments (default [0.9, 0.999]). */
   betas?: [number, number];
+  /** Added to the root of the second moment (default 1e-8). */
   eps?: number;
 }
 

@@ -1,5 +1,14 @@
-// Public entry point of the ecopt package.
-export { init, getRuntime, type InitOptions, type Runtime, type Kernels } from './wasm.js';
+// Public entry point of the ecopt package. Every name exported here is listed in api/public-api.txt
+// (test/api.node.test.ts keeps the two equal: a change of the surface is deliberate, `npm run
+// api:update`) and every public one has a doc comment (the API reference: `npm run docs`). Names
+// marked @internal (in their doc comment, or on their export statement below) stay exported for
+// the package's own modules and tests, are left out of the reference and may change in any release.
+export { init, getRuntime, type InitOptions, type Runtime } from './wasm.js';
+/**
+ * @internal The wasm kernel table (`runtime.kernels`): raw byte-offset entry points without checks
+ * of their own. Use the model and optimizer API.
+ */
+export { type Kernels } from './wasm.js';
 export { shutdown, MAX_THREADS } from './wasm.js';
 export { Arena, MAX_MEMORY_BYTES, type Block } from './arena.js';
 export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers.js';
@@ -11,8 +20,13 @@ export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOpti
 export { ECSGD, ECMomentum, ECAdam, PathSGD, ecStructure, type ECStructure, type ECLayer, type ECOptions, type ECAdamOptions } from './ec.js';
 export { loadFashionMNIST, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './fashion.js';
 export { modelToSpec, modelFromSpec, checkSpec, SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type LayerSpec } from './spec.js';
+/**
+ * @internal The serialization hooks behind `model.toSafetensors()` and `Sequential.fromSafetensors()`:
+ * use those.
+ */
+export { modelToSafetensors, modelFromSafetensors } from './safetensors.js';
 export {
-  readSafetensors, writeSafetensors, tensorData, modelToSafetensors, modelFromSafetensors, loadOptimizerState, loadCheckpoint,
+  readSafetensors, writeSafetensors, tensorData, loadOptimizerState, loadCheckpoint,
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, MAX_HEADER_BYTES,
   type SafetensorsFile, type SafetensorsEntry, type TensorToWrite, type SafetensorsOptions, type OptimizerRecord,
 } from './safetensors.js';

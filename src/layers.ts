@@ -4,18 +4,33 @@ import type { Kernels } from './wasm.js';
 import { ShapeError, checkNumber, ArgumentError, checkOptions } from './errors.js';
 import { checkDim, product } from './sizes.js';
 
+/**
+ * How a layer's weights are initialised (in wasm, from the model's seed): He (Kaiming) or Glorot
+ * (Xavier), uniform or normal, as PyTorch defines them; `'zeros'`; `'constant'` is used internally
+ * for PReLU slopes (`PReLUOptions.init`). Biases always start at 0.
+ */
 export type InitKind = 'he-uniform' | 'he-normal' | 'glorot-uniform' | 'glorot-normal' | 'zeros' | 'constant';
 
+/** One parameter tensor of a layer (`layer.params`): its name, shape and initialisation. */
 export interface ParamSpec {
-  name: string;                 // PyTorch state_dict suffix: 'weight', 'bias'
+  /** PyTorch state_dict suffix: `'weight'` or `'bias'` (the full name is `${layerIndex}.${name}`). */
+  name: string;
+  /** Shape in PyTorch's layout, e.g. (out, in) for a Dense weight. */
   shape: number[];
+  /** Initializer. */
   init: InitKind;
+  /** Fan-in and fan-out used by the He / Glorot initializers. */
   fanIn: number;
   fanOut: number;
-  value?: number;               // for 'constant'
+  /** The value of a `'constant'` initializer. */
+  value?: number;
 }
 
-/** Pointers and sizes for one layer call. dx = 0 means "input gradient not needed". */
+/**
+ * Pointers and sizes for one layer call. dx = 0 means "input gradient not needed".
+ *
+ * @internal
+ */
 export interface LayerIO {
   B: number;
   x: number;
@@ -30,6 +45,12 @@ export interface LayerIO {
 /** Number of elements of a shape (a safe integer: shapes are checked by the layers that make them). */
 export const sizeOf = (shape: readonly number[]): number => product(shape, 'shape');
 
+/**
+ * The base class of every layer (`Dense`, `Conv2D`, `ReLU`, ...): what a `Sequential` is built from.
+ * Use it as a type (`Layer[]`, `instanceof Layer`) and read a built layer's shapes and parameters;
+ * layers hold no tensor data, the model plans all memory. Layers outside this package are not
+ * supported: the kernel interface layers call (`forward`, `backward`, ...) is internal.
+ */
 export abstract class Layer {
   /** Class name as users write it, e.g. 'Dense'. */
   abstract readonly kind: string;
@@ -40,53 +61,93 @@ export abstract class Layer {
   index = -1;
   /** Parameter specs (empty for parameter-free layers). */
   params: ParamSpec[] = [];
-  /** Byte offsets of parameters and their gradients, set by the model. */
+  /**
+   * Byte offsets of parameters and their gradients, set by the model.
+   *
+   * @internal
+   */
   paramPtr: number[] = [];
+  /** @internal */
   gradPtr: number[] = [];
   /** Positively 1-homogeneous in its input (ReLU family, linear maps): needed by EC optimizers. */
   readonly homogeneous: boolean = true;
   /**
    * Output is the input's bytes under another shape (Flatten): the model gives it the input's buffer
    * and skips its forward and backward calls.
+   *
+   * @internal
    */
   readonly isView: boolean = false;
 
-  /** Validates the input shape, fills params, returns the output shape. */
+  /**
+   * Validates the input shape, fills params, returns the output shape (called by the model).
+   *
+   * @internal
+   */
   abstract build(inShape: number[]): number[];
-  /** Bytes of scratch needed for a batch of B (a safe integer; the model checks it against the limits). */
+  /**
+   * Bytes of scratch needed for a batch of B (a safe integer; the model checks it against the limits).
+   *
+   * @internal
+   */
   scratchBytes(_k: Kernels, _B: number): number { return 0; }
   /**
    * Floats per sample this layer keeps from forward for backward (MaxPool2D's argmax): the model
    * plans them with the activations and passes them as `io.cache`.
+   *
+   * @internal
    */
   cacheFloatsPerSample(): number { return 0; }
   /**
    * Bytes of a fixed block the layer's kernels read (Conv2D's shape descriptor), allocated by the
    * model that owns the layer after build(); 0 for none.
+   *
+   * @internal
    */
   descriptorBytes(_k: Kernels): number { return 0; }
-  /** Writes the descriptor into the block the model allocated (null: the block was released). */
+  /**
+   * Writes the descriptor into the block the model allocated (null: the block was released).
+   *
+   * @internal
+   */
   bindDescriptor(_k: Kernels, _ptr: number | null): void {}
+  /**
+   * Forward pass of a batch on the kernels (called by the model).
+   *
+   * @internal
+   */
   abstract forward(k: Kernels, io: LayerIO): void;
+  /**
+   * Backward pass of a batch on the kernels (called by the model).
+   *
+   * @internal
+   */
   abstract backward(k: Kernels, io: LayerIO): void;
   /**
-   * @deprecated Layers own no memory since 0.2 (the model plans caches and descriptors); kept so
-   * that outside code calling it still runs. Does nothing.
+   * Does nothing: layers own no memory since 0.2 (the model plans caches and descriptors).
+   *
+   * @deprecated Since 0.2.0: free a layer's memory with `model.dispose()`. Kept so that code calling
+   * it still runs; removed in 1.0.0.
    */
   dispose?(): void;
-  /** Constructor options, for specs and messages. */
+  /** Constructor arguments and options as plain data (what a model spec stores for the layer). */
   abstract config(): Record<string, unknown>;
 
+  /** `layer <index> (<description>)`, as error messages name the layer. */
   get label(): string {
     return `layer ${this.index} (${this.describe()})`;
   }
+  /** A one-line description, e.g. `Dense 784->128` (used by `model.summary()` and messages). */
   describe(): string {
     return this.kind;
   }
+  /** Values per sample of the input (the product of `inShape`). */
   get inSize(): number { return sizeOf(this.inShape); }
+  /** Values per sample of the output (the product of `outShape`). */
   get outSize(): number { return sizeOf(this.outShape); }
 }
 
+/** Options of `new Dense(inFeatures, outFeatures, options)`. */
 export interface DenseOptions {
   /** Learn a bias (default true). */
   bias?: boolean;
@@ -190,6 +251,7 @@ export class LeakyReLU extends Elementwise {
   config(): Record<string, unknown> { return { alpha: this.alpha }; }
 }
 
+/** Options of `new PReLU(options)`. */
 export interface PReLUOptions {
   /** Initial slope of every unit (default 0.25, as PyTorch). */
   init?: number;

@@ -8,7 +8,9 @@ import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } fr
 import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from './conv.js';
 import { FormatError, ArgumentError } from './errors.js';
 
+/** The `format` field of every model spec. */
 export const SPEC_FORMAT = 'ecopt.sequential';
+/** The spec `version` this release writes and reads. */
 export const SPEC_VERSION = 1;
 
 /** One layer: its class name and the fields of its config() (constructor arguments and options). */
@@ -17,13 +19,20 @@ export interface LayerSpec {
   [field: string]: unknown;
 }
 
+/**
+ * A Sequential model's architecture as JSON-able data (`model.toSpec()`, `Sequential.fromSpec()`,
+ * the `ecopt.spec` metadata of a safetensors file): the layers as data, not the weights.
+ */
 export interface ModelSpec {
+  /** Always `'ecopt.sequential'`. */
   format: typeof SPEC_FORMAT;
+  /** Always 1. */
   version: typeof SPEC_VERSION;
   /** Per-sample input shape; when omitted it is inferred as `new Sequential` does. */
   inputShape?: number[];
   /** Seed of the weight initialization (default 0). */
   seed?: number;
+  /** The layers in order. */
   layers: LayerSpec[];
 }
 
@@ -154,7 +163,11 @@ export function checkSpec(spec: unknown): ModelSpec {
   return out;
 }
 
-/** The spec of a model: its input shape, seed and every layer's config(). */
+/**
+ * The spec of a model: its input shape, seed and every layer's config().
+ *
+ * @internal The implementation behind `model.toSpec()`: use that.
+ */
 export function modelToSpec(model: Sequential): ModelSpec {
   const layers = model.layers.map((l) => {
     if (!Object.prototype.hasOwnProperty.call(KINDS, l.kind) || l.constructor !== KIND_CTORS[l.kind]) {
@@ -232,7 +245,11 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
 /** @deprecated Layers own no memory since 0.2 (the model allocates their blocks): nothing to free. */
 export function disposeLayers(_layers: Layer[]): void {}
 
-/** Builds the model a spec describes (weights initialized from spec.seed). Throws FormatError on a bad spec. */
+/**
+ * Builds the model a spec describes (weights initialized from spec.seed). Throws FormatError on a bad spec.
+ *
+ * @internal The implementation behind `Sequential.fromSpec()`: use that.
+ */
 export function modelFromSpec(spec: ModelSpec | string | unknown): Sequential {
   const plan = planFromSpec(checkSpec(spec));
   return modelFromPlan(plan);

@@ -55,4 +55,31 @@ describe('README examples', () => {
     const acc = Number(/accuracy: ([0-9.]+)/.exec(out)?.[1]);
     expect(acc).toBeGreaterThan(0.85);
   });
+
+  it('the own-data example (a CSV file) runs as written: trains, saves, reloads and predicts', () => {
+    const dist = join(root, 'dist', 'index.js');
+    if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    const block = blocks.find((b) => b.code.includes("readFileSync('data.csv'"));
+    expect(block, 'the README has a ts block reading data.csv').toBeDefined();
+    const js = ts.transpileModule(block!.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } })
+      .outputText.replace(/from 'ecopt'/g, `from ${JSON.stringify(dist)}`);
+    // three classes around iris-like centres, four features, 300 rows (integer PRNG: the same file everywhere)
+    let s = 7;
+    const u = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+    const lines = ['sepal_length,sepal_width,petal_length,petal_width,species'];
+    for (let i = 0; i < 300; i++) {
+      const c = i % 3;
+      const x = [5 + 0.9 * c + 0.8 * u(), 3.4 - 0.4 * c + 0.6 * u(), 1.5 + 2.4 * c + 0.8 * u(), 0.2 + 0.9 * c + 0.4 * u()];
+      lines.push(`${x.map((v) => v.toFixed(2)).join(',')},${c}`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'ecopt-readme-csv-'));
+    writeFileSync(join(dir, 'data.csv'), lines.join('\n') + '\n');
+    writeFileSync(join(dir, 'example.mjs'), js);
+    const out = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const acc = Number(/validation .*accuracy: ([0-9.]+)/s.exec(out)?.[1]);
+    expect(acc).toBeGreaterThan(0.9);
+    expect(existsSync(join(dir, 'model.safetensors'))).toBe(true);
+    // [5.1, 3.5, 1.4, 0.2] lies at the centre of class 0
+    expect(out).toMatch(/class 0, probabilities (0\.\d{3}|1\.000) \d\.\d{3} \d\.\d{3}/);
+  });
 });
