@@ -32,3 +32,4 @@ export {
 } from './safetensors.js';
 export { stepDecay, exponentialDecay, cosineDecay, type LRSchedule, type ScheduleContext } from './schedules.js';
 export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './safetensors.js';
+export { type MNISTProgress } from './data.js';
