@@ -242,7 +242,12 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
   }
 }
 
-/** @deprecated Layers own no memory since 0.2 (the model allocates their blocks): nothing to free. */
+/**
+ * Does nothing: layers own no memory since 0.2 (the model allocates their blocks). Kept for the
+ * callers in this package.
+ *
+ * @internal
+ */
 export function disposeLayers(_layers: Layer[]): void {}
 
 /**
