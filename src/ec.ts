@@ -423,7 +423,7 @@ abstract class ECOptimizer extends Optimizer {
     }
     // 4. trust region over all basis paths
     lrk = k.ec_trust_lr(b.norms, this.lr, this.rho);
-    this.lastStepScale = lrk / this.lr;
+    this.lastStepScale = this.lr > 0 ? lrk / this.lr : 1; // lr 0 is legal between steps: nothing was scaled
     // 5. ratios and ratio chains
     k.copy_bytes(b.rp[L], b.ones, st.widths[L] * 4);
     k.copy_bytes(b.rb[0], b.ones, st.widths[0] * 4);
