@@ -2,6 +2,10 @@
 // page in the system Chromium through Playwright: MNIST loads, a small CNN trains with EC-SGD in a
 // module worker while the chart updates and the main thread keeps rendering frames and handling
 // clicks, then a drawn digit is classified. Leaves a screenshot in test/.artifacts/demo.png.
+// What a person sees: ?quick=1 trains the steps it announces and downloads only what it uses, with
+// download progress; the chart's tick labels are distinct numbers and the loss curve is not cut off;
+// on a 390 px phone screen the page does not scroll sideways. Screenshots at desktop and phone
+// widths: test/.artifacts/demo-desktop.png, demo-phone.png.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
@@ -12,6 +16,32 @@ import { start } from '../examples/web/serve.mjs';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOT = 'test/.artifacts/demo.png';
+const DESKTOP = 'test/.artifacts/demo-desktop.png';
+const PHONE = 'test/.artifacts/demo-phone.png';
+
+/** The chart's drawn tick labels and axis range (the page records them on the canvas). */
+function chartAxes(page: Page) {
+  return page.evaluate(() => {
+    const c = document.getElementById('chart')!;
+    return {
+      x: JSON.parse(c.dataset.xTicks ?? 'null') as string[] | null,
+      y: JSON.parse(c.dataset.yTicks ?? 'null') as string[] | null,
+      yMax: Number(c.dataset.yMax),
+      lossMax: Number(c.dataset.lossMax),
+      clipped: Number(c.dataset.clipped),
+    };
+  });
+}
+
+/** Tick labels a person can read: numbers, all different, increasing. */
+function expectDistinctNumbers(labels: string[] | null, what: string) {
+  expect(labels, `${what}: no tick labels recorded`).not.toBeNull();
+  expect(labels!.length, what).toBeGreaterThanOrEqual(3);
+  const values = labels!.map((t) => Number(t.replace(/,/g, '')));
+  for (const v of values) expect(Number.isFinite(v), `${what}: '${labels!.join("', '")}'`).toBe(true);
+  expect(new Set(labels).size, `${what}: repeated labels '${labels!.join("', '")}'`).toBe(labels!.length);
+  for (let i = 1; i < values.length; i++) expect(values[i], `${what}: '${labels!.join("', '")}'`).toBeGreaterThan(values[i - 1]);
+}
 
 interface Served { port: number; url: string; close(): Promise<void> }
 
@@ -144,9 +174,133 @@ describe('browser demo (examples/web)', () => {
     expect(pred).toBe(1);
 
     await page.waitForTimeout(400); // let the bars' CSS transition finish
+    const axes = await chartAxes(page);
+    expectDistinctNumbers(axes.y, 'loss axis');
+    expectDistinctNumbers(axes.x, 'step axis');
+    expect(axes.yMax, 'the loss axis must reach the highest loss point').toBeGreaterThanOrEqual(axes.lossMax);
+
     mkdirSync('test/.artifacts', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.screenshot({ path: DESKTOP, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
     expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  it('?quick=1 trains the steps it announces, downloads only the images it uses and shows the download progress', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    // every text the status line shows, as a person would have seen it
+    await p.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { statusLog: string[] }).statusLog = seen;
+      new MutationObserver(() => {
+        const t = document.getElementById('status')?.textContent ?? '';
+        if (seen[seen.length - 1] !== t) seen.push(t);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    try {
+      await p.goto(`${server.url}?quick=1&autostart=1`);
+      await p.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 60_000 });
+      const r = await p.evaluate(() => ({
+        state: document.body.dataset.state,
+        maxSteps: Number((document.getElementById('maxSteps') as HTMLInputElement).value),
+        plan: document.getElementById('plan')?.textContent ?? '',
+        planSteps: Number(document.getElementById('plan')?.dataset.steps),
+        step: document.getElementById('step')!.textContent ?? '',
+        result: document.getElementById('result')!.textContent ?? '',
+        footer: document.querySelector('footer')!.textContent ?? '',
+        statusLog: (window as unknown as { statusLog: string[] }).statusLog,
+        download: { ...document.getElementById('status')!.dataset },
+      }));
+      expect(r.state).toBe('done');
+      // what it did: the step counter and the result; what it announces: the form, the plan under it and the footer
+      expect(r.step).toBe('200/200');
+      expect(r.maxSteps).toBe(200);
+      expect(r.planSteps).toBe(200);
+      expect(r.plan).toMatch(/200 steps/);
+      expect(r.footer).toMatch(/\?quick=1[^.]*200 steps/);
+      expect(r.result).toMatch(/after 200 steps/);
+      // download: progress shown in MB, and only the quick run's 4,000 training images (+ the test set) fetched
+      expect(r.statusLog.some((t) => /downloading MNIST.*\d+(\.\d+)? of \d+(\.\d+)? MB/.test(t)), r.statusLog.join(' | ')).toBe(true);
+      expect(Number(r.download.downloadEvents)).toBeGreaterThanOrEqual(2);
+      expect(Number(r.download.downloadLoaded)).toBe(Number(r.download.downloadTotal));
+      expect(Number(r.download.downloadTotal)).toBe(16 + 4000 * 784 + 8 + 4000 + 16 + 10000 * 784 + 8 + 10000);
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  }, 90_000);
+
+  it('the chart: distinct tick labels for an empty chart, a 1-step run and tiny losses; the whole loss curve visible; a diverging run clipped and marked', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      await p.goto(server.url);
+      await p.waitForFunction(() => Number(document.getElementById('frames')!.dataset.frames) > 8, null, { timeout: 20_000 });
+      const empty = await chartAxes(p);
+      expectDistinctNumbers(empty.x, 'empty chart, step axis');
+      expectDistinctNumbers(empty.y, 'empty chart, loss axis');
+
+      /** Shows synthetic runs in the chart (the page's test hook) and returns the axes drawn. */
+      const show = async (runs: { loss: [number, number][]; total: number }[]) => {
+        await p.evaluate((rs) => (window as unknown as { ecoptDemo: { showRuns(r: unknown): void } }).ecoptDemo.showRuns(rs), runs);
+        await p.waitForTimeout(100);
+        return chartAxes(p);
+      };
+      const curve = (n: number, f: (i: number) => number): [number, number][] => Array.from({ length: n }, (_, i) => [i + 1, f(i)]);
+
+      const one = await show([{ loss: [[1, 2.3]], total: 1 }]);
+      expectDistinctNumbers(one.x, '1-step run, step axis');
+      expectDistinctNumbers(one.y, '1-step run, loss axis');
+
+      const tiny = await show([{ loss: curve(300, (i) => 0.02 - 0.016 * i / 299), total: 300 }]);
+      expectDistinctNumbers(tiny.y, 'losses in [0.004, 0.02], loss axis');
+      expect(tiny.yMax).toBeGreaterThanOrEqual(0.02);
+      expect(tiny.yMax).toBeLessThan(0.1);
+
+      // a long run: a start at 2.7, then most points low. The start must stay on the chart
+      const long = await show([{ loss: curve(900, (i) => (i < 20 ? 2.7 - 0.1 * i : 0.2 + 0.1 * Math.exp(-i / 300))), total: 900 }]);
+      expect(long.lossMax).toBeCloseTo(2.7, 5);
+      expect(long.yMax, `loss axis ends at ${long.yMax}, below the curve's ${long.lossMax}`).toBeGreaterThanOrEqual(2.7);
+      expect(long.clipped).toBe(0);
+      expectDistinctNumbers(long.y, 'long run, loss axis');
+
+      // a diverging run next to a healthy one: the axis follows the healthy one, the clipped points are counted (and marked)
+      const wild = await show([
+        { loss: curve(200, (i) => 2.3 * Math.exp(-i / 50) + 0.1), total: 200 },
+        { loss: curve(200, (i) => (i < 100 ? 2.3 : 1e6)), total: 200 },
+      ]);
+      expect(wild.yMax).toBeLessThan(100);
+      expect(wild.yMax).toBeGreaterThanOrEqual(2.3);
+      expect(wild.clipped).toBe(100);
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+
+  it('on a 390 px phone screen: no sideways scrolling, readable axes; quick run to the end', async () => {
+    const p = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    try {
+      await p.goto(`${server.url}?quick=1&autostart=1`);
+      await p.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 60_000 });
+      expect(await p.getAttribute('body', 'data-state')).toBe('done');
+      const m = await p.evaluate(() => {
+        const se = document.scrollingElement!;
+        const over = [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > 390.5)
+          .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${typeof e.className === 'string' && e.className ? '.' + e.className : ''}`);
+        return { scrollWidth: se.scrollWidth, innerWidth, over };
+      });
+      expect(m.scrollWidth, `wider than the screen: ${m.over.join(', ')}`).toBeLessThanOrEqual(390);
+      expect(m.innerWidth).toBe(390); // a mobile browser zooms out a page wider than the screen
+      const axes = await chartAxes(p);
+      expectDistinctNumbers(axes.y, 'phone, loss axis');
+      expectDistinctNumbers(axes.x, 'phone, step axis');
+      mkdirSync('test/.artifacts', { recursive: true });
+      await p.screenshot({ path: PHONE, fullPage: true });
+      expect(existsSync(PHONE)).toBe(true);
+    } finally {
+      await p.close();
+    }
   }, 90_000);
 });
