@@ -5,7 +5,7 @@ const $ = (id) => document.getElementById(id);
 const els = {
   form: $('controls'), train: $('train'), stop: $('stop'), status: $('status'), result: $('result'), bar: $('bar'),
   loss: $('loss'), acc: $('acc'), step: $('step'), sps: $('sps'),
-  chart: $('chart'), legend: $('legend'), logscale: $('logscale'),
+  chart: $('chart'), legend: $('legend'), logscale: $('logscale'), chartNote: $('chart-note'),
   pad: $('pad'), preview: $('preview'), clear: $('clear'), classify: $('classify'), pred: $('pred'), probs: $('probs'),
   frames: $('frames'), heartbeat: $('heartbeat'), isolation: $('isolation'), runtime: $('runtime'),
 };
@@ -38,17 +38,25 @@ els.isolation.dataset.isolated = String(self.crossOriginIsolated);
 
 const params = new URLSearchParams(location.search);
 const quick = params.has('quick') && params.get('quick') !== '0';
+// ?quick=1: 200 steps of 64 on the first 4,000 images (4 epochs' worth, so the step budget is what ends it)
+const QUICK = { trainLimit: 4000, maxSteps: 200, evalSize: 500 };
 const presets = {
   model: params.get('model'),
   optimizer: params.get('opt') ?? params.get('optimizer'),
   lr: params.get('lr'),
   epochs: params.get('epochs'),
   batchSize: params.get('batch'),
-  trainLimit: params.get('limit') ?? (quick ? '4000' : null),
-  maxSteps: params.get('steps') ?? (quick ? '200' : null),
-  evalSize: params.get('eval') ?? (quick ? '500' : null),
+  trainLimit: params.get('limit') ?? (quick ? String(QUICK.trainLimit) : null),
+  maxSteps: params.get('steps') ?? (quick ? String(QUICK.maxSteps) : null),
+  evalSize: params.get('eval') ?? (quick ? String(QUICK.evalSize) : null),
 };
 for (const [name, v] of Object.entries(presets)) if (v !== null && els.form.elements[name]) els.form.elements[name].value = v;
+if (quick && presets.epochs === null) {
+  // enough epochs for the step budget to be reached
+  const f = els.form.elements;
+  const perEpoch = Math.ceil(Number(f.trainLimit.value) / Math.max(1, Number(f.batchSize.value)));
+  f.epochs.value = String(Math.max(1, Math.ceil(Number(f.maxSteps.value) / Math.max(1, perEpoch))));
+}
 const seed = Number(params.get('seed') ?? 0);
 
 function readConfig() {
@@ -59,6 +67,32 @@ function readConfig() {
     trainLimit: num('trainLimit'), maxSteps: num('maxSteps'), evalSize: num('evalSize'), seed,
   };
 }
+
+/** The run the form describes, computed as the worker does: steps, batch, epochs. */
+function plan(cfg) {
+  const count = Math.min(cfg.trainLimit, 60000);
+  const batch = Math.min(cfg.batchSize, count);
+  const perEpoch = Math.ceil(count / batch);
+  const steps = Math.min(cfg.epochs * perEpoch, cfg.maxSteps > 0 ? cfg.maxSteps : Infinity);
+  return { count, batch, perEpoch, steps, epochs: steps / perEpoch };
+}
+
+function showPlan() {
+  const el = $('plan');
+  const cfg = readConfig();
+  if (![cfg.trainLimit, cfg.batchSize, cfg.epochs].every((v) => Number.isInteger(v) && v > 0) || !(cfg.maxSteps >= 0)) {
+    el.textContent = '';
+    delete el.dataset.steps;
+    return;
+  }
+  const p = plan(cfg);
+  const ep = Number.isInteger(p.epochs) ? String(p.epochs) : p.epochs.toFixed(1);
+  el.textContent = `→ ${p.steps.toLocaleString('en')} steps of ${p.batch} images (${ep} epoch${p.epochs === 1 ? '' : 's'} of ${p.count.toLocaleString('en')})` +
+    (cfg.maxSteps > 0 && p.steps < cfg.maxSteps ? `: the epochs end it before ${cfg.maxSteps.toLocaleString('en')} max steps` : '');
+  el.dataset.steps = String(p.steps);
+}
+els.form.addEventListener('input', showPlan);
+showPlan();
 
 // ---------------------------------------------------------------- worker
 
@@ -82,8 +116,11 @@ worker.onmessage = (ev) => {
       els.runtime.title = m.note || 'add ?threads=N to the URL to split the matrix products over N threads';
       if (m.note) console.warn(`ecopt: ${m.note}`);
       break;
+    case 'download': onDownload(m); break;
     case 'ready':
+      if (running) { setStatus(`downloaded ${m.train.toLocaleString('en')} training images; training…`); break; }
       ready = true;
+      els.bar.style.width = '0';
       setState('ready');
       setStatus(`MNIST loaded: ${m.train.toLocaleString('en')} training and ${m.test.toLocaleString('en')} test images (${m.seconds.toFixed(1)} s). Ready.`);
       els.train.disabled = false;
@@ -99,7 +136,21 @@ worker.onmessage = (ev) => {
 // kernel threads (opt-in, ?threads=N): init() runs once per worker, so this is fixed at load time.
 // More than 1 needs SharedArrayBuffer, i.e. this page being cross-origin isolated (COOP + COEP).
 const threads = Math.max(1, Math.floor(Number(params.get('threads') ?? 1)) || 1);
-worker.postMessage({ type: 'load', threads });
+worker.postMessage({ type: 'load', threads, trainLimit: readConfig().trainLimit });
+
+const MB = (b) => (b / 1e6).toFixed(1);
+let downloads = 0;
+function onDownload(m) {
+  downloads++;
+  const d = els.status.dataset;
+  d.downloadEvents = String(downloads);
+  d.downloadLoaded = String(m.loaded);
+  d.downloadTotal = m.total === undefined ? '' : String(m.total);
+  if (m.total) {
+    setStatus(`downloading MNIST: ${MB(m.loaded)} of ${MB(m.total)} MB (${Math.floor(100 * m.loaded / m.total)}%)…`);
+    els.bar.style.width = `${(100 * m.loaded / m.total).toFixed(1)}%`;
+  } else setStatus(`downloading MNIST: ${MB(m.loaded)} MB…`);
+}
 
 function startTraining() {
   if (!ready || running) return;
@@ -214,28 +265,39 @@ function drawChart() {
   const c = els.chart;
   const dpr = Math.min(window.devicePixelRatio || 1, 3);
   const cssW = c.clientWidth || 640;
-  const cssH = Math.round(cssW * 300 / 640);
-  if (c.width !== Math.round(cssW * dpr)) { c.width = Math.round(cssW * dpr); c.height = Math.round(cssH * dpr); }
+  const cssH = c.clientHeight || Math.round(cssW * 300 / 640); // CSS sets the aspect ratio (taller on phones)
+  if (c.width !== Math.round(cssW * dpr) || c.height !== Math.round(cssH * dpr)) { c.width = Math.round(cssW * dpr); c.height = Math.round(cssH * dpr); }
   const g = c.getContext('2d');
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, cssW, cssH);
-  const pad = { l: 48, r: 48, t: 14, b: 30 };
-  const W = cssW - pad.l - pad.r, H = cssH - pad.t - pad.b;
+  const narrow = cssW < 480;
   const log = els.logscale.checked;
 
   // axes ranges over every visible run
-  let maxStep = 1, maxLoss = 0, minLoss = Infinity;
+  let maxStep = runs.length ? 1 : 100;
   for (const r of runs) {
-    maxStep = Math.max(maxStep, r.total, ...r.loss.map((p) => p[0]));
-    for (const [, v] of r.loss) if (Number.isFinite(v)) { maxLoss = Math.max(maxLoss, v); minLoss = Math.min(minLoss, v); }
+    maxStep = Math.max(maxStep, r.total);
+    for (const p of r.loss) maxStep = Math.max(maxStep, p[0]);
   }
-  if (!(maxLoss > 0)) { maxLoss = 2.5; minLoss = 0.01; }
-  // a diverging run must not flatten the others: clip the linear axis near the 95th percentile
-  const all = runs.flatMap((r) => r.loss.map((p) => p[1])).filter(Number.isFinite).sort((p, q) => p - q);
-  const p95 = all.length ? all[Math.floor(0.95 * (all.length - 1))] : maxLoss;
-  const lo = log ? Math.max(1e-3, Math.min(minLoss, maxLoss / 10)) : 0;
-  const hi = log ? maxLoss * 1.2 : niceCeil(Math.min(maxLoss, Math.max(2.5, 1.5 * p95)));
-  const x = (s) => pad.l + (s / maxStep) * W;
+  const { top } = lossRange(runs);
+  const yTicks = log ? logTicks(Math.max(1e-3, Math.min(minLoss(runs, top), top / 10)), top * 1.2) : linTicks(top, narrow ? 4 : 5);
+  const lo = log ? yTicks.lo : 0;
+  const hi = yTicks.hi;
+  // the step axis ends at the run's last step (ticks at nice steps up to it)
+  const xAll = linTicks(maxStep, narrow ? 4 : 6, true);
+  const xKeep = xAll.values.map((v) => v <= maxStep);
+  const xTicks = { values: xAll.values.filter((_, i) => xKeep[i]), labels: xAll.labels.filter((_, i) => xKeep[i]) };
+  const xMax = maxStep;
+  // margins that fit the tick labels (and the rotated axis titles beside them)
+  g.font = '11px ui-monospace, monospace';
+  const textW = (t) => g.measureText(t).width;
+  const pad = {
+    l: Math.ceil(Math.max(...yTicks.labels.map(textW))) + 26,
+    r: Math.ceil(textW('100%')) + 24,
+    t: 14, b: 34,
+  };
+  const W = cssW - pad.l - pad.r, H = cssH - pad.t - pad.b;
+  const x = (s) => pad.l + (s / xMax) * W;
   const yL = (v) => {
     const t = log ? (Math.log(Math.max(v, lo)) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : v / hi;
     return pad.t + H - Math.min(1, Math.max(0, t)) * H;
@@ -248,27 +310,59 @@ function drawChart() {
   g.strokeStyle = '#26303b';
   g.fillStyle = '#8a97a6';
   g.textBaseline = 'middle';
-  const ticks = log ? logTicks(lo, hi) : linTicks(hi);
-  for (const v of ticks) {
+  for (const [i, v] of yTicks.values.entries()) {
     const yy = Math.round(yL(v)) + 0.5;
     g.beginPath(); g.moveTo(pad.l, yy); g.lineTo(pad.l + W, yy); g.stroke();
-    g.textAlign = 'right'; g.fillText(fmt(v), pad.l - 6, yy);
+    g.textAlign = 'right'; g.fillText(yTicks.labels[i], pad.l - 6, yy);
   }
   g.textAlign = 'left';
-  for (let a = 0; a <= 1.0001; a += 0.25) g.fillText(`${Math.round(a * 100)}%`, pad.l + W + 6, yA(a));
+  for (let a = 0; a <= 1.0001; a += narrow ? 0.5 : 0.25) g.fillText(`${Math.round(a * 100)}%`, pad.l + W + 6, yA(a));
   g.textAlign = 'center'; g.textBaseline = 'top';
-  for (const s of linTicks(maxStep, 6)) g.fillText(String(Math.round(s)), x(s), pad.t + H + 8);
-  g.fillText('step', pad.l + W / 2, pad.t + H + 18 > cssH - 12 ? cssH - 12 : pad.t + H + 18);
+  for (const [i, s] of xTicks.values.entries()) g.fillText(xTicks.labels[i], x(s), pad.t + H + 6);
+  g.fillText('step', pad.l + W / 2, Math.min(pad.t + H + 20, cssH - 13));
   g.save();
-  g.translate(12, pad.t + H / 2); g.rotate(-Math.PI / 2); g.textBaseline = 'middle';
+  g.translate(9, pad.t + H / 2); g.rotate(-Math.PI / 2); g.textBaseline = 'middle';
   g.fillText(log ? 'loss (log)' : 'loss', 0, 0);
   g.restore();
   g.save();
-  g.translate(cssW - 8, pad.t + H / 2); g.rotate(Math.PI / 2); g.textBaseline = 'middle';
-  g.fillText('test accuracy', 0, 0);
+  g.translate(cssW - 7, pad.t + H / 2); g.rotate(Math.PI / 2); g.textBaseline = 'middle';
+  g.fillText(narrow ? 'accuracy' : 'test accuracy', 0, 0);
   g.restore();
   g.strokeStyle = '#3a4654';
   g.strokeRect(pad.l + 0.5, pad.t + 0.5, W, H);
+
+  // points above the axis (a diverging run): marked with a triangle at the top edge and counted
+  let clipped = 0, lossMax = 0;
+  for (const r of runs) {
+    for (const [s, v] of r.loss) {
+      if (!Number.isFinite(v)) continue;
+      if (v > hi) clipped++;
+      else lossMax = Math.max(lossMax, v);
+    }
+  }
+  if (clipped) {
+    for (const r of runs) {
+      g.fillStyle = r.color;
+      g.globalAlpha = r === run ? 1 : 0.4;
+      let lastX = -Infinity;
+      for (const [s, v] of r.loss) {
+        if (!(v > hi)) continue;
+        const xx = x(s);
+        if (xx - lastX < 5) continue;
+        lastX = xx;
+        g.beginPath(); g.moveTo(xx, pad.t + 1); g.lineTo(xx - 3, pad.t + 7); g.lineTo(xx + 3, pad.t + 7); g.fill();
+      }
+    }
+    g.globalAlpha = 1;
+  }
+  const note = clipped ? `▲ ${clipped} loss point${clipped > 1 ? 's' : ''} above ${yTicks.labels[yTicks.labels.length - 1]} not drawn (a diverging run)` : '';
+  if (els.chartNote.textContent !== note) els.chartNote.textContent = note;
+  c.dataset.xTicks = JSON.stringify(xTicks.labels);
+  c.dataset.yTicks = JSON.stringify(yTicks.labels);
+  c.dataset.yMax = String(hi);
+  // the highest loss point on the chart (clipped points are counted apart)
+  c.dataset.lossMax = String(lossMax);
+  c.dataset.clipped = String(clipped);
 
   // curves: loss solid, accuracy dashed with dots; older runs faded
   for (const r of runs) {
@@ -305,32 +399,82 @@ function drawChart() {
   g.globalAlpha = 1;
   if (!runs.length) {
     g.fillStyle = '#8a97a6'; g.textAlign = 'center'; g.textBaseline = 'middle'; g.font = '13px system-ui, sans-serif';
-    g.fillText('press Train: training loss (solid, smoothed) and test accuracy (dashed) appear here', pad.l + W / 2, pad.t + H / 2);
+    g.fillText(narrow ? 'press Train: loss and accuracy appear here' : 'press Train: training loss (solid, smoothed) and test accuracy (dashed) appear here', pad.l + W / 2, pad.t + H / 2);
   }
   c.dataset.points = String(run ? run.loss.length : 0);
   c.dataset.accPoints = String(run ? run.acc.length : 0);
   c.dataset.runs = String(runs.length);
 }
 
-function niceCeil(v) {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+/**
+ * The loss axis: the highest loss point, unless some points are far above where the runs started
+ * (more than 3x the highest of each run's first five points: a diverging run); those are left above
+ * the axis (and marked) so they do not flatten the others. A run's start is always on the chart.
+ */
+function lossRange(runs) {
+  let start = 0;
+  for (const r of runs) for (const [, v] of r.loss.slice(0, 5)) if (Number.isFinite(v)) start = Math.max(start, v);
+  const clipLimit = start > 0 ? 3 * start : Infinity;
+  let top = 0;
+  for (const r of runs) for (const [, v] of r.loss) if (Number.isFinite(v) && v <= clipLimit) top = Math.max(top, v);
+  if (!(top > 0)) top = 2.5; // nothing yet: MNIST starts near ln 10 = 2.3
+  return { top, clipLimit };
+}
+function minLoss(runs, top) {
+  let m = Infinity;
+  for (const r of runs) for (const [, v] of r.loss) if (v > 0 && v <= top) m = Math.min(m, v);
+  return Number.isFinite(m) ? m : top / 100;
+}
+
+/** The smallest "nice" step (1, 2, 2.5, 5 x 10^k; integers: 1, 2, 5 x 10^k and at least 1) of at least `raw`. */
+function niceStep(raw, integer) {
+  if (!(raw > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of integer ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10]) {
+    const s = m * p;
+    if (s >= raw * (1 - 1e-9)) return integer ? Math.max(1, Math.round(s)) : s;
+  }
   return 10 * p;
 }
-function linTicks(hi, n = 5) {
-  const step = niceCeil(hi / n);
-  const out = [];
-  for (let v = 0; v <= hi + 1e-9; v += step) out.push(v);
-  return out;
-}
-function logTicks(lo, hi) {
-  const out = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) { const v = m * 10 ** e; if (v >= lo && v <= hi) out.push(v); }
+/** Decimals needed to print multiples of `step` exactly (0.25 -> 2, 0.004 -> 3, 50 -> 0). */
+function decimalsOf(step) {
+  for (let d = 0; d < 12; d++) {
+    const v = step * 10 ** d;
+    if (Math.abs(v - Math.round(v)) < 1e-6 * Math.max(1, v)) return d;
   }
-  return out;
+  return 12;
 }
-const fmt = (v) => (v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(1));
+/**
+ * Ticks from 0 to the first multiple of the step at or above `max`, about `n` of them; labels with
+ * the decimals the step needs, so they are all different (never "0 0 0 1 1 1").
+ */
+function linTicks(max, n = 5, integer = false) {
+  const step = niceStep(max / n, integer);
+  let k = Math.ceil(max / step - 1e-9);
+  if (k * step < max) k++;
+  k = Math.max(k, 1);
+  const d = integer ? 0 : decimalsOf(step);
+  const values = [], labels = [];
+  for (let i = 0; i <= k; i++) {
+    const v = i * step;
+    values.push(v);
+    labels.push(integer ? Math.round(v).toLocaleString('en') : v.toFixed(d));
+  }
+  return { values, labels, lo: 0, hi: k * step };
+}
+/** Log-axis ticks at 1, 2, 5 x 10^k in [lo, hi]; linear ones inside it when that gives fewer than 2. */
+function logTicks(lo, hi) {
+  const values = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) { const v = m * 10 ** e; if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) values.push(v); }
+  }
+  if (values.length >= 2) return { values, labels: values.map((v) => String(Number(v.toPrecision(1)))), lo, hi };
+  const step = niceStep((hi - lo) / 4, false);
+  const d = decimalsOf(step);
+  const vs = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi * (1 + 1e-9); v += step) vs.push(v);
+  return { values: vs, labels: vs.map((v) => v.toFixed(d)), lo, hi };
+}
 
 new ResizeObserver(() => { chartDirty = true; }).observe(els.chart);
 
@@ -486,5 +630,20 @@ function showProbs(probs, id) {
   els.probs.dataset.probs = JSON.stringify(arr.map((v) => +v.toFixed(6)));
   els.probs.dataset.prediction = String(pred);
 }
+
+// For the page's tests (test/demo.node.test.ts): show the given loss curves in the chart, as runs
+// would, so the axes can be checked on chosen data. Not used by the page itself.
+window.ecoptDemo = {
+  showRuns(list) {
+    runs.length = 0;
+    for (const r of list) {
+      runs.push({ cfg: { model: 'mlp', optimizer: 'sgd', lr: 0 }, loss: r.loss, acc: r.acc ?? [], total: r.total, perEpoch: r.total,
+        final: undefined, color: COLORS[runs.length % COLORS.length] });
+    }
+    run = runs[runs.length - 1] ?? null;
+    updateLegend();
+    drawChart();
+  },
+};
 
 requestAnimationFrame(tick); // started last: drawChart() needs every declaration above

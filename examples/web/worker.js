@@ -2,11 +2,12 @@
 // the page's main thread never runs a kernel. The library is imported from the repository's dist/
 // (its init() finds build/ecopt.wasm relative to dist/index.js).
 //
-// Messages in:  { type: 'load', threads? }
+// Messages in:  { type: 'load', threads?, trainLimit? }
 //               { type: 'train', config: { model, optimizer, lr, epochs, batchSize, trainLimit, maxSteps, evalSize, seed } }
 //               { type: 'stop' }
 //               { type: 'predict', id, pixels: Float32Array(784) }
 // Messages out: { type: 'runtime', threads, build, note }  { type: 'ready', train, test }  { type: 'status', text }
+//               { type: 'download', loaded, total, file }  (bytes of the IDX files, while they arrive)
 //               { type: 'start', totalSteps, parameters, model, optimizer }
 //               { type: 'progress', step, totalSteps, epoch, loss, samplesPerSec, accuracy? }
 //               { type: 'done', stopped, step, testLoss, testAccuracy, seconds }
@@ -15,22 +16,43 @@ import {
   init, loadMNIST, limit, Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, ECSGD,
 } from '/dist/index.js';
 
-let data = null;      // { train, test } full datasets
+let data = null;      // { train, test }: the first data.train.count training images, all 10,000 test images
 let model = null;     // the current (or last trained) model
 let training = false;
 let stopRequested = false;
+
+const MNIST_TRAIN = 60000;
 
 class Stop extends Error {}
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 
-async function load(threads) {
+async function load(threads, trainLimit) {
   post({ type: 'status', text: 'loading the wasm kernels…' });
   const rt = await init(threads > 1 ? { threads } : {});
   post({ type: 'runtime', threads: rt.threads, build: rt.build, note: rt.note ?? '' });
-  post({ type: 'status', text: 'downloading MNIST (4 IDX files, 55 MB)…' });
+  await loadData(trainLimit);
+}
+
+/**
+ * Downloads the first `trainLimit` training images (only their bytes: loadMNIST asks for a byte
+ * range) and the test set, reporting the bytes as they arrive (at most every 100 ms, and the last).
+ */
+async function loadData(trainLimit) {
+  const want = trainLimit > 0 && trainLimit < MNIST_TRAIN ? trainLimit : undefined;
+  post({ type: 'status', text: 'downloading MNIST…' });
   const t0 = performance.now();
-  data = await loadMNIST({ baseURL: new URL('/mnist/', self.location.href) });
+  let last = 0;
+  data = await loadMNIST({
+    baseURL: new URL('/mnist/', self.location.href),
+    trainLimit: want,
+    onProgress: ({ loaded, total, file }) => {
+      const now = performance.now();
+      if (loaded !== total && now - last < 100) return;
+      last = now;
+      post({ type: 'download', loaded, total, file });
+    },
+  });
   post({ type: 'ready', train: data.train.count, test: data.test.count, seconds: (performance.now() - t0) / 1000 });
 }
 
@@ -52,6 +74,8 @@ async function train(cfg) {
   stopRequested = false;
   if (model) { model.dispose(); model = null; }
   try {
+    // more training images than were downloaded: fetch them first
+    if (cfg.trainLimit > data.train.count && data.train.count < MNIST_TRAIN) await loadData(cfg.trainLimit);
     const trainSet = limit(data.train, cfg.trainLimit);
     const evalSet = limit(data.test, cfg.evalSize);
     model = buildModel(cfg.model, cfg.seed);
@@ -136,7 +160,7 @@ function fail(where, e) {
 self.onmessage = (ev) => {
   const m = ev.data;
   switch (m.type) {
-    case 'load': load(m.threads ?? 1).catch((e) => fail('load', e)); break;
+    case 'load': load(m.threads ?? 1, m.trainLimit ?? 0).catch((e) => fail('load', e)); break;
     case 'train': train(m.config).catch((e) => fail('train', e)); break;
     case 'stop': stopRequested = true; break;
     // runs between two training steps while fit() yields, so a drawing can be classified mid-training
