@@ -155,6 +155,12 @@ describe('a bundled app (esbuild) in Chromium', () => {
     }
   }
 
+  it('the pool worker script is valid as a classic script too (webpack copies it as an asset and minifies it as a script)', () => {
+    const source = readFileSync(join(REPO, 'dist', 'pool-worker.js'), 'utf8');
+    // a Function body parses as a script: no static import/export, no top-level await
+    expect(() => new Function(source)).not.toThrow();
+  });
+
   it('esbuild left the new URL(..., import.meta.url) of the library unrewritten (the reason for the options)', () => {
     const code = readFileSync(join(out, 'assets', 'app.js'), 'utf8');
     expect(code).toMatch(/new URL\("\.\.\/build\/ecopt\.wasm", import\.meta\.url\)/);
