@@ -18,6 +18,7 @@ import { ecStructure, rescaleHiddenUnit, type ECStructure } from './ec.js';
 import type { LRSchedule } from './schedules.js';
 import { ShapeError, ArgumentError, NonFiniteError, StateError, MemoryError, describeValue, checkPositiveInt, checkOptions } from './errors.js';
 
+/** Options of `new Sequential(layers, options)`. */
 export interface SequentialOptions {
   /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
   seed?: number;
@@ -25,11 +26,13 @@ export interface SequentialOptions {
   inputShape?: number[];
 }
 
+/** Options of `trainBatch`. */
 export interface TrainOptions {
   /** Refuse steps that would make weights non-finite, restoring the previous state (default true). */
   guard?: boolean;
 }
 
+/** What `fit` passes to `onProgress` after every batch (epochs and batches counted from 1). */
 export interface ProgressEvent {
   epoch: number;          // 1-based
   epochs: number;
@@ -59,6 +62,7 @@ export interface EpochLog {
   valAccuracy?: number;
 }
 
+/** What `fit` passes to `onBatchEnd` after every batch (epochs and batches counted from 1). */
 export interface BatchEndEvent {
   epoch: number;   // 1-based
   batch: number;   // 1-based within the epoch
@@ -66,6 +70,7 @@ export interface BatchEndEvent {
   lr: number;      // learning rate used for this batch
 }
 
+/** `fit({ earlyStopping })`: stop when the monitored quantity has not improved for `patience` epochs. */
 export interface EarlyStoppingOptions {
   /** 'valLoss' (default when validation data is given), 'loss', or 'valAccuracy'. */
   monitor?: 'loss' | 'valLoss' | 'valAccuracy';
@@ -77,6 +82,7 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+/** What `fit` resolves to: the per-epoch logs and, if training stopped early, when and why. */
 export interface FitResult {
   history: EpochLog[];
   /** Epoch (1-based) after which early stopping or a callback ended training, if it did. */
@@ -85,6 +91,7 @@ export interface FitResult {
   bestEpoch?: number;
 }
 
+/** Options of `fit(data, options)`; only `optimizer` is required. */
 export interface FitOptions {
   optimizer: Optimizer;
   epochs?: number;
@@ -132,16 +139,29 @@ function splitSeed(seed: number): [number, number] {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
 
+/**
+ * A chain of layers trained on the CPU in wasm: owns its memory plan (parameters, gradients,
+ * activations, optimizer state) in the runtime's arena, and runs forward, backward, optimizer steps,
+ * `fit`, `evaluate` and `predict`. Create it after `await init()`; free it with `dispose()`.
+ */
 export class Sequential {
+  /** The layers, in order (owned by this model: a layer belongs to one model). */
   readonly layers: Layer[];
+  /** Per-sample input shape, e.g. [784] or [1, 28, 28]. */
   readonly inputShape: number[];
+  /** Per-sample output shape: [classes]. */
   readonly outputShape: number[];
+  /** Seed of the weight initialization. */
   readonly seed: number;
+  /** @internal The kernel table this model calls (checked in checked mode). */
   readonly kernels: Kernels;
+  /** @internal The runtime's arena that holds this model's blocks. */
   readonly arena: Arena;
-  /** Start of the parameter region and of the gradient region (byte offsets), and their length in floats. */
+  /** @internal Start of the parameter region (byte offset). */
   readonly paramBase: number;
+  /** @internal Start of the gradient region (byte offset). */
   readonly gradBase: number;
+  /** @internal Length of the parameter region in floats (tensors 16-byte aligned). */
   readonly paramRegionFloats: number;
   /** Number of trainable scalars (without alignment padding). */
   readonly parameterCount: number;
@@ -282,7 +302,7 @@ export class Sequential {
     return this.arena.allocBlock(bytes, what, this);
   }
 
-  /** @deprecated Internal: allocates a buffer shaped like the parameter region (optimizer state). */
+  /** @internal Allocates a buffer shaped like the parameter region, owned by this model. */
   allocRegion(what: string): number {
     return this.allocBlock(this.paramRegionFloats * 4, what).ptr;
   }
@@ -968,7 +988,7 @@ export class Sequential {
   // ---- serialization: specs (src/spec.ts), safetensors and checkpoints (src/safetensors.ts) ----
 
   /**
-   * The implementations behind the four methods below, installed by src/spec.ts and
+   * @internal The implementations behind the four methods below, installed by src/spec.ts and
    * src/safetensors.ts when they load (the package entry point loads both). Those modules import
    * this one, so this one does not import them.
    */

@@ -7,6 +7,7 @@ import type { Sequential } from './model.js';
 import type { Block } from './arena.js';
 import { checkNumber, checkOptions, ArgumentError, StateError, describeValue } from './errors.js';
 
+/** An optimizer's state as plain arrays (`stateDict()` / `loadStateDict()`): kind, step count, options, state buffers. */
 export interface OptimizerStateDict {
   kind: string;
   step: number;
@@ -14,6 +15,11 @@ export interface OptimizerStateDict {
   buffers: Float32Array[];
 }
 
+/**
+ * The base of every optimizer: the learning rate, the step count `t`, state buffers shaped like the
+ * model's parameter region, `stateDict`/`loadStateDict`, `setLearningRate` and `dispose`. Steps are
+ * taken by `model.trainBatch` and `model.fit`.
+ */
 export abstract class Optimizer {
   abstract readonly kind: string;
   readonly model: Sequential;
@@ -175,6 +181,7 @@ export abstract class Optimizer {
   }
 }
 
+/** Options of `new SGD(model, options)`. */
 export interface SGDOptions {
   lr: number;
   /** L2 penalty added to the gradient (default 0). */
@@ -197,6 +204,7 @@ export class SGD extends Optimizer {
   options(): Record<string, unknown> { return { lr: this.lr, weightDecay: this.weightDecay }; }
 }
 
+/** Options of `new Momentum(model, options)`. */
 export interface MomentumOptions {
   lr: number;
   /** Heavy-ball coefficient in [0, 1) (default 0.9). */
@@ -228,6 +236,7 @@ export class Momentum extends Optimizer {
   }
 }
 
+/** Options of `new Adam(model, options)`. */
 export interface AdamOptions {
   lr?: number;
   /** (beta1, beta2), each in [0, 1) (default [0.9, 0.999]). */

@@ -45,6 +45,7 @@ export interface SafetensorsEntry {
   bytes: Uint8Array;
 }
 
+/** A parsed safetensors file: its metadata strings and its tensors (views into the file's bytes). */
 export interface SafetensorsFile {
   /** Tensors in data order. */
   tensors: SafetensorsEntry[];
@@ -213,6 +214,7 @@ function writeF32(out: Uint8Array, pos: number, data: Float32Array): void {
 
 // ---- models and checkpoints ----
 
+/** Options of `model.toSafetensors(options)`: extra metadata, and an optimizer whose state to include. */
 export interface SafetensorsOptions {
   /** Also store this optimizer's state (it must belong to the model), for loadOptimizerState(). */
   optimizer?: Optimizer;
@@ -289,7 +291,7 @@ export interface OptimizerRecord {
 
 const RESERVED = ['format', SPEC_KEY, OPTIMIZER_KEY];
 
-/** See Sequential.toSafetensors(). Weights and state are written straight from wasm memory. */
+/** @internal See Sequential.toSafetensors(). Weights and state are written straight from wasm memory. */
 export function modelToSafetensors(model: Sequential, options: SafetensorsOptions = {}): Uint8Array {
   const { optimizer, metadata = {} } = options ?? {};
   for (const k of Object.keys(metadata)) {
@@ -390,7 +392,7 @@ function copyChecked(model: Sequential, ptr: number, t: SafetensorsEntry): void 
   if (bad >= 0) throw new FormatError(`safetensors: tensor '${t.name}' has a non-finite value (${model.arena.f32(ptr + bad * 4, 1)[0]}) at index ${bad}`);
 }
 
-/** See Sequential.fromSafetensors(). */
+/** @internal See Sequential.fromSafetensors(). */
 export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | string): Sequential {
   const file = readSafetensors(bytes);
   const source = spec ?? file.metadata[SPEC_KEY];

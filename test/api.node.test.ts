@@ -22,12 +22,9 @@ const INTERNAL = [
  */
 const PENDING_DOCS = new Set([
   'InitOptions', 'Runtime',
-  'Sequential', 'SequentialOptions', 'FitOptions', 'ProgressEvent', 'TrainOptions', 'BatchEndEvent', 'EarlyStoppingOptions', 'FitResult',
-  'Optimizer', 'SGDOptions', 'MomentumOptions', 'AdamOptions', 'OptimizerStateDict',
   'IDX', 'LoadMNISTOptions', 'MNISTProgress',
-  'SafetensorsFile', 'SafetensorsOptions',
 ]);
-const PENDING_FILES = new Set(['src/wasm.ts', 'src/model.ts', 'src/optim.ts', 'src/data.ts', 'src/safetensors.ts', 'src/schedules.ts']);
+const PENDING_FILES = new Set(['src/wasm.ts', 'src/data.ts']);
 
 const surface = apiSurface();
 
