@@ -13,6 +13,7 @@ export interface Dataset {
   classes: number;
 }
 
+/** A parsed IDX file: element type, dimensions and the data bytes after the header. */
 export interface IDX {
   /** 0x08 = unsigned byte (the only type the MNIST family uses). */
   type: number;
@@ -69,6 +70,7 @@ export function datasetFromIDX(imageBytes: Uint8Array, labelBytes: Uint8Array, c
   return { images, labels, count: n, shape: [1, h, w], classes };
 }
 
+/** Options of loadMNIST(): sample limits (only their bytes are fetched), where the IDX files are, and byte progress. */
 export interface LoadMNISTOptions {
   /** Use only the first N training samples (only their bytes are read or downloaded). */
   trainLimit?: number;
@@ -90,6 +92,7 @@ export interface LoadMNISTOptions {
   onProgress?: (progress: MNISTProgress) => void;
 }
 
+/** Byte progress of loadMNIST(), passed to its onProgress option. */
 export interface MNISTProgress {
   /** Bytes received (or read) so far, the four files together. */
   loaded: number;

@@ -90,6 +90,11 @@ export interface Kernels {
   pool_worker_scratch_bytes(): number;
 }
 
+/**
+ * Options of init(): thread count, build (debug, relaxed SIMD) and, for bundled apps, where the wasm
+ * modules and the pool worker script are (wasmURL / wasmBytes, threadsWasmURL / threadsWasmBytes,
+ * workerURL). With none, init() finds them next to the package's dist/.
+ */
 export interface InitOptions {
   /**
    * Threads for the kernels (GEMM work is split over them; results are bit-identical for any
@@ -141,6 +146,7 @@ export interface InitOptions {
   relaxedSimd?: boolean;
 }
 
+/** The loaded runtime init() resolves to: the kernels, the arena over linear memory, the threads in use, the build, and why fewer threads than asked, if so. */
 export interface Runtime {
   kernels: Kernels;
   arena: Arena;
