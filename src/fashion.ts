@@ -65,11 +65,11 @@ async function readAll(dir?: string): Promise<{ pixels: Uint8Array; labels: Uint
   const fsName = 'node:fs/promises';
   const pathName = 'node:path';
   const modName = 'node:module';
-  const fs = await import(/* @vite-ignore */ fsName);
-  const path = await import(/* @vite-ignore */ pathName);
+  const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
+  const path = await import(/* @vite-ignore */ /* webpackIgnore: true */ pathName);
   let base = dir;
   if (base === undefined) {
-    const mod = await import(/* @vite-ignore */ modName);
+    const mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ modName);
     const require = mod.createRequire(import.meta.url);
     let pkg: string;
     try {

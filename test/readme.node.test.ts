@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```ts( fragment)?\n([\s\S]*?)```/g)].map((m) => ({ fragment: !!m[1], code: m[2] }));
 
-const PREAMBLE = `import { Sequential, loadCheckpoint, type Optimizer } from 'ecopt';
+const PREAMBLE = `import { Sequential, loadCheckpoint, init, type Optimizer } from 'ecopt';
 declare const model: Sequential;
 declare const optimizer: Optimizer;
 `;
@@ -44,7 +44,8 @@ describe('README examples', () => {
   it('the Node example runs against the built package', () => {
     const dist = join(root, 'dist', 'index.js');
     if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    const code = blocks[0].code.replace(/from 'ecopt'/g, `from ${JSON.stringify(dist)}`)
+    // the Node example: the first complete (non-fragment) ts block, the one under '## Example (Node)'
+    const code = blocks.find((b) => !b.fragment)!.code.replace(/from 'ecopt'/g, `from ${JSON.stringify(dist)}`)
       .replace('await loadMNIST()', 'await loadMNIST({ trainLimit: 6000 })');
     const dir = mkdtempSync(join(tmpdir(), 'ecopt-readme-'));
     const file = join(dir, 'example.mjs');
