@@ -9,32 +9,12 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  Sequential, Dense, ReLU, PReLU, LeakyReLU, Conv2D, MaxPool2D, AvgPool2D, Flatten, SGD, Momentum, Adam, ECSGD, ECMomentum,
-  ECAdam, PathSGD, modelFromSpec, loadCheckpoint, type Optimizer, type Dataset,
-} from '../src/index.js';
+import { Sequential, modelFromSpec, loadCheckpoint, type Dataset } from '../src/index.js';
 import { runtime, rng, hashArrays } from './helpers.js';
+import { OPTS, NETS } from './nets.js';
 
 const DIR = fileURLToPath(new URL('./fixtures/golden-v0.1/', import.meta.url));
 const WRITE = process.env.ECOPT_GOLDEN_WRITE === '1';
-
-type Mk = (m: Sequential) => Optimizer;
-const OPTS: [string, Mk][] = [
-  ['SGD', (m) => new SGD(m, { lr: 0.05, weightDecay: 1e-4 })],
-  ['Momentum', (m) => new Momentum(m, { lr: 0.02, nesterov: true })],
-  ['AdamW', (m) => new Adam(m, { lr: 3e-3, weightDecay: 1e-2, decoupled: true })],
-  ['ECSGD', (m) => new ECSGD(m, { lr: 0.02 })],
-  ['ECMomentum', (m) => new ECMomentum(m, { lr: 0.01 })],
-  ['ECAdam', (m) => new ECAdam(m, { lr: 3e-3 })],
-  ['PathSGD', (m) => new PathSGD(m, { lr: 0.02 })],
-];
-const NETS: [string, (seed: number) => Sequential, number][] = [
-  ['MLP', (seed) => new Sequential([new Dense(12, 10), new ReLU(), new Dense(10, 7), new PReLU(), new Dense(7, 4)], { seed }), 12],
-  ['CNN', (seed) => new Sequential([
-    new Conv2D(1, 3, 3, { padding: 1 }), new LeakyReLU(0.1), new MaxPool2D(2), new Conv2D(3, 4, 2), new ReLU(), new AvgPool2D(2),
-    new Flatten(), new Dense(4, 4),
-  ], { seed, inputShape: [1, 6, 6] }), 36],
-];
 
 function dataset(n: number, sample: number, seed: number): Dataset {
   const r = rng(seed);
