@@ -6,22 +6,39 @@
 //
 // Conv layers also split whole samples (forward and input gradient): each sample is computed by
 // one thread with the single-thread arithmetic, using that thread's share of the caller's scratch.
+// Elementwise jobs (the optimizer updates, the step guard's copies and finiteness checks) split
+// element ranges in multiples of 16: every element sees the same arithmetic, so any split gives
+// the same bits.
 //
 // Pool block (i32 fields, 64 bytes, owned by TypeScript):
 //   0 gen: job generation (workers wake when it changes)   4 pending: workers still busy
 //   8 kind  12..36 job arguments (GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch)
 //   40 threads  44 scratch base of worker 1  48 scratch bytes per worker  52 exit flag
 //   56 per-thread scratch stride of a conv job
+//   64.. elementwise job (256-byte block): 64 op, 68 n, 72..84 four pointers, 88..104 five f32,
+//   108, 112 two i32; 128..255 one i32 result per thread (first_nonfinite)
 //   60 fault: 0, or tid+1 of the first worker whose job trapped (stored by src/pool-worker.js, which
 //      catches the trap, still counts the job done and re-enters worker_run; the caller's join sees
 //      it after every worker is done, clears it and traps in turn, so the error surfaces there)
 import { gemm_cols } from './gemm';
 import { conv_forward_range, conv_dx_range } from './conv2d';
 import { ec_rows } from './ec';
+import { sgd_range, momentum_range, adam_range } from './optimizer';
+import { copy_range, first_nonfinite_range } from './util';
 
 export const JOB_CONV_FWD: i32 = 10;
 export const JOB_CONV_DX: i32 = 11;
 export const JOB_EC_ROWS: i32 = 12;
+export const JOB_ELEMENTWISE: i32 = 13;
+
+export const ELEM_SGD: i32 = 0;
+export const ELEM_MOMENTUM: i32 = 1;
+export const ELEM_ADAM: i32 = 2;
+export const ELEM_COPY: i32 = 3;
+export const ELEM_FIRST_NONFINITE: i32 = 4;
+
+/** Smallest element count split over the pool (below it waking the workers costs more than it saves). */
+const ELEM_MIN: i32 = 65536;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
@@ -144,6 +161,62 @@ export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
   return true;
 }
 
+// @ts-ignore: decorator
+@inline function elemSplit(n: i32, T: i32, t: i32): i32 {
+  if (t >= T) return n;
+  return <i32>(((<i64>(n >> 4) * <i64>t) / <i64>T) << 4);
+}
+
+// One thread's share [i0, i1) of an elementwise job.
+function runElementShare(p: usize, tid: i32, T: i32): void {
+  const n = load<i32>(p + 68);
+  const i0 = elemSplit(n, T, tid), i1 = elemSplit(n, T, tid + 1);
+  const op = load<i32>(p + 64);
+  const p0 = <usize>load<i32>(p + 72), p1 = <usize>load<i32>(p + 76), p2 = <usize>load<i32>(p + 80), p3 = <usize>load<i32>(p + 84);
+  const f0 = load<f32>(p + 88), f1 = load<f32>(p + 92), f2 = load<f32>(p + 96), f3 = load<f32>(p + 100), f4 = load<f32>(p + 104);
+  const a = load<i32>(p + 108), b = load<i32>(p + 112);
+  if (op == ELEM_SGD) sgd_range(p0, p1, i0, i1, f0, f1);
+  else if (op == ELEM_MOMENTUM) momentum_range(p0, p1, p2, i0, i1, f0, f1, f2, a);
+  else if (op == ELEM_ADAM) adam_range(p0, p1, p2, p3, i0, i1, f0, f1, f2, f3, f4, reinterpret<f32>(a), reinterpret<f32>(b));
+  else if (op == ELEM_COPY) copy_range(p0, p1, i0, i1);
+  else store<i32>(p + 128 + (<usize>tid << 2), first_nonfinite_range(p0, i0, i1));
+}
+
+/**
+ * Splits an elementwise job over `n` elements by ranges if a pool of 2+ threads is attached and n is
+ * large enough; false = caller computes it alone. For ELEM_FIRST_NONFINITE the per-thread results
+ * are in the block (pool_first_result combines them).
+ */
+export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: usize, p3: usize,
+  f0: f32, f1: f32, f2: f32, f3: f32, f4: f32, a: i32, b: i32): bool {
+  if (!ASC_FEATURE_THREADS) return false;
+  const p = poolPtr;
+  if (p == 0 || n < ELEM_MIN) return false;
+  const T = load<i32>(p + 40);
+  if (T < 2) return false;
+  store<i32>(p + 8, JOB_ELEMENTWISE);
+  store<i32>(p + 64, op);
+  store<i32>(p + 68, n);
+  store<i32>(p + 72, <i32>p0); store<i32>(p + 76, <i32>p1); store<i32>(p + 80, <i32>p2); store<i32>(p + 84, <i32>p3);
+  store<f32>(p + 88, f0); store<f32>(p + 92, f1); store<f32>(p + 96, f2); store<f32>(p + 100, f3); store<f32>(p + 104, f4);
+  store<i32>(p + 108, a); store<i32>(p + 112, b);
+  post(p, T);
+  runElementShare(p, 0, T);
+  join(p);
+  return true;
+}
+
+/** After a split ELEM_FIRST_NONFINITE job: the first index over all ranges (ranges are in order), or -1. */
+export function pool_first_result(): i32 {
+  const p = poolPtr;
+  const T = load<i32>(p + 40);
+  for (let t = 0; t < T; t++) {
+    const r = load<i32>(p + 128 + (<usize>t << 2));
+    if (r >= 0) return r;
+  }
+  return -1;
+}
+
 /** Runs a GEMM on the pool if one is attached and the job is large enough; false = caller computes it. */
 export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): bool {
   if (!ASC_FEATURE_THREADS) return false;
@@ -180,6 +253,11 @@ export function worker_run(p: usize, tid: i32, seen: i32): void {
       seen++;
       if (load<i32>(p + 52) != 0) return;
       const T = load<i32>(p + 40);
+      if (load<i32>(p + 8) == JOB_ELEMENTWISE) {
+        runElementShare(p, tid, T);
+        atomic.sub<i32>(p + 4, 1);
+        continue;
+      }
       if (load<i32>(p + 8) >= JOB_CONV_FWD) {
         runSplitShare(p, tid, T);
         atomic.sub<i32>(p + 4, 1);

@@ -1,6 +1,7 @@
 // Elementwise helpers on f32 buffers (byte offsets): fill, scale, axpy, copy, finiteness checks,
 // label validation. SIMD body with scalar tail for any n.
 import { assertSpan } from './bounds';
+import { parallel_elementwise, pool_first_result, ELEM_COPY, ELEM_FIRST_NONFINITE } from './threads';
 
 // x[0..n) = v
 export function fill_f32(x: usize, n: i32, v: f32): void {
@@ -42,7 +43,14 @@ export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
 // dst[0..bytes) = src[0..bytes) (regions may overlap)
 export function copy_bytes(dst: usize, src: usize, bytes: i32): void {
   assertSpan(dst, bytes, 1); assertSpan(src, bytes, 1);
+  // large copies of whole floats (the step guard's backup) are split over the pool
+  if ((bytes & 3) == 0 && parallel_elementwise(ELEM_COPY, bytes >> 2, dst, src, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return;
   memory.copy(dst, src, <usize>bytes);
+}
+
+// Floats [i0, i1) of src copied to dst (one share of a split copy_bytes).
+export function copy_range(dst: usize, src: usize, i0: i32, i1: i32): void {
+  memory.copy(dst + (<usize>i0 << 2), src + (<usize>i0 << 2), <usize>(i1 - i0) << 2);
 }
 
 // Number of NaN/Inf values in x[0..n).
@@ -63,9 +71,15 @@ export function count_nonfinite(x: usize, n: i32): i32 {
 
 // Index of the first NaN/Inf in x[0..n), or -1. SIMD scan; the exact index is found in the block.
 export function first_nonfinite(x: usize, n: i32): i32 {
+  if (parallel_elementwise(ELEM_FIRST_NONFINITE, n, x, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return pool_first_result();
+  return first_nonfinite_range(x, 0, n);
+}
+
+// Index of the first NaN/Inf in x[i0..i1) (i0 a multiple of 4), or -1.
+export function first_nonfinite_range(x: usize, i0: i32, i1: i32): i32 {
   const mask = i32x4.splat(0x7f800000);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
+  let i = i0;
+  for (; i + 16 <= i1; i += 16) {
     const p = x + (<usize>i << 2);
     const a = i32x4.eq(v128.and(v128.load(p), mask), mask);
     const b = i32x4.eq(v128.and(v128.load(p, 16), mask), mask);
@@ -73,7 +87,7 @@ export function first_nonfinite(x: usize, n: i32): i32 {
     const d = i32x4.eq(v128.and(v128.load(p, 48), mask), mask);
     if (v128.any_true(v128.or(v128.or(a, b), v128.or(c, d)))) break;
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     if ((load<u32>(x + (<usize>i << 2)) & 0x7f800000) == 0x7f800000) return i;
   }
   return -1;

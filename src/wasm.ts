@@ -683,7 +683,7 @@ async function loadThreads(threads: number, options: InitOptions, note: string |
   const raw = instance.exports as unknown as Kernels;
   const arena = new Arena(memory, raw.heap_base());
   const per = raw.pool_worker_scratch_bytes();
-  const pool = arena.alloc(64, 'thread pool block');
+  const pool = arena.alloc(256, 'thread pool block');
   const scratch = arena.alloc(per * (threads - 1), 'worker scratch');
   const p = arena.i32(pool, 16);
   p[10] = threads; p[11] = scratch; p[12] = per;
