@@ -43,8 +43,10 @@ export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
 // dst[0..bytes) = src[0..bytes) (regions may overlap)
 export function copy_bytes(dst: usize, src: usize, bytes: i32): void {
   assertSpan(dst, bytes, 1); assertSpan(src, bytes, 1);
-  // large copies of whole floats (the step guard's backup) are split over the pool
-  if ((bytes & 3) == 0 && parallel_elementwise(ELEM_COPY, bytes >> 2, dst, src, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return;
+  // large copies of whole floats between disjoint buffers (the step guard's backup) are split over
+  // the pool; overlapping ranges keep memory.copy's memmove semantics on one thread
+  const disjoint = dst + <usize>bytes <= src || src + <usize>bytes <= dst;
+  if ((bytes & 3) == 0 && disjoint && parallel_elementwise(ELEM_COPY, bytes >> 2, dst, src, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return;
   memory.copy(dst, src, <usize>bytes);
 }
 

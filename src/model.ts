@@ -252,17 +252,18 @@ export class Sequential {
         }
         throw e;
       }
-      this.descBlocks = layers.map((l) => {
+      const descs = layers.map((l) => {
         const n = l.descriptorBytes(rt.kernels);
         return n > 0 ? alloc(n, `descriptor of ${l.label}`) : null;
-      }).filter((b): b is Block => b !== null);
+      });
+      this.descBlocks = descs.filter((b): b is Block => b !== null);
       this.paramBase = this.paramBlock.ptr;
       this.gradBase = this.gradBlock.ptr;
-      let d = 0;
       layers.forEach((l, i) => {
         l.paramPtr = offsets[i].map((o) => this.paramBase + o * 4);
         l.gradPtr = offsets[i].map((o) => this.gradBase + o * 4);
-        if (l.descriptorBytes(rt.kernels) > 0) l.bindDescriptor(this.kernels, this.descBlocks[d++].ptr);
+        const desc = descs[i];
+        if (desc) l.bindDescriptor(this.kernels, desc.ptr);
       });
     } catch (e) {
       // leave the layers reusable and the arena as it was

@@ -50,6 +50,8 @@ describe('elementwise jobs split over the pool', () => {
         ['adam', [w, m, v, g], (p) => k.adam_update(p[0], p[1], p[2], p[3], n, 1e-3, 0.9, 0.999, 1e-8, 1e-2, 0, 7)],
         ['adamw', [w, m, v, g], (p) => k.adam_update(p[0], p[1], p[2], p[3], n, 1e-3, 0.9, 0.999, 1e-8, 1e-2, 1, 2 ** 33)],
         ['copy', [w, g], (p) => k.copy_bytes(p[1], p[0], n * 4)],
+        // overlapping ranges (memmove): must not be split
+        ['overlapping copy', [w], (p) => k.copy_bytes(p[0] + 28, p[0], (n - 7) * 4)],
         ['finite', [w], (p) => k.first_nonfinite(p[0], n)],
       ];
       for (const at of [5, Math.floor(n / 2) + 3, n - 1]) {
