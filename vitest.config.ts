@@ -43,7 +43,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           // one kernel thread by default (vitest already runs files in parallel); the threads
-          // tests ask for more explicitly. Pointer checks on (src/checked.ts): every kernel pointer
+          // tests ask for more explicitly. Pointer checks on (src/core/checked.ts): every kernel pointer
           // a model passes is looked up in the arena
           env: { ECOPT_THREADS: '1', ECOPT_CHECKS: '1' },
           include: ['test/**/*.test.ts'],

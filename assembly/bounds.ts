@@ -1,7 +1,7 @@
 // Debug-build bounds checks of kernel arguments: a buffer a kernel is about to read or write must
 // have a non-negative size and end inside linear memory (computed in 64 bits, so a wrapped size
 // cannot pass). Release builds compile with noAssert and drop them entirely; TypeScript has
-// already checked every size against the limits (src/sizes.ts) before any call.
+// already checked every size against the limits (src/core/sizes.ts) before any call.
 
 // @ts-ignore: decorator
 @inline export function assertSpan(ptr: usize, count: i64, bytesPer: i64): void {

@@ -1,13 +1,13 @@
-// Generates src/kernel-pointers.gen.ts: for every function assembly/index.ts exports, the
+// Generates src/core/kernel-pointers.gen.ts: for every function assembly/index.ts exports, the
 // positions of its pointer arguments (the parameters typed `usize`). Checked mode
-// (src/checked.ts) looks each of them up in the arena before a kernel runs. `--check` compares
+// (src/core/checked.ts) looks each of them up in the arena before a kernel runs. `--check` compares
 // the file with what would be generated and fails on a difference (CI and a test run it).
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'src/kernel-pointers.gen.ts');
+const out = join(root, 'src/core/kernel-pointers.gen.ts');
 
 export function generate() {
   const dir = join(root, 'assembly');
@@ -35,7 +35,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     let have = '';
     try { have = readFileSync(out, 'utf8'); } catch { /* missing */ }
     if (have !== text) {
-      console.error('src/kernel-pointers.gen.ts is out of date: run `node scripts/gen-kernel-pointers.mjs`');
+      console.error('src/core/kernel-pointers.gen.ts is out of date: run `node scripts/gen-kernel-pointers.mjs`');
       process.exit(1);
     }
   } else {

@@ -11,7 +11,7 @@ import {
   init, Sequential, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, loadMNIST, datasetFromIDX,
   readSafetensors, readDatasetInfo, DATASET_KEY, type Optimizer, type Dataset, type DatasetInfo,
 } from './index.js';
-import { loadFashionMNIST } from './fashion.js';
+import { loadFashionMNIST } from './data/fashion.js';
 import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from './experiments.js';
 
 class UsageError extends Error {}

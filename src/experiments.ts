@@ -9,7 +9,7 @@ import {
   Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD,
   loadMNIST, NonFiniteError, getRuntime, type Dataset, type Optimizer, type Layer,
 } from './index.js';
-import { loadFashionMNIST, mulberry32 } from './fashion.js';
+import { loadFashionMNIST, mulberry32 } from './data/fashion.js';
 import { lineChart, type Series } from './svgplot.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -3,33 +3,33 @@
 // api:update`) and every public one has a doc comment (the API reference: `npm run docs`). Names
 // marked @internal (in their doc comment, or on their export statement below) stay exported for
 // the package's own modules and tests, are left out of the reference and may change in any release.
-export { init, getRuntime, type InitOptions, type Runtime } from './wasm.js';
+export { init, getRuntime, type InitOptions, type Runtime } from './core/wasm.js';
 /**
  * @internal The wasm kernel table (`runtime.kernels`): raw byte-offset entry points without checks
  * of their own. Use the model and optimizer API.
  */
-export { type Kernels } from './wasm.js';
-export { shutdown, MAX_THREADS } from './wasm.js';
-export { Arena, MAX_MEMORY_BYTES, type Block } from './arena.js';
-export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers.js';
-export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './model.js';
-export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim.js';
-export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data.js';
-export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './errors.js';
-export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOptions, type PoolOptions } from './conv.js';
-export { ECSGD, ECMomentum, ECAdam, PathSGD, ecStructure, type ECStructure, type ECLayer, type ECOptions, type ECAdamOptions } from './ec.js';
-export { loadFashionMNIST, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './fashion.js';
-export { modelToSpec, modelFromSpec, checkSpec, SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type LayerSpec } from './spec.js';
+export { type Kernels } from './core/wasm.js';
+export { shutdown, MAX_THREADS } from './core/wasm.js';
+export { Arena, MAX_MEMORY_BYTES, type Block } from './core/arena.js';
+export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers/layer.js';
+export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './graph/model.js';
+export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim/optimizer.js';
+export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data/data.js';
+export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';
+export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOptions, type PoolOptions } from './layers/conv.js';
+export { ECSGD, ECMomentum, ECAdam, PathSGD, ecStructure, type ECStructure, type ECLayer, type ECOptions, type ECAdamOptions } from './ec/ec.js';
+export { loadFashionMNIST, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './data/fashion.js';
+export { modelToSpec, modelFromSpec, checkSpec, SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type LayerSpec } from './io/spec.js';
 /**
  * @internal The serialization hooks behind `model.toSafetensors()` and `Sequential.fromSafetensors()`:
  * use those.
  */
-export { modelToSafetensors, modelFromSafetensors } from './safetensors.js';
+export { modelToSafetensors, modelFromSafetensors } from './io/safetensors.js';
 export {
   readSafetensors, writeSafetensors, tensorData, loadOptimizerState, loadCheckpoint,
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, MAX_HEADER_BYTES,
   type SafetensorsFile, type SafetensorsEntry, type TensorToWrite, type SafetensorsOptions, type OptimizerRecord,
-} from './safetensors.js';
-export { stepDecay, exponentialDecay, cosineDecay, type LRSchedule, type ScheduleContext } from './schedules.js';
-export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './safetensors.js';
-export { type MNISTProgress } from './data.js';
+} from './io/safetensors.js';
+export { stepDecay, exponentialDecay, cosineDecay, type LRSchedule, type ScheduleContext } from './train/schedules.js';
+export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './io/safetensors.js';
+export { type MNISTProgress } from './data/data.js';

@@ -16,7 +16,7 @@ const INTERNAL = [
 
 /**
  * Public names still without a doc comment, declared in files other work was changing when this
- * check was written (src/wasm.ts, model.ts, optim.ts, data.ts, safetensors.ts, schedules.ts), so
+ * check was written (src/core/wasm.ts, model.ts, optim.ts, data.ts, safetensors.ts, schedules.ts), so
  * their doc comments could not be added with it. Only shrink this list: a new public name gets its
  * doc comment with it. A name that gets its doc comment is reported so it can be removed here.
  */

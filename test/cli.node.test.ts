@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSafetensors, writeSafetensors, tensorData } from '../src/safetensors.js';
+import { readSafetensors, writeSafetensors, tensorData } from '../src/io/safetensors.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let dir = '';

@@ -34,7 +34,7 @@ interface ConvCase {
   stride?: [number, number]; padding?: [number, number] | 'same'; dil?: [number, number]; bias?: boolean;
 }
 
-/** Resolves padding independently of src/conv.ts: PyTorch's 'same' for stride 1, TF 'SAME' otherwise. */
+/** Resolves padding independently of src/layers/conv.ts: PyTorch's 'same' for stride 1, TF 'SAME' otherwise. */
 function shapeOf(c: ConvCase): ConvShape & { pb: number; pr: number } {
   const [sh, sw] = c.stride ?? [1, 1], [dh, dw] = c.dil ?? [1, 1];
   const res = (n: number, kk: number, s: number, d: number, p: number) => {

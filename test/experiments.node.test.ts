@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init } from '../src/index.js';
 import { runExperiment, EXPERIMENTS, mean, std } from '../src/experiments.js';
-import { loadFashionMNIST } from '../src/fashion.js';
+import { loadFashionMNIST } from '../src/data/fashion.js';
 import { lineChart } from '../src/svgplot.js';
 
 let dir = '';

@@ -1,7 +1,7 @@
 // Test utilities shared by the Node and browser suites: a deterministic JS data generator
 // (integer arithmetic only, identical in every engine), arena copies in and out, comparisons.
 import { init, getRuntime } from '../src/index.js';
-import { setPointerChecks } from '../src/checked.js';
+import { setPointerChecks } from '../src/core/checked.js';
 
 export async function runtime() {
   setPointerChecks(true); // tests run in checked mode (Node and browser): every kernel pointer is looked up

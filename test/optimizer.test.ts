@@ -1,4 +1,4 @@
-// The optimizer classes of src/optim.ts driven through Sequential.trainBatch: every step's new
+// The optimizer classes of src/optim/optimizer.ts driven through Sequential.trainBatch: every step's new
 // weights against a float64 reference update (test/reference/optimizer.ts) applied to the
 // model's own gradients (computeGradients/getGradients), and hyperparameter validation.
 import { describe, it, expect, beforeAll } from 'vitest';

@@ -539,7 +539,7 @@ for (const seed of [-1, 1.5, NaN, '0']) {
   add({ cat: 'fit', name: `seed ${fmt(seed)}`, err: ArgumentError, msg: [/fit: seed must be a non-negative integer/, new RegExp(`got ${shown(seed)}$`)],
     run: (f) => f.mlp.fit(f.ds, { optimizer: f.sgd, seed: seed as Any }) });
 }
-// Regression (found by this catalogue, fixed in src/model.ts): fit validates every label and sample
+// Regression (found by this catalogue, fixed in src/graph/model.ts): fit validates every label and sample
 // before the first step, so a bad last sample no longer leaves earlier batches applied.
 add({
   cat: 'fit', name: 'label 3 in the last sample (batchSize 4)', err: ShapeError, msg: [/fit: label 3 of sample 9 is not a class index in \[0, 3\)/],

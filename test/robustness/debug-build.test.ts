@@ -5,7 +5,7 @@
 // keeps the canary bit-identical and memory at its baseline.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { init, getRuntime, Sequential, Dense, ReLU, SGD } from '../../src/index.js';
-import { checkCounter } from '../../src/checked.js';
+import { checkCounter } from '../../src/core/checked.js';
 import { rng } from '../helpers.js';
 import { runChaos } from './chaos.js';
 

@@ -390,7 +390,7 @@ describe('defect 7: use after dispose or during use is a StateError', () => {
 
 describe('checked mode: every kernel pointer is looked up', () => {
   it("a model's kernels refuse another model's memory and freed memory (StateError), writing nothing", async () => {
-    const { setPointerChecks } = await import('../../src/checked.js');
+    const { setPointerChecks } = await import('../../src/core/checked.js');
     setPointerChecks(true);
     try {
       canary = makeCanary();

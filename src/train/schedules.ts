@@ -1,7 +1,7 @@
 // Learning-rate schedules for fit(): step, exponential and cosine decay. The rate is computed in
 // wasm (lr_schedule) so that Node and browsers train with bit-identical rates.
-import { getRuntime } from './wasm.js';
-import { checkNumber, checkPositiveInt } from './errors.js';
+import { getRuntime } from '../core/wasm.js';
+import { checkNumber, checkPositiveInt } from '../core/errors.js';
 
 /**
  * What a schedule sees before every batch. Its clock counts from 0: `epoch` is 0-based (0 during the

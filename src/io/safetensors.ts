@@ -8,13 +8,13 @@
 // The reader never allocates more than the file's own size justifies: the header is decoded from a
 // view of at most the file, tensors are views into it, and a model is only allocated after its
 // parameter shapes were matched against tensors the file really holds.
-import { bufferBytes, isDim, MAX_DIM } from './sizes.js';
-import { Sequential } from './model.js';
-import { sizeOf } from './layers.js';
-import { Optimizer, SGD, Momentum, Adam } from './optim.js';
-import { ECSGD, ECMomentum, ECAdam, PathSGD } from './ec.js';
+import { bufferBytes, isDim, MAX_DIM } from '../core/sizes.js';
+import { Sequential } from '../graph/model.js';
+import { sizeOf } from '../layers/layer.js';
+import { Optimizer, SGD, Momentum, Adam } from '../optim/optimizer.js';
+import { ECSGD, ECMomentum, ECAdam, PathSGD } from '../ec/ec.js';
 import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, disposeLayers, type ModelSpec } from './spec.js';
-import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from './errors.js';
+import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from '../core/errors.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;

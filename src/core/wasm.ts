@@ -113,7 +113,7 @@ export interface InitOptions {
   /**
    * Where the single-thread module (build/ecopt.wasm of the package) is fetched from: a URL, or a
    * path in Node. Relative values resolve against the library's own module URL (in a bundle: the
-   * bundle file's URL). Default: `new URL('../build/ecopt.wasm', import.meta.url)`, which bundlers
+   * bundle file's URL). Default: `new URL('../../build/ecopt.wasm', import.meta.url)`, which bundlers
    * that do not rewrite `new URL(..., import.meta.url)` (esbuild) leave pointing next to the
    * bundle's parent directory. Set it when bundling, e.g. to the URL of a copy of
    * node_modules/ecopt/build/ecopt.wasm served with your app. Used when the runtime runs on one
@@ -134,7 +134,7 @@ export interface InitOptions {
   /**
    * The pool worker script (dist/pool-worker.js of the package, a standalone ES module that
    * imports nothing: copy it, do not bundle it), resolved like `wasmURL`; in browsers it must be
-   * same-origin (or CORP) and served as JavaScript. Default: `new URL('./pool-worker.js',
+   * same-origin (or CORP) and served as JavaScript. Default: `new URL('../pool-worker.js',
    * import.meta.url)`, i.e. next to the library's (or the bundle's) own file.
    */
   workerURL?: string | URL;
@@ -249,7 +249,7 @@ function checkWasmBytes(bytes: Uint8Array, src: WasmSource, http?: string, conte
   else if (looksLikeHTML(bytes) || (contentType && /html/i.test(contentType))) {
     what = `it is an HTML page (${bytes.length} bytes starting '${preview(bytes)}')`;
     why = src.url && !src.bytes
-      ? '. The server answered with a page instead of the file: the file is most likely not there and the server sends its index.html for unknown paths (an SPA fallback), as happens when a bundler (e.g. esbuild) does not rewrite the library\'s new URL(\'../build/*.wasm\', import.meta.url) or copy the .wasm files'
+      ? '. The server answered with a page instead of the file: the file is most likely not there and the server sends its index.html for unknown paths (an SPA fallback), as happens when a bundler (e.g. esbuild) does not rewrite the library\'s new URL(\'../../build/*.wasm\', import.meta.url) or copy the .wasm files'
       : '';
   } else {
     what = `its first bytes are ${hex}${bytes.length < 4 ? ` (only ${bytes.length} bytes)` : ''}, not the wasm magic 00 61 73 6d ('\\0asm')` +
@@ -353,11 +353,11 @@ function checkSources(options: InitOptions): void {
  */
 function defaultURL(file: string): URL {
   switch (file) {
-    case 'build/ecopt.debug.wasm': return new URL('../build/ecopt.debug.wasm', import.meta.url);
-    case 'build/ecopt.relaxed.wasm': return new URL('../build/ecopt.relaxed.wasm', import.meta.url);
-    case 'build/ecopt.threads.wasm': return new URL('../build/ecopt.threads.wasm', import.meta.url);
-    case 'build/ecopt.threads.debug.wasm': return new URL('../build/ecopt.threads.debug.wasm', import.meta.url);
-    default: return new URL('../build/ecopt.wasm', import.meta.url);
+    case 'build/ecopt.debug.wasm': return new URL('../../build/ecopt.debug.wasm', import.meta.url);
+    case 'build/ecopt.relaxed.wasm': return new URL('../../build/ecopt.relaxed.wasm', import.meta.url);
+    case 'build/ecopt.threads.wasm': return new URL('../../build/ecopt.threads.wasm', import.meta.url);
+    case 'build/ecopt.threads.debug.wasm': return new URL('../../build/ecopt.threads.debug.wasm', import.meta.url);
+    default: return new URL('../../build/ecopt.wasm', import.meta.url);
   }
 }
 
@@ -674,7 +674,7 @@ async function loadThreads(threads: number, options: InitOptions, note: string |
   const src: WasmSource = options.threadsWasmBytes !== undefined
     ? { kind: 'threads', file, bytes: asBytes(options.threadsWasmBytes), bytesOption: 'threadsWasmBytes' }
     : { kind: 'threads', file, url: options.threadsWasmURL !== undefined ? resolveURL(options.threadsWasmURL) : defaultURL(file) };
-  const workerURL = options.workerURL !== undefined ? resolveURL(options.workerURL) : new URL('./pool-worker.js', import.meta.url);
+  const workerURL = options.workerURL !== undefined ? resolveURL(options.workerURL) : new URL('../pool-worker.js', import.meta.url);
   const bytes = await readWasm(src);
   const module = await compileWasm(bytes, src);
   checkKind(module, src);

@@ -1,8 +1,8 @@
 // Layers: shape inference, parameter specs and the forward/backward calls into the kernels.
 // Layers hold no tensor data themselves: the model plans all memory and passes pointers.
-import type { Kernels } from './wasm.js';
-import { ShapeError, checkNumber, ArgumentError, checkOptions } from './errors.js';
-import { checkDim, product } from './sizes.js';
+import type { Kernels } from '../core/wasm.js';
+import { ShapeError, checkNumber, ArgumentError, checkOptions } from '../core/errors.js';
+import { checkDim, product } from '../core/sizes.js';
 
 /**
  * How a layer's weights are initialised (in wasm, from the model's seed): He (Kaiming) or Glorot

@@ -4,7 +4,7 @@
 // (the package has two empty ones in class 0), then makes a fixed, seeded split (default 60k/10k).
 // `fashion-mnist` is an optional peer dependency of ecopt (149 MB unpacked): applications that
 // call loadFashionMNIST() install it themselves; without it the loader says what to install.
-import { ArgumentError, FormatError } from './errors.js';
+import { ArgumentError, FormatError } from '../core/errors.js';
 import type { Dataset } from './data.js';
 
 /** Fashion-MNIST's class names, indexed by label (0 = 'T-shirt/top' ... 9 = 'Ankle boot'). */

@@ -10,11 +10,11 @@
 // Gauge (the H weights that never change): for unimodal hidden widths the paper's (every skeleton
 // weight outside the pivot matrix W^s); otherwise the general one (the designated in-edge of every
 // hidden unit). Both give the same basis paths for unimodal widths.
-import type { Sequential } from './model.js';
-import type { Layer } from './layers.js';
-import { sizeOf } from './layers.js';
-import { Optimizer } from './optim.js';
-import { ArgumentError, checkNumber, checkOptions } from './errors.js';
+import type { Sequential } from '../graph/model.js';
+import type { Layer } from '../layers/layer.js';
+import { sizeOf } from '../layers/layer.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
 
 const SK_IN = 0;
 const SK_OUT = 1;

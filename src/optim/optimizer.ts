@@ -3,9 +3,9 @@
 // The model calls step(); a step that would leave NaN/Inf in the weights or state is undone.
 // Memory: every state block is allocated before the optimizer attaches (a failed constructor
 // leaves nothing behind), owned by the model, and checked for liveness before each use.
-import type { Sequential } from './model.js';
-import type { Block } from './arena.js';
-import { checkNumber, checkOptions, ArgumentError, StateError, describeValue } from './errors.js';
+import type { Sequential } from '../graph/model.js';
+import type { Block } from '../core/arena.js';
+import { checkNumber, checkOptions, ArgumentError, StateError, describeValue } from '../core/errors.js';
 
 /** An optimizer's state as plain arrays (`stateDict()` / `loadStateDict()`): kind, step count, options, state buffers. */
 export interface OptimizerStateDict {
