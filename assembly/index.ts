@@ -11,6 +11,7 @@ export * from './threads';
 export * from './schedule';
 export * from './conv2d';
 export * from './pool2d';
+export * from './merge';
 
 export function heap_base(): usize {
   return __heap_base;

@@ -11,8 +11,13 @@ export { init, getRuntime, type InitOptions, type Runtime } from './core/wasm.js
 export { type Kernels } from './core/wasm.js';
 export { shutdown, MAX_THREADS } from './core/wasm.js';
 export { Arena, MAX_MEMORY_BYTES, type Block } from './core/arena.js';
-export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec } from './layers/layer.js';
-export { Sequential, type SequentialOptions, type FitOptions, type ProgressEvent, type EpochLog, type TrainOptions, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './graph/model.js';
+export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec, type LayerOptions, type ECRole } from './layers/layer.js';
+export { Sequential, type SequentialOptions } from './graph/sequential.js';
+export { Model, type ModelOptions, type TrainOptions } from './graph/model.js';
+export { type LoadOptions } from './graph/codec.js';
+export { input, SymbolicTensor } from './graph/tensor.js';
+export { type FitOptions, type ProgressEvent, type EpochLog, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './train/fit.js';
+export { Add, Concat, type ConcatOptions } from './layers/merge.js';
 export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim/optimizer.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data/data.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';

@@ -18,6 +18,7 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<string, readonly number[]>> = 
   conv_forward_range: [0, 1, 2, 3, 6, 7],
   copy_bytes: [0, 1],
   copy_range: [0, 1],
+  copy_rows_f32: [0, 2],
   count_nonfinite: [0],
   dense_backward: [0, 1, 2, 3, 4, 5, 9],
   dense_forward: [0, 1, 2, 3, 7],

@@ -10,7 +10,7 @@
 // Gauge (the H weights that never change): for unimodal hidden widths the paper's (every skeleton
 // weight outside the pivot matrix W^s); otherwise the general one (the designated in-edge of every
 // hidden unit). Both give the same basis paths for unimodal widths.
-import type { Sequential } from '../graph/model.js';
+import type { Model as Sequential } from '../graph/model.js'; // renamed after the ABI branch merges
 import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -81,6 +81,10 @@ export function ecStructure(model: Sequential, who = 'ecStructure'): ECStructure
   let units = 0;
   let first = true;
   for (const l of model.layers) {
+    if (l.ecRole === 'join') {
+      throw new ArgumentError(`${who}: ${l.label} joins branches of the graph; EC optimizers work on chains for now (EC-Opt on residual ` +
+        'graphs comes in a later release): train this model with SGD, Momentum or Adam');
+    }
     if (l.homogeneous === false) {
       throw new ArgumentError(`${who}: ${l.label} is not positively homogeneous, so the network has no rescaling symmetry to ` +
         'optimise in; EC optimizers need a ReLU-family network (Dense, Conv2D, ReLU, LeakyReLU, PReLU, pools, Flatten)');

@@ -9,11 +9,13 @@
 // view of at most the file, tensors are views into it, and a model is only allocated after its
 // parameter shapes were matched against tensors the file really holds.
 import { bufferBytes, isDim, MAX_DIM } from '../core/sizes.js';
-import { Sequential } from '../graph/model.js';
+import { Model } from '../graph/model.js';
+import type { LoadOptions } from '../graph/codec.js';
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer, SGD, Momentum, Adam } from '../optim/optimizer.js';
 import { ECSGD, ECMomentum, ECAdam, PathSGD } from '../ec/ec.js';
-import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, disposeLayers, type ModelSpec } from './spec.js';
+import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, parseSpec, type ModelSpec, type GraphSpec } from './spec.js';
+import { GRAPH_SPEC_FORMAT, checkGraphSpec, planGraphSpec } from './graph-spec.js';
 import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from '../core/errors.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
@@ -292,7 +294,7 @@ export interface OptimizerRecord {
 const RESERVED = ['format', SPEC_KEY, OPTIMIZER_KEY];
 
 /** @internal See Sequential.toSafetensors(). Weights and state are written straight from wasm memory. */
-export function modelToSafetensors(model: Sequential, options: SafetensorsOptions = {}): Uint8Array {
+export function modelToSafetensors(model: Model, options: SafetensorsOptions = {}): Uint8Array {
   const { optimizer, metadata = {} } = options ?? {};
   for (const k of Object.keys(metadata)) {
     if (RESERVED.includes(k)) throw new ArgumentError(`toSafetensors: metadata key '${k}' is reserved`);
@@ -303,8 +305,10 @@ export function modelToSafetensors(model: Sequential, options: SafetensorsOption
   if (isObject(metadata) && typeof metadata[DATASET_KEY] === 'string') checkDatasetFits(metadata[DATASET_KEY], model);
   const a = model.arena;
   const tensors: TensorToWrite[] = [];
+  const names = model.weightSpecs();
+  let i = 0;
   for (const l of model.layers) {
-    l.params.forEach((p, j) => tensors.push({ name: `${l.index}.${p.name}`, shape: p.shape.slice(), data: a.f32(l.paramPtr[j], sizeOf(p.shape)) }));
+    l.params.forEach((p, j) => tensors.push({ name: names[i++].name, shape: p.shape.slice(), data: a.f32(l.paramPtr[j], sizeOf(p.shape)) }));
   }
   // 'format: pt' is what safetensors.torch.save_file writes; tools such as transformers look for it
   const meta: Record<string, string> = { format: 'pt', [SPEC_KEY]: JSON.stringify(modelToSpec(model)), ...metadata };
@@ -318,7 +322,7 @@ export function modelToSafetensors(model: Sequential, options: SafetensorsOption
 }
 
 /** toSafetensors: DATASET_KEY metadata must be valid and describe data this model takes. */
-function checkDatasetFits(text: string, model: Sequential): void {
+function checkDatasetFits(text: string, model: Model): void {
   const r = datasetInfoProblem(text);
   if (r.problem) throw new ArgumentError(`toSafetensors: metadata ${r.problem}`);
   const info = r.info!;
@@ -385,41 +389,60 @@ function matchTensors(file: SafetensorsFile, params: { name: string; shape: numb
 }
 
 /** Copies F32 file bytes into arena memory at ptr and checks them in wasm; throws FormatError naming the tensor. */
-function copyChecked(model: Sequential, ptr: number, t: SafetensorsEntry): void {
+function copyChecked(model: Model, ptr: number, t: SafetensorsEntry): void {
   model.arena.u8(ptr, t.bytes.length).set(t.bytes);
   const n = t.bytes.length / 4;
   const bad = model.kernels.first_nonfinite(ptr, n);
   if (bad >= 0) throw new FormatError(`safetensors: tensor '${t.name}' has a non-finite value (${model.arena.f32(ptr + bad * 4, 1)[0]}) at index ${bad}`);
 }
 
-/** @internal See Sequential.fromSafetensors(). */
-export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | string): Sequential {
+/** @internal See Model.fromSafetensors() / Sequential.fromSafetensors(). */
+export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | GraphSpec | string, options: LoadOptions = {}): Model {
   const file = readSafetensors(bytes);
-  const source = spec ?? file.metadata[SPEC_KEY];
+  const source = parseSpec(spec ?? file.metadata[SPEC_KEY]);
   if (source === undefined) {
     throw new FormatError(`safetensors: the file has no '${SPEC_KEY}' metadata (not written by ecopt?); pass the architecture spec as the second argument`);
   }
-  const checked = checkSpec(source);
-  if (spec === undefined && checked.inputShape === undefined) {
-    // ecopt always writes it; inferring it costs up to 1024 shape passes over every layer, which a
-    // file must not be able to demand
-    throw new FormatError(`spec.inputShape is missing in the file's '${SPEC_KEY}' metadata; pass the spec as the second argument`);
+  const training = options.training ?? true;
+  let params: { name: string; shape: number[] }[];
+  let make: () => Model;
+  if (isObject(source) && source.format === GRAPH_SPEC_FORMAT && !options.sequential) {
+    const plan = planGraphSpec(checkGraphSpec(source));
+    params = plan.params;
+    make = () => plan.model(training);
+  } else {
+    const checked = checkSpec(source);
+    if (spec === undefined && checked.inputShape === undefined) {
+      // ecopt always writes it; inferring it costs up to 1024 shape passes over every layer, which a
+      // file must not be able to demand
+      throw new FormatError(`spec.inputShape is missing in the file's '${SPEC_KEY}' metadata; pass the spec as the second argument`);
+    }
+    const plan = planFromSpec(checked);
+    params = plan.params;
+    make = () => modelFromPlan(plan, training);
   }
-  const plan = planFromSpec(checked);
-  let model: Sequential | null = null;
+  // params are matched against tensors the file holds before any model memory is allocated
+  const regionFloats = Math.max(4, params.reduce((a, p) => a + Math.ceil(sizeOf(p.shape) / 4) * 4, 0));
+  const { weights } = matchTensors(file, params, regionFloats);
+  const model = make();
   try {
-    // params are matched against tensors the file holds before any model memory is allocated
-    const regionFloats = Math.max(4, plan.params.reduce((a, p) => a + Math.ceil(sizeOf(p.shape) / 4) * 4, 0));
-    const { weights } = matchTensors(file, plan.params, regionFloats);
-    model = modelFromPlan(plan);
     let i = 0;
     for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, ptr, weights[i++]);
     return model;
   } catch (e) {
-    if (model) model.dispose();
-    else disposeLayers(plan.layers);
+    model.dispose();
     throw e;
   }
+}
+
+/** The architecture of a spec without its seed, as comparable text (checkpoints must match it). */
+function architectureOf(spec: unknown): string {
+  const parsed = parseSpec(spec);
+  if (isObject(parsed) && parsed.format === GRAPH_SPEC_FORMAT) {
+    const g = checkGraphSpec(parsed);
+    return JSON.stringify([g.inputs, g.nodes, g.outputs]);
+  }
+  return JSON.stringify(checkSpec(parsed).layers);
 }
 
 /**
@@ -450,10 +473,11 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
   }
   const specText = file.metadata[SPEC_KEY];
   if (specText !== undefined) {
-    const saved = checkSpec(specText);
-    const mine = checkSpec(modelToSpec(model));
-    const same = JSON.stringify(saved.layers) === JSON.stringify(mine.layers) &&
-      (saved.inputShape === undefined || saved.inputShape.join() === mine.inputShape!.join());
+    const mineSpec = modelToSpec(model);
+    const parsed = parseSpec(specText);
+    const savedShape = isObject(parsed) && Array.isArray(parsed.inputShape) ? parsed.inputShape.join() : undefined;
+    const same = architectureOf(parsed) === architectureOf(mineSpec) &&
+      (savedShape === undefined || !('inputShape' in mineSpec) || savedShape === mineSpec.inputShape!.join());
     if (!same) {
       throw new FormatError("safetensors: the checkpoint's architecture (metadata 'ecopt.spec') differs from the optimizer's model");
     }
@@ -475,7 +499,7 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
   }
 }
 
-type OptimizerCtor = new (model: Sequential, options: never) => Optimizer;
+type OptimizerCtor = new (model: Model, options: never) => Optimizer;
 const OPTIMIZERS: Record<string, OptimizerCtor> = { SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD } as unknown as Record<string, OptimizerCtor>;
 
 /**
@@ -484,11 +508,11 @@ const OPTIMIZERS: Record<string, OptimizerCtor> = { SGD, Momentum, Adam, ECSGD, 
  * loadOptimizerState() (weights, state buffers, step). Training on with the same batches continues
  * bit-identically to a run that never stopped.
  */
-export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | string): { model: Sequential; optimizer: Optimizer } {
+export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | GraphSpec | string): { model: Model; optimizer: Optimizer } {
   const model = modelFromSafetensors(bytes, spec);
   try {
     const record = optimizerRecord(readSafetensors(bytes));
-    if (!record) throw new FormatError(`safetensors: the file holds no optimizer state (no '${OPTIMIZER_KEY}' metadata); use Sequential.fromSafetensors for weights only`);
+    if (!record) throw new FormatError(`safetensors: the file holds no optimizer state (no '${OPTIMIZER_KEY}' metadata); use Model.fromSafetensors (or Sequential.fromSafetensors) for weights only`);
     const Ctor = Object.prototype.hasOwnProperty.call(OPTIMIZERS, record.kind) ? OPTIMIZERS[record.kind] : undefined;
     if (!Ctor) throw new FormatError(`safetensors: unknown optimizer kind ${show(record.kind)} (known: ${Object.keys(OPTIMIZERS).join(', ')})`);
     let optimizer: Optimizer;
@@ -507,5 +531,5 @@ export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | string): { 
   }
 }
 
-Sequential.serialization.toSafetensors = modelToSafetensors;
-Sequential.serialization.fromSafetensors = (bytes, spec) => modelFromSafetensors(bytes, spec as ModelSpec | string | undefined);
+Model.serialization.toSafetensors = modelToSafetensors;
+Model.serialization.fromSafetensors = (bytes, spec, options) => modelFromSafetensors(bytes, spec as ModelSpec | GraphSpec | string | undefined, options);

@@ -2,11 +2,20 @@
 // ({ format: 'ecopt.sequential', version: 1, inputShape, seed?, layers: [{ type, ...config() }] }),
 // its validation (messages name the layer index, type and field) and building a model from it.
 // A spec is data read from files, so every problem with one is a FormatError.
-import { Sequential, inferInputShape } from '../graph/model.js';
-import { isDim, tooLarge, MAX_DIM } from '../core/sizes.js';
-import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } from '../layers/layer.js';
-import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from '../layers/conv.js';
+import { Model } from '../graph/model.js';
+import type { LoadOptions } from '../graph/codec.js';
+import { Sequential, inferInputShape } from '../graph/sequential.js';
+import { isDim, tooLarge } from '../core/sizes.js';
+import { Layer, Dense } from '../layers/layer.js';
+import { Conv2D } from '../layers/conv.js';
+import { checkLayerFields, isBuiltinLayer, layerFromFields, show } from '../layers/registry.js';
 import { FormatError, ArgumentError } from '../core/errors.js';
+import { GRAPH_SPEC_FORMAT, checkGraphSpec, graphSpecOf, planGraphSpec, type GraphSpec } from './graph-spec.js';
+
+export { type GraphSpec } from './graph-spec.js';
+
+const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The `format` field of every model spec. */
 export const SPEC_FORMAT = 'ecopt.sequential';
@@ -36,67 +45,7 @@ export interface ModelSpec {
   layers: LayerSpec[];
 }
 
-interface Field {
-  required: boolean;
-  ok: (v: unknown) => boolean;
-  expect: string;
-}
-
-const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
-// integer fields are bounded by the same rule as the layer constructors (src/core/sizes.ts: 1..2^24)
-const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
-const isPair = (v: unknown, min: number) => isDim(v, min) || (Array.isArray(v) && v.length === 2 && isDim(v[0], min) && isDim(v[1], min));
-
-const posInt: Field = { required: true, ok: (v) => isDim(v, 1), expect: 'a positive integer' };
-const pairF = (required: boolean): Field => ({ required, ok: (v) => isPair(v, 1), expect: 'a positive integer or a pair of them' });
-const bool: Field = { required: false, ok: (v) => typeof v === 'boolean', expect: 'a boolean' };
-const init: Field = { required: false, ok: (v) => INITS.includes(v as InitKind), expect: `one of ${INITS.map((s) => `'${s}'`).join(', ')}` };
-const finite: Field = { required: false, ok: (v) => typeof v === 'number' && Number.isFinite(v), expect: 'a finite number' };
-const padding: Field = { required: false, ok: (v) => v === 'same' || isPair(v, 0), expect: "a non-negative integer, a pair of them, or 'same'" };
-
-interface LayerKind {
-  fields: Record<string, Field>;
-  make: (f: any) => Layer;
-}
-
-/** Every layer a spec can name: its fields and how to construct it from them. */
-const KINDS: Record<string, LayerKind> = {
-  Dense: {
-    fields: { inFeatures: posInt, outFeatures: posInt, bias: bool, init },
-    make: (f) => new Dense(f.inFeatures, f.outFeatures, { bias: f.bias, init: f.init }),
-  },
-  ReLU: { fields: {}, make: () => new ReLU() },
-  LeakyReLU: { fields: { alpha: finite }, make: (f) => new LeakyReLU(f.alpha) },
-  PReLU: { fields: { init: finite }, make: (f) => new PReLU({ init: f.init }) },
-  Sigmoid: { fields: {}, make: () => new Sigmoid() },
-  Tanh: { fields: {}, make: () => new Tanh() },
-  Conv2D: {
-    fields: { inChannels: posInt, outChannels: posInt, kernel: pairF(true), stride: pairF(false), padding, dilation: pairF(false), bias: bool, init },
-    make: (f) => new Conv2D(f.inChannels, f.outChannels, f.kernel, { stride: f.stride, padding: f.padding, dilation: f.dilation, bias: f.bias, init: f.init }),
-  },
-  MaxPool2D: { fields: { kernel: pairF(true), stride: pairF(false) }, make: (f) => new MaxPool2D(f.kernel, { stride: f.stride }) },
-  AvgPool2D: { fields: { kernel: pairF(true), stride: pairF(false) }, make: (f) => new AvgPool2D(f.kernel, { stride: f.stride }) },
-  GlobalAvgPool2D: { fields: {}, make: () => new GlobalAvgPool2D() },
-  Flatten: { fields: {}, make: () => new Flatten() },
-};
-const KIND_CTORS: Record<string, Function> = {
-  Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten,
-};
 const TOP_FIELDS = ['format', 'version', 'inputShape', 'seed', 'layers'];
-
-/** A short rendering of a bad value for messages (bounded: specs come from files). */
-function show(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = typeof v;
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Validates a spec (an object or its JSON text) and returns a normalized deep copy.
@@ -112,10 +61,16 @@ export function checkSpec(spec: unknown): ModelSpec {
     }
   }
   if (!isObject(spec)) throw new FormatError(`spec: expected an object { format: '${SPEC_FORMAT}', version, inputShape, layers }, got ${show(spec)}`);
+  if (spec.format === GRAPH_SPEC_FORMAT) {
+    throw new FormatError(`spec.format must be '${SPEC_FORMAT}', got '${GRAPH_SPEC_FORMAT}' (a functional Model's spec: check it with checkGraphSpec, load it with Model.fromSpec)`);
+  }
   for (const k of Object.keys(spec)) {
     if (!TOP_FIELDS.includes(k)) throw new FormatError(`spec: unknown field '${k}' (fields: ${TOP_FIELDS.join(', ')})`);
   }
-  if (spec.format !== SPEC_FORMAT) throw new FormatError(`spec.format must be '${SPEC_FORMAT}', got ${show(spec.format)}`);
+  if (spec.format !== SPEC_FORMAT) {
+    const hint = spec.format === GRAPH_SPEC_FORMAT ? ` (an '${GRAPH_SPEC_FORMAT}' spec describes a functional Model: load it with Model.fromSpec)` : '';
+    throw new FormatError(`spec.format must be '${SPEC_FORMAT}', got ${show(spec.format)}${hint}`);
+  }
   if (spec.version !== SPEC_VERSION) {
     const newer = typeof spec.version === 'number' && spec.version > SPEC_VERSION;
     throw new FormatError(`spec.version must be ${SPEC_VERSION}, got ${show(spec.version)}${newer ? ' (written by a newer ecopt)' : ''}`);
@@ -136,28 +91,7 @@ export function checkSpec(spec: unknown): ModelSpec {
   spec.layers.forEach((l: unknown, i: number) => {
     const at = `spec.layers[${i}]`;
     if (!isObject(l)) throw new FormatError(`${at}: expected an object { type, ... }, got ${show(l)}`);
-    if (l.type === undefined) throw new FormatError(`${at}: missing field 'type'`);
-    if (typeof l.type !== 'string' || !Object.prototype.hasOwnProperty.call(KINDS, l.type)) {
-      throw new FormatError(`${at}: unknown layer type ${show(l.type)} (known: ${Object.keys(KINDS).join(', ')})`);
-    }
-    const kind = KINDS[l.type];
-    const where = `${at} (${l.type})`;
-    const names = Object.keys(kind.fields);
-    for (const k of Object.keys(l)) {
-      if (k !== 'type' && !names.includes(k)) {
-        throw new FormatError(`${where}: unknown field '${k}' (${names.length ? `fields: ${names.join(', ')}` : `${l.type} has no fields`})`);
-      }
-    }
-    const copy: LayerSpec = { type: l.type };
-    for (const [name, f] of Object.entries(kind.fields)) {
-      const v = l[name];
-      if (v === undefined) {
-        if (f.required) throw new FormatError(`${where}: missing field '${name}' (${f.expect})`);
-        continue;
-      }
-      if (!f.ok(v)) throw new FormatError(`${where}: ${name} must be ${f.expect}${tooLarge(v) ? ` (each integer at most ${MAX_DIM})` : ''}, got ${show(v)}`);
-      copy[name] = Array.isArray(v) ? v.slice() : v;
-    }
+    const copy: LayerSpec = checkLayerFields(l, at);
     out.layers.push(copy);
   });
   return out;
@@ -168,13 +102,12 @@ export function checkSpec(spec: unknown): ModelSpec {
  *
  * @internal The implementation behind `model.toSpec()`: use that.
  */
-export function modelToSpec(model: Sequential): ModelSpec {
-  const layers = model.layers.map((l) => {
-    if (!Object.prototype.hasOwnProperty.call(KINDS, l.kind) || l.constructor !== KIND_CTORS[l.kind]) {
-      throw new ArgumentError(`modelToSpec: ${l.label} is not a built-in layer, so it has no spec`);
-    }
-    return { type: l.kind, ...(JSON.parse(JSON.stringify(l.config())) as Record<string, unknown>) };
-  });
+export function modelToSpec(model: Model): ModelSpec | GraphSpec {
+  for (const l of model.layers) {
+    if (!isBuiltinLayer(l)) throw new ArgumentError(`modelToSpec: ${l.label} is not a built-in layer, so it has no spec`);
+  }
+  if (!(model instanceof Sequential)) return graphSpecOf(model);
+  const layers = model.layers.map((l) => ({ type: l.kind, ...(JSON.parse(JSON.stringify(l.config())) as Record<string, unknown>) }));
   return { format: SPEC_FORMAT, version: SPEC_VERSION, inputShape: model.inputShape.slice(), seed: model.seed, layers };
 }
 
@@ -198,7 +131,7 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
   try {
     spec.layers.forEach((l, i) => {
       try {
-        layers.push(KINDS[l.type].make(l));
+        layers.push(layerFromFields(l));
       } catch (e) {
         throw new FormatError(`spec.layers[${i}] (${l.type}): ${(e as Error).message}`, { cause: e });
       }
@@ -251,28 +184,47 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
 export function disposeLayers(_layers: Layer[]): void {}
 
 /**
- * Builds the model a spec describes (weights initialized from spec.seed). Throws FormatError on a bad spec.
+ * Builds the model a spec describes (weights initialized from its seed): a Sequential for an
+ * 'ecopt.sequential' spec, a Model for an 'ecopt.graph' one. Throws FormatError on a bad spec.
  *
- * @internal The implementation behind `Sequential.fromSpec()`: use that.
+ * @internal The implementation behind `Sequential.fromSpec()` / `Model.fromSpec()`: use those.
  */
-export function modelFromSpec(spec: ModelSpec | string | unknown): Sequential {
-  const plan = planFromSpec(checkSpec(spec));
-  return modelFromPlan(plan);
+export function modelFromSpec(spec: ModelSpec | GraphSpec | string | unknown, options: LoadOptions = {}): Model {
+  const parsed = parseSpec(spec);
+  if (isObject(parsed) && parsed.format === GRAPH_SPEC_FORMAT && !options.sequential) {
+    return buildModel(() => planGraphSpec(checkGraphSpec(parsed)).model(options.training ?? true));
+  }
+  const plan = planFromSpec(checkSpec(parsed));
+  return modelFromPlan(plan, options.training ?? true);
+}
+
+/** The object of a spec given as JSON text (FormatError on bad JSON); other values as they are. */
+export function parseSpec(spec: unknown): unknown {
+  if (typeof spec !== 'string') return spec;
+  try {
+    return JSON.parse(spec);
+  } catch (e) {
+    throw new FormatError(`spec: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /** The model of a plan; its layers become the model's. */
-export function modelFromPlan(plan: SpecPlan): Sequential {
+export function modelFromPlan(plan: SpecPlan, training = true): Sequential {
+  return buildModel(() => new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape, training }));
+}
+
+/** Runs a model constructor for a spec: shape and argument problems are the spec's (FormatError). */
+function buildModel<M extends Model>(make: () => M): M {
   try {
-    return new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape });
+    return make();
   } catch (e) {
-    // Sequential frees its layers on failure
     if (e instanceof FormatError) throw e;
     if (e instanceof RangeError && !(e.name === 'ShapeError' || e.name === 'ArgumentError')) throw e; // out of memory: not a format problem
     throw new FormatError(`spec: ${(e as Error).message}`, { cause: e });
   }
 }
 
-// Sequential.toSpec() / Sequential.fromSpec() call these through the hook model.ts exposes, so that
+// Model.toSpec() / Model.fromSpec() call these through the hook model.ts exposes, so that
 // model.ts need not import this module (which imports model.ts).
-Sequential.serialization.toSpec = modelToSpec;
-Sequential.serialization.fromSpec = modelFromSpec;
+Model.serialization.toSpec = modelToSpec;
+Model.serialization.fromSpec = modelFromSpec;

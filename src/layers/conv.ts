@@ -5,7 +5,7 @@
 // Every integer is bounded (src/core/sizes.ts) and every derived size checked here, so nothing the
 // kernels compute in 32 bits can wrap.
 import type { Kernels } from '../core/wasm.js';
-import { Layer, sizeOf, type LayerIO, type InitKind } from './layer.js';
+import { Layer, sizeOf, checkLayerName, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
 import { ShapeError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
 import { checkDim, isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js';
 import { warnDeprecated } from '../core/deprecation.js';
@@ -46,7 +46,7 @@ function checkElements(layer: Layer, n: number, what: string): void {
 }
 
 /** Options of `new Conv2D(inChannels, outChannels, kernel, options)`. */
-export interface Conv2DOptions {
+export interface Conv2DOptions extends LayerOptions {
   /** Step between windows (default 1); a number or [strideH, strideW]. */
   stride?: Pair;
   /**
@@ -71,7 +71,7 @@ export interface Conv2DOptions {
  */
 export class Conv2D extends Layer {
   readonly kind = 'Conv2D';
-  override readonly homogeneous: boolean = true;
+  readonly ecRole: ECRole = 'weight';
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelH: number;
@@ -99,6 +99,7 @@ export class Conv2D extends Layer {
     this.padding = p === 'same' ? 'same' : pair(p, "Conv2D: options.padding (or 'same')", 0);
     this.bias = options.bias ?? true;
     if (typeof this.bias !== 'boolean') throw new ArgumentError(`Conv2D: options.bias must be a boolean, got ${typeof options.bias}`);
+    this.name = checkLayerName(options.name, 'Conv2D');
     this.init = options.init ?? 'he-uniform';
     if (!INITS.includes(this.init)) throw new ArgumentError(`Conv2D: options.init must be one of ${INITS.join(', ')}, got ${String(options.init)}`);
   }
@@ -200,20 +201,21 @@ export class Conv2D extends Layer {
 }
 
 /** Options of `new MaxPool2D(kernel, options)` and `new AvgPool2D(kernel, options)`. */
-export interface PoolOptions {
+export interface PoolOptions extends LayerOptions {
   /** Step between windows (default: the kernel size, non-overlapping windows). */
   stride?: Pair;
 }
 
 /** Shared shape logic of the windowed pools: no padding, Ho = floor((H - kh) / sh) + 1. */
 abstract class Pool2D extends Layer {
-  override readonly homogeneous: boolean = true;
+  readonly ecRole: ECRole = 'homogeneous';
   readonly kernelH: number;
   readonly kernelW: number;
   readonly stride: [number, number];
 
   constructor(name: string, kernel: Pair, options: PoolOptions) {
     super();
+    this.name = checkLayerName(options.name, name);
     [this.kernelH, this.kernelW] = pair(kernel, `${name}: kernel`);
     this.stride = options.stride === undefined ? [this.kernelH, this.kernelW] : pair(options.stride, `${name}: options.stride`);
   }
@@ -289,7 +291,11 @@ export class AvgPool2D extends Pool2D {
 /** Mean of each channel: [C, H, W] -> [C]. */
 export class GlobalAvgPool2D extends Layer {
   readonly kind = 'GlobalAvgPool2D';
-  override readonly homogeneous: boolean = true;
+  readonly ecRole: ECRole = 'homogeneous';
+  constructor(options: LayerOptions = {}) {
+    super();
+    this.name = checkLayerName(checkOptions(options, 'GlobalAvgPool2D').name, 'GlobalAvgPool2D');
+  }
   build(inShape: number[]): number[] {
     const [C] = check3D(this, inShape);
     this.inShape = inShape.slice();
@@ -308,7 +314,11 @@ export class GlobalAvgPool2D extends Layer {
 /** Any per-sample shape -> one vector (row-major, C then H then W): a copy into the layer's own buffer. */
 export class Flatten extends Layer {
   readonly kind = 'Flatten';
-  override readonly homogeneous: boolean = true;
+  readonly ecRole: ECRole = 'homogeneous';
+  constructor(options: LayerOptions = {}) {
+    super();
+    this.name = checkLayerName(checkOptions(options, 'Flatten').name, 'Flatten');
+  }
   /** A view: inside a model it shares its input's buffer (no copy); forward/backward copy when called directly. */
   override readonly isView: boolean = true;
   build(inShape: number[]): number[] {

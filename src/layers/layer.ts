@@ -1,8 +1,9 @@
 // Layers: shape inference, parameter specs and the forward/backward calls into the kernels.
 // Layers hold no tensor data themselves: the model plans all memory and passes pointers.
 import type { Kernels } from '../core/wasm.js';
-import { ShapeError, checkNumber, ArgumentError, checkOptions } from '../core/errors.js';
+import { ShapeError, checkNumber, ArgumentError, checkOptions, describeValue } from '../core/errors.js';
 import { checkDim, product } from '../core/sizes.js';
+import { SymbolicTensor, isSymbolicTensor } from '../graph/tensor.js';
 
 /**
  * How a layer's weights are initialised (in wasm, from the model's seed): He (Kaiming) or Glorot
@@ -40,6 +41,40 @@ export interface LayerIO {
   scratch: number;
   /** The layer's per-batch cache planned by the model (cacheFloatsPerSample() floats per sample), or 0. */
   cache?: number;
+  /** Joins (Add, Concat): the inputs, in the order the layer was applied to them. */
+  xs?: number[];
+  /** Joins: the gradient of each input (0: not needed). */
+  dxs?: number[];
+}
+
+/** Options every layer takes. */
+export interface LayerOptions {
+  /**
+   * The layer's name in a functional `Model`: its tensors are saved as `${name}.weight`, ... (e.g.
+   * `'layer1.0.conv1'`, to match a PyTorch module's state_dict). Letters, digits, `_`, `-` and `.`;
+   * unique in a model. Unnamed layers are named by their node index, as in a Sequential.
+   */
+  name?: string;
+}
+
+/**
+ * What a layer is to the equivalent-class (EC) optimizers, declared by every layer (no default):
+ * `'weight'` a linear map between units (Dense, Conv2D); `'homogeneous'` positively 1-homogeneous,
+ * keeps or regroups units (ReLU, LeakyReLU, PReLU, pools, Flatten); `'join'` ties several inputs
+ * (Add, Concat); `'scale-cut'` output invariant to its input's unit scales (normalisation layers);
+ * `'none'` no rescaling symmetry (Sigmoid, Tanh): EC optimizers refuse it.
+ */
+export type ECRole = 'weight' | 'homogeneous' | 'join' | 'scale-cut' | 'none';
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Checks a layer's `options.name` (undefined: no name). */
+export function checkLayerName(name: unknown, who: string): string | null {
+  if (name === undefined || name === null) return null;
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name.includes('..') || name.endsWith('.')) {
+    throw new ArgumentError(`${who}: options.name must be 1-128 letters, digits, '_', '-' or '.' (dots between parts, e.g. 'layer1.0.conv1'), got ${JSON.stringify(name)?.slice(0, 80) ?? String(name)}`);
+  }
+  return name;
 }
 
 /** Number of elements of a shape (a safe integer: shapes are checked by the layers that make them). */
@@ -57,8 +92,20 @@ export abstract class Layer {
   /** Per-sample input and output shapes, fixed when the model is built. */
   inShape: number[] = [];
   outShape: number[] = [];
-  /** Position in the model, set by Sequential. */
+  /** Every input's per-sample shape (joins have several; other layers one, equal to inShape). */
+  inShapes: number[][] = [];
+  /** Position in the model (node order), set by the model. */
   index = -1;
+  /** The name given with `options.name`, or null (the node index names it). */
+  name: string | null = null;
+  /** What the layer is to the EC optimizers (see ECRole); every layer declares it. */
+  abstract readonly ecRole: ECRole;
+  /**
+   * The symbolic output of `apply()`, once applied (one layer is one node of one graph).
+   *
+   * @internal
+   */
+  output: SymbolicTensor | null = null;
   /** Parameter specs (empty for parameter-free layers). */
   params: ParamSpec[] = [];
   /**
@@ -69,8 +116,8 @@ export abstract class Layer {
   paramPtr: number[] = [];
   /** @internal */
   gradPtr: number[] = [];
-  /** Positively 1-homogeneous in its input (ReLU family, linear maps): needed by EC optimizers. */
-  readonly homogeneous: boolean = true;
+  /** Positively 1-homogeneous in its input (ReLU family, linear maps, pools): needed by EC optimizers. */
+  get homogeneous(): boolean { return this.ecRole !== 'none'; }
   /**
    * Output is the input's bytes under another shape (Flatten): the model gives it the input's buffer
    * and skips its forward and backward calls.
@@ -85,6 +132,38 @@ export abstract class Layer {
    * @internal
    */
   abstract build(inShape: number[]): number[];
+  /**
+   * Validates the input shapes (one per input), fills params, returns the output shape. Layers of
+   * one input take exactly one; joins (Add, Concat) override it.
+   *
+   * @internal
+   */
+  buildInputs(inShapes: number[][]): number[] {
+    if (inShapes.length !== 1) throw new ShapeError(`${this.label} takes one input, got ${inShapes.length}`);
+    const out = this.build(inShapes[0]);
+    this.inShapes = [this.inShape];
+    return out;
+  }
+
+  /**
+   * Applies the layer to symbolic tensors (functional API): checks the shapes now (ShapeError
+   * naming the layer) and returns its output tensor. `new Model({ inputs, outputs })` then plans
+   * the graph. A layer can be applied once (it is one node; create another layer for another use).
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (this.output) throw new ArgumentError(`${this.label}.apply: this layer is already applied (its output is ${this.output.describe()}); a layer is one node: create a new layer for another use`);
+    if (this.index !== -1) throw new ArgumentError(`${this.label}.apply: this layer already belongs to a model; create a new layer instance`);
+    if (list.length === 0) throw new ArgumentError(`${this.label}.apply: expected a symbolic tensor or an array of them, got an empty array`);
+    list.forEach((t, i) => {
+      if (!isSymbolicTensor(t)) {
+        throw new ArgumentError(`${this.label}.apply: input ${i} is not a symbolic tensor (make one with input(shape) or another layer's apply()), got ${describeValue(t)}`);
+      }
+    });
+    const shape = this.buildInputs(list.map((t) => t.shape.slice()));
+    this.output = new SymbolicTensor(shape, this, list);
+    return this.output;
+  }
   /**
    * Bytes of scratch needed for a batch of B (a safe integer; the model checks it against the limits).
    *
@@ -133,9 +212,11 @@ export abstract class Layer {
   /** Constructor arguments and options as plain data (what a model spec stores for the layer). */
   abstract config(): Record<string, unknown>;
 
-  /** `layer <index> (<description>)`, as error messages name the layer. */
+  /** `layer <index> (<description>)` (with its name if it has one), as error messages name the layer. */
   get label(): string {
-    return `layer ${this.index} (${this.describe()})`;
+    const name = this.name !== null ? ` '${this.name}'` : '';
+    if (this.index >= 0) return `layer ${this.index}${name} (${this.describe()})`;
+    return name ? `layer${name} (${this.describe()})` : `the ${this.describe()} layer`; // not in a model yet (apply)
   }
   /** A one-line description, e.g. `Dense 784->128` (used by `model.summary()` and messages). */
   describe(): string {
@@ -148,7 +229,7 @@ export abstract class Layer {
 }
 
 /** Options of `new Dense(inFeatures, outFeatures, options)`. */
-export interface DenseOptions {
+export interface DenseOptions extends LayerOptions {
   /** Learn a bias (default true). */
   bias?: boolean;
   /** Weight initializer (default 'he-uniform', suited to ReLU networks). Biases start at 0. */
@@ -160,6 +241,7 @@ const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-
 /** Fully connected layer: y = x · Wᵀ + b, W is (out, in) row-major as in PyTorch. */
 export class Dense extends Layer {
   readonly kind = 'Dense';
+  readonly ecRole = 'weight';
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bias: boolean;
@@ -172,6 +254,7 @@ export class Dense extends Layer {
     this.outFeatures = checkDim(outFeatures, 'Dense: outFeatures');
     this.bias = options.bias ?? true;
     if (typeof this.bias !== 'boolean') throw new ArgumentError(`Dense: options.bias must be a boolean, got ${typeof options.bias}`);
+    this.name = checkLayerName(options.name, 'Dense');
     this.init = options.init ?? 'he-uniform';
     if (!INITS.includes(this.init)) throw new ArgumentError(`Dense: options.init must be one of ${INITS.join(', ')}, got ${String(options.init)}`);
   }
@@ -214,6 +297,11 @@ export class Dense extends Layer {
 
 /** Shape-preserving activation: the output shape is the input shape. */
 abstract class Elementwise extends Layer {
+  readonly ecRole: ECRole = 'homogeneous';
+  constructor(options: LayerOptions | undefined, who: string) {
+    super();
+    this.name = checkLayerName(checkOptions(options, who).name, who);
+  }
   build(inShape: number[]): number[] {
     this.inShape = inShape.slice();
     this.outShape = inShape.slice();
@@ -224,6 +312,9 @@ abstract class Elementwise extends Layer {
 /** y = max(x, 0). */
 export class ReLU extends Elementwise {
   readonly kind = 'ReLU';
+  constructor(options: LayerOptions = {}) {
+    super(options, 'ReLU');
+  }
   forward(k: Kernels, io: LayerIO): void {
     k.relu_forward(io.y, io.x, io.B * this.inSize);
   }
@@ -237,8 +328,8 @@ export class ReLU extends Elementwise {
 export class LeakyReLU extends Elementwise {
   readonly kind = 'LeakyReLU';
   readonly alpha: number;
-  constructor(alpha = 0.01) {
-    super();
+  constructor(alpha = 0.01, options: LayerOptions = {}) {
+    super(options, 'LeakyReLU');
     this.alpha = checkNumber(alpha, 'LeakyReLU: alpha', -Infinity, Infinity);
   }
   override describe(): string { return `LeakyReLU alpha=${this.alpha}`; }
@@ -252,7 +343,7 @@ export class LeakyReLU extends Elementwise {
 }
 
 /** Options of `new PReLU(options)`. */
-export interface PReLUOptions {
+export interface PReLUOptions extends LayerOptions {
   /** Initial slope of every unit (default 0.25, as PyTorch). */
   init?: number;
 }
@@ -265,7 +356,7 @@ export class PReLU extends Elementwise {
   readonly kind = 'PReLU';
   readonly initSlope: number;
   constructor(options: PReLUOptions = {}) {
-    super();
+    super(options, 'PReLU');
     options = checkOptions(options, 'PReLU');
     this.initSlope = checkNumber(options.init ?? 0.25, 'PReLU: options.init', -Infinity, Infinity);
   }
@@ -291,7 +382,10 @@ export class PReLU extends Elementwise {
  */
 export class Sigmoid extends Elementwise {
   readonly kind = 'Sigmoid';
-  override readonly homogeneous: boolean = false;
+  override readonly ecRole: ECRole = 'none';
+  constructor(options: LayerOptions = {}) {
+    super(options, 'Sigmoid');
+  }
   forward(k: Kernels, io: LayerIO): void {
     k.sigmoid_forward(io.y, io.x, io.B * this.inSize);
   }
@@ -304,7 +398,10 @@ export class Sigmoid extends Elementwise {
 /** y = tanh(x). Not positively homogeneous (see Sigmoid). */
 export class Tanh extends Elementwise {
   readonly kind = 'Tanh';
-  override readonly homogeneous: boolean = false;
+  override readonly ecRole: ECRole = 'none';
+  constructor(options: LayerOptions = {}) {
+    super(options, 'Tanh');
+  }
   forward(k: Kernels, io: LayerIO): void {
     k.tanh_forward(io.y, io.x, io.B * this.inSize);
   }

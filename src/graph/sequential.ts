@@ -1,0 +1,139 @@
+// Sequential: the chain case of Model. Same constructor, options, spec format ('ecopt.sequential'
+// v1), tensor names ('0.weight') and training bits as v0.1; the input shape may be inferred from
+// the first layer (a Dense's inFeatures, or the smallest square that fits a Conv2D stack).
+import { ArgumentError, ShapeError, describeValue } from '../core/errors.js';
+import { Layer, sizeOf } from '../layers/layer.js';
+import { isDim, tooLarge } from '../core/sizes.js';
+import { chainGraph } from './graph.js';
+import { Model } from './model.js';
+import type { LoadOptions } from './codec.js';
+
+/** Options of `new Sequential(layers, options)`. */
+export interface SequentialOptions {
+  /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
+  seed?: number;
+  /** Per-sample input shape, e.g. [784] or [1, 28, 28]; inferred from the first layer when omitted. */
+  inputShape?: number[];
+  /** @internal false: for inference only (no gradients, no optimizer); set by the loaders. */
+  training?: boolean;
+}
+
+/**
+ * A chain of layers trained on the CPU in wasm (the chain case of Model): owns its memory plan
+ * (parameters, gradients, activations, optimizer state) in the runtime's arena, and runs forward,
+ * backward, optimizer steps, `fit`, `evaluate` and `predict`. Create it after `await init()`; free
+ * it with `dispose()`.
+ */
+export class Sequential extends Model {
+  static override readonly modelKind: string = 'Sequential';
+
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new ArgumentError(`Sequential: options must be an object, got ${describeValue(options)}`);
+    }
+    super({ inputs: [], outputs: [], seed: options.seed, training: options.training }, Sequential.chain(layers, options));
+  }
+
+  /** Checks the layers and builds the chain's graph (shapes inferred once; layers reusable on failure). */
+  private static chain(layers: Layer[], options: SequentialOptions) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError('Sequential: expected a non-empty array of layers');
+    layers.forEach((l, i) => {
+      if (!(l instanceof Layer)) throw new ArgumentError(`Sequential: element ${i} is not a layer (got ${describeValue(l)})`);
+      if (l.index !== -1) throw new ArgumentError(`Sequential: layer ${i} (${l.kind}) already belongs to a model; create a new layer instance`);
+      if (l.output) throw new ArgumentError(`Sequential: layer ${i} (${l.kind}) is a node of a functional graph (applied with apply()); create a new layer instance`);
+      if (l.name !== null) throw new ArgumentError(`Sequential: layer ${i} (${l.kind}) is named '${l.name}'; a Sequential names its tensors by index ('${i}.weight'): use the functional API (Model) for named layers`);
+    });
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError(`Sequential: seed must be a non-negative integer, got ${describeValue(seed)}`);
+    try {
+      const inputShape = options.inputShape !== undefined ? checkInputShape(options.inputShape) : inferInputShape(layers);
+      return chainGraph(layers, inputShape);
+    } catch (e) {
+      for (const l of layers) l.index = -1;
+      throw e;
+    }
+  }
+
+  /** The layers, in order (owned by this model). */
+  declare readonly layers: Layer[];
+
+  /** The model a spec (object or JSON text) describes, weights initialized from its seed. Throws FormatError naming the bad field. */
+  static override fromSpec(spec: import('../io/spec.js').ModelSpec | string, options: LoadOptions = {}): Sequential {
+    return Model.fromSpec(spec, { ...options, sequential: true } as LoadOptions) as Sequential;
+  }
+
+  /**
+   * The model saved by toSafetensors(). `spec` replaces the file's spec (needed for files written
+   * elsewhere). Every tensor is checked (F32, complete, shapes, finite); errors are FormatError.
+   */
+  static override fromSafetensors(bytes: Uint8Array, spec?: import('../io/spec.js').ModelSpec | string, options: LoadOptions = {}): Sequential {
+    return Model.fromSafetensors(bytes, spec, { ...options, sequential: true } as LoadOptions) as Sequential;
+  }
+}
+
+function checkInputShape(shape: unknown): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !isDim(d))) {
+    const bound = Array.isArray(shape) && (shape.length > 8 || tooLarge(shape)) ? ' (at most 8 of them, each at most 16777216)' : '';
+    throw new ShapeError(`Sequential: inputShape must be an array of positive integers${bound}, e.g. [784] or [1, 28, 28], got ${JSON.stringify(shape)?.slice(0, 80)}`);
+  }
+  if (shape.length > 8) throw new ShapeError(`Sequential: inputShape may have at most 8 dimensions, got ${shape.length}`);
+  return shape.slice();
+}
+
+/**
+ * The per-sample input shape when the caller gave none: [inFeatures] for a first Dense; for a
+ * first Conv2D (or pool) the smallest square [C, S, S] (S <= 1024) for which every layer's shape
+ * fits (a later Dense fixes S; with floor-rounding pools several S can fit and the smallest is
+ * taken, e.g. 28 for MNIST); otherwise an error asking for inputShape.
+ *
+ * Linear in the number of layers: every conv/pool output size is non-decreasing in S, so the
+ * flattened size reaching the first Dense is too, and a binary search over S finds the smallest
+ * S that is not too small (about 10 shape passes instead of up to 1024).
+ */
+export function inferInputShape(layers: Layer[]): number[] {
+  const first = layers[0] as Layer & { inFeatures?: number; inChannels?: number };
+  if (typeof first.inFeatures === 'number') return [first.inFeatures];
+  const ask = `pass { inputShape: [C, H, W] } to Sequential`;
+  if (typeof first.inChannels !== 'number') {
+    throw new ShapeError(`Sequential: cannot infer the input shape from the first layer (${first.kind}); pass { inputShape }`);
+  }
+  const C = first.inChannels;
+  // 'small': S too small (a window does not fit, or fewer features than the first Dense takes);
+  // 'large': more features than the first Dense takes; 'fits'; 'never': fails for a reason S does not change
+  const attempt = (S: number): 'small' | 'large' | 'fits' | 'never' => {
+    let shape = [C, S, S];
+    let i = 0;
+    try {
+      for (; i < layers.length; i++) {
+        const l = layers[i] as Layer & { inFeatures?: number };
+        if (typeof l.inFeatures === 'number') {
+          const n = sizeOf(shape);
+          if (n < l.inFeatures) return 'small';
+          if (n > l.inFeatures) return 'large';
+          break;
+        }
+        shape = l.build(shape);
+      }
+    } catch {
+      return 'small';
+    }
+    try {
+      for (; i < layers.length; i++) shape = layers[i].build(shape);
+    } catch {
+      return 'never';
+    }
+    return shape.length === 1 ? 'fits' : 'never';
+  };
+  let lo = 1, hi = 1024;
+  if (attempt(hi) === 'small') hi = -1;
+  while (hi > 0 && lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (attempt(mid) === 'small') lo = mid + 1;
+    else hi = mid;
+  }
+  if (hi < 0 || attempt(lo) !== 'fits') {
+    throw new ShapeError(`Sequential: cannot infer the input size of ${first.kind}: no square input up to 1024x1024 fits the layers; ${ask}`);
+  }
+  return [C, lo, lo];
+}
+
