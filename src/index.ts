@@ -11,9 +11,12 @@ export { init, getRuntime, type InitOptions, type Runtime } from './core/wasm.js
 export { type Kernels } from './core/wasm.js';
 export { shutdown, MAX_THREADS } from './core/wasm.js';
 export { Arena, MAX_MEMORY_BYTES, type Block } from './core/arena.js';
-export { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type DenseOptions, type PReLUOptions, type InitKind, type ParamSpec, type LayerOptions, type ECRole } from './layers/layer.js';
+export { Layer, type InitKind, type ParamSpec, type LayerOptions, type ECRole } from './layers/layer.js';
+export { Dense, type DenseOptions } from './layers/dense.js';
+export { ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type PReLUOptions } from './layers/activation.js';
 export { Sequential, type SequentialOptions } from './graph/sequential.js';
-export { Model, type ModelOptions, type TrainOptions } from './graph/model.js';
+export { Model } from './graph/model.js';
+export { type ModelOptions, type TrainOptions } from './graph/options.js';
 export { type LoadOptions } from './graph/codec.js';
 export { input, SymbolicTensor } from './graph/tensor.js';
 export { type FitOptions, type ProgressEvent, type EpochLog, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './train/fit.js';

@@ -9,61 +9,23 @@
 // first, old ones released only after success), so a failure leaves this model and every other
 // one exactly as they were.
 import { getRuntime } from '../core/wasm.js';
-import type { Block } from '../core/arena.js';
-import { ArgumentError, MemoryError, NonFiniteError, ShapeError, StateError, checkOptions, checkPositiveInt, describeValue } from '../core/errors.js';
+import { ArgumentError, NonFiniteError, ShapeError, StateError, checkOptions, checkPositiveInt, describeValue } from '../core/errors.js';
 import { sizeOf } from '../layers/layer.js';
 import { checkDataset, type Dataset } from '../data/data.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { guardedStep } from '../optim/guard.js';
 import { fitModel, type FitOptions, type FitResult } from '../train/fit.js';
-import { checkNames, checkOutputShape, outputTensor, symbolicGraph, type Graph } from './graph.js';
-import { backwardSchedule, batchLayout, paramLayout, type BackwardSchedule } from './plan.js';
-import { backwardGraph, forwardGraph, type BoundBuffers } from './execute.js';
+import { outputTensor, symbolicGraph, type Graph } from './graph.js';
+import { batchLayout, planGraph, type BackwardSchedule } from './plan.js';
+import { backwardGraph, forwardGraph } from './execute.js';
+import { allocateBatch, type BatchBuffers } from './buffers.js';
 import { checkInput, checkLabels, inferBatch, lengthOf, loadShuffled, checkDatasetInWasm } from './batch.js';
 import { initParameters } from './init.js';
 import { ModelWeights } from './weights.js';
 import { summarize } from './summary.js';
 import type { Codec, GraphSpec, LoadOptions, ModelSpec, SafetensorsOptions } from './codec.js';
 
-/** Indexes the layers, checks names and the output, lays out parameters, fixes the backward pass. */
-function planGraph(g: Graph, kind: string): { layout: ReturnType<typeof paramLayout>; outputShape: number[]; schedule: BackwardSchedule } {
-  try {
-    g.nodes.forEach((n, i) => { n.layer.index = i; });
-    checkNames(g, kind);
-    return { outputShape: checkOutputShape(g, kind).slice(), layout: paramLayout(g, kind), schedule: backwardSchedule(g) };
-  } catch (e) {
-    for (const n of g.nodes) n.layer.index = -1; // the layers stay usable (their symbolic outputs too)
-    throw e;
-  }
-}
-import type { SymbolicTensor } from './tensor.js';
-
-/** Options of `new Model({ inputs, outputs, seed })` (the functional API). */
-export interface ModelOptions {
-  /** The model's input, made by `input(shape)`. */
-  inputs: SymbolicTensor | SymbolicTensor[];
-  /** The model's output (class scores), made by the last layer's `apply()`. */
-  outputs: SymbolicTensor | SymbolicTensor[];
-  /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
-  seed?: number;
-  /**
-   * false: for inference only (predict, evaluate): no gradient memory is allocated and no optimizer
-   * can attach. Default true.
-   */
-  training?: boolean;
-}
-
-/** Options of `trainBatch`. */
-export interface TrainOptions {
-  /** Refuse steps that would make weights non-finite, restoring the previous state (default true). */
-  guard?: boolean;
-}
-
-interface Buffers extends BoundBuffers {
-  labels: number;
-  misc: number;
-  blocks: Block[];
-}
+import type { ModelOptions, TrainOptions } from './options.js';
 
 const EVAL_CHUNK = 512;
 
@@ -89,7 +51,7 @@ export class Model extends ModelWeights {
   readonly id = Model.nextId++;
   private readonly schedule: BackwardSchedule;
   private capacity = 0;
-  private buffers: Buffers | null = null;
+  private buffers: BatchBuffers | null = null;
   private fitting = false;
   private freeAfterFit = false;
 
@@ -141,22 +103,9 @@ export class Model extends ModelWeights {
   private ensureCapacity(B: number): void {
     if (this.buffers && B <= this.capacity) return;
     const plan = batchLayout(this.graph, this.schedule, this.kernels, B, this.arena.limitBytes, this.name, this.training);
-    const blocks: Block[] = [];
-    try {
-      for (const z of plan.sizes) blocks.push(this.arena.allocBlock(z.bytes, z.what, this));
-    } catch (e) {
-      for (const b of blocks) this.arena.release(b);
-      if (e instanceof MemoryError) {
-        throw new MemoryError(`${this.name}: cannot plan the buffers for a batch of ${B} (${plan.total} bytes in all): ${e.message}`, e.requestedBytes, e.availableBytes);
-      }
-      throw e;
-    }
-    const ptr = (i: number) => (i < 0 ? 0 : blocks[i].ptr);
+    const buffers = allocateBatch(this.arena, this, plan, B, this.name);
     this.releaseBuffers();
-    this.buffers = {
-      act: plan.act.map(ptr), cache: plan.cache.map(ptr), grad: plan.grad.map(ptr), temp: ptr(plan.temp),
-      scratch: ptr(plan.scratch), labels: ptr(plan.labels), misc: ptr(plan.misc), blocks,
-    };
+    this.buffers = buffers;
     this.capacity = B;
   }
 
@@ -281,6 +230,7 @@ export class Model extends ModelWeights {
    */
   trainBatch(x: Float32Array, y: Uint8Array | Int32Array, optimizer: Optimizer, options: TrainOptions = {}): number {
     this.checkAlive();
+    this.checkTraining('trainBatch()');
     if (!optimizer || (optimizer.model as unknown) !== this) {
       throw new ArgumentError('trainBatch: the optimizer must be created for this model (new SGD(model, ...))');
     }

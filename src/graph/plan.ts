@@ -11,7 +11,7 @@ import { bufferBytes, addBytes, MAX_BUFFER_BYTES } from '../core/sizes.js';
 import { MemoryError, ShapeError } from '../core/errors.js';
 import type { Kernels } from '../core/wasm.js';
 import { sizeOf, type ParamSpec } from '../layers/layer.js';
-import { consumersOf, gradientNeeded, outputTensor, type Graph } from './graph.js';
+import { checkNames, checkOutputShape, consumersOf, gradientNeeded, outputTensor, type Graph } from './graph.js';
 
 /** Where each parameter tensor lives in the parameter region (float offsets), node by node. */
 export interface ParamLayout {
@@ -167,4 +167,16 @@ export function batchLayout(g: Graph, sched: BackwardSchedule, k: Kernels, B: nu
       `all of wasm memory (${limitBytes} bytes); use a smaller batch`, total, limitBytes);
   }
   return { sizes, act, cache, grad, temp, labels, scratch: scratchIx, misc, total };
+}
+
+/** Indexes the layers, checks names and the output, lays out parameters, fixes the backward pass. */
+export function planGraph(g: Graph, kind: string): { layout: ParamLayout; outputShape: number[]; schedule: BackwardSchedule } {
+  try {
+    g.nodes.forEach((n, i) => { n.layer.index = i; });
+    checkNames(g, kind);
+    return { outputShape: checkOutputShape(g, kind).slice(), layout: paramLayout(g, kind), schedule: backwardSchedule(g) };
+  } catch (e) {
+    for (const n of g.nodes) n.layer.index = -1; // the layers stay usable (their symbolic outputs too)
+    throw e;
+  }
 }

@@ -2,7 +2,9 @@
 // config()) and how to construct it from them. Adding a layer adds one entry here.
 import { isDim, MAX_DIM, tooLarge } from '../core/sizes.js';
 import { FormatError } from '../core/errors.js';
-import { Layer, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, type InitKind } from './layer.js';
+import type { Layer, InitKind } from './layer.js';
+import { Dense } from './dense.js';
+import { ReLU, LeakyReLU, PReLU, Sigmoid, Tanh } from './activation.js';
 import { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten } from './conv.js';
 import { Add, Concat } from './merge.js';
 
