@@ -1,6 +1,9 @@
 // The fixed training run whose weight hash must be identical in Node and Chromium: every layer
 // type and every optimizer, from seed 7, on data generated with integer-only JS arithmetic.
-import { Sequential, Dense, ReLU, LeakyReLU, PReLU, SGD, Momentum, Adam, ECSGD, ECAdam, Conv2D, MaxPool2D, Flatten } from '../src/index.js';
+import {
+  Sequential, Dense, ReLU, LeakyReLU, PReLU, SGD, Momentum, Adam, ECSGD, ECAdam, Conv2D, MaxPool2D, Flatten,
+  Model, input, Add, Concat, GlobalAvgPool2D,
+} from '../src/index.js';
 import { rng, hashArrays } from './helpers.js';
 
 export function determinismRun(seed = 7): { init: string; final: string; losses: number[] } {
@@ -46,5 +49,29 @@ export function parallelRun(seed = 5): { mlp: string; cnn: string; losses: numbe
   const out = { mlp: hashArrays(mlp.getWeights()), cnn: hashArrays(cnn.getWeights()), losses };
   mlp.dispose();
   cnn.dispose();
+  return out;
+}
+
+/**
+ * A residual graph (identity and strided 1x1 projection shortcuts, a Concat, tensors read by up to
+ * three layers) large enough for the pool to split its GEMMs: its gradients of fanned-out tensors
+ * are summed in a fixed order, so the hash must not depend on the engine or the thread count.
+ */
+export function graphRun(seed = 5): { graph: string; losses: number[] } {
+  const x = input([3, 14, 14]);
+  const stem = new ReLU().apply(new Conv2D(3, 8, 3, { padding: 1 }).apply(x));
+  const body = new Conv2D(8, 8, 3, { padding: 1, bias: false }).apply(new ReLU().apply(new Conv2D(8, 8, 3, { padding: 1 }).apply(stem)));
+  const block1 = new ReLU().apply(new Add().apply([body, stem]));
+  const down = new Conv2D(8, 16, 3, { stride: 2, padding: 1 }).apply(block1);
+  const proj = new Conv2D(8, 16, 1, { stride: 2, bias: false }).apply(block1);
+  const block2 = new ReLU().apply(new Add().apply([new Conv2D(16, 16, 3, { padding: 1 }).apply(new ReLU().apply(down)), proj]));
+  const pooled = new Concat().apply([new GlobalAvgPool2D().apply(block2), new GlobalAvgPool2D().apply(stem)]);
+  const model = new Model({ inputs: x, outputs: new Dense(24, 10).apply(pooled), seed });
+  const r = rng(999);
+  const opts = [new SGD(model, { lr: 0.05 }), new Adam(model, { lr: 1e-3 })];
+  const losses: number[] = [];
+  for (let step = 0; step < 6; step++) losses.push(model.trainBatch(r.uniform(24 * 588, 0, 1), r.int(24, 10), opts[step % 2]));
+  const out = { graph: hashArrays(model.getWeights()), losses };
+  model.dispose();
   return out;
 }

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { commands } from 'vitest/browser';
 import { runtime } from './helpers.js';
-import { determinismRun } from './determinism-run.js';
+import { determinismRun, graphRun } from './determinism-run.js';
 
 describe('determinism (Chromium vs Node)', () => {
   beforeAll(runtime);
@@ -20,5 +20,10 @@ describe('determinism (Chromium vs Node)', () => {
     expect(here.init).toBe(node.init);
     expect(here.final).toBe(node.final);
     expect(here.losses).toEqual(node.losses);
+  });
+
+  it('reproduces the Node weight hash of a residual graph (fan-out gradients summed in a fixed order)', async () => {
+    const node = JSON.parse(await commands.readFile('test/.artifacts/determinism-node.json'));
+    expect(graphRun(5)).toEqual(node.graph);
   });
 });

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { init } from '../src/index.js';
-import { determinismRun, parallelRun } from './determinism-run.js';
+import { determinismRun, parallelRun, graphRun } from './determinism-run.js';
 
 describe('determinism (node)', () => {
   beforeAll(async () => { await init({ threads: 1 }); });
@@ -19,6 +19,9 @@ describe('determinism (node)', () => {
     mkdirSync(new URL('./.artifacts/', import.meta.url), { recursive: true });
     const p = parallelRun(5);
     expect(parallelRun(5)).toEqual(p);
-    writeFileSync(new URL('./.artifacts/determinism-node.json', import.meta.url), JSON.stringify({ ...a, parallel: p }, null, 1));
+    const g = graphRun(5);
+    expect(graphRun(5)).toEqual(g);
+    expect(graphRun(6).graph).not.toBe(g.graph);
+    writeFileSync(new URL('./.artifacts/determinism-node.json', import.meta.url), JSON.stringify({ ...a, parallel: p, graph: g }, null, 1));
   });
 });

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { commands } from 'vitest/browser';
 import { init, getRuntime, shutdown } from '../src/index.js';
-import { parallelRun } from './determinism-run.js';
+import { parallelRun, graphRun } from './determinism-run.js';
 
 describe('threads (Chromium module workers)', () => {
   beforeAll(async () => { await init({ threads: 2 }); });
@@ -14,9 +14,11 @@ describe('threads (Chromium module workers)', () => {
     expect(rt.note).toBeUndefined();
     expect(rt.threads).toBe(2);
     const two = parallelRun(5);
+    const graphTwo = graphRun(5);
     (rt.kernels as unknown as { pool_attach(p: number): void }).pool_attach(0);
     const one = parallelRun(5);
     expect(two).toEqual(one);
+    expect(graphTwo).toEqual(graphRun(5));
     const node = JSON.parse(await commands.readFile('test/.artifacts/determinism-node.json'));
     expect(two).toEqual(node.parallel);
   });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { init, getRuntime, shutdown } from '../src/index.js';
-import { parallelRun } from './determinism-run.js';
+import { parallelRun, graphRun } from './determinism-run.js';
 
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
@@ -36,11 +36,13 @@ describe('threads (Node worker_threads)', () => {
     expect(rt.threads).toBe(2);
     expect(rt.build).toBe('threads');
     const two = parallelRun(5);
+    const graphTwo = graphRun(5);
     reference = two;
     // detach the pool: every GEMM runs on this thread only
     (rt.kernels as unknown as { pool_attach(p: number): void }).pool_attach(0);
     const one = parallelRun(5);
     expect(two).toEqual(one);
+    expect(graphTwo).toEqual(graphRun(5));
     expect(two.losses.every(Number.isFinite)).toBe(true);
   });
 
