@@ -12,6 +12,7 @@ export * from './schedule';
 export * from './conv2d';
 export * from './pool2d';
 export * from './merge';
+export * from './clip';
 
 export function heap_base(): usize {
   return __heap_base;

@@ -21,7 +21,7 @@ export { type LoadOptions } from './graph/codec.js';
 export { input, SymbolicTensor } from './graph/tensor.js';
 export { type FitOptions, type ProgressEvent, type EpochLog, type BatchEndEvent, type EarlyStoppingOptions, type FitResult } from './train/fit.js';
 export { Add, Concat, type ConcatOptions } from './layers/merge.js';
-export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict } from './optim/optimizer.js';
+export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict, type CommonOptions, type ParamGroupOptions } from './optim/optimizer.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data/data.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';
 export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOptions, type PoolOptions } from './layers/conv.js';
@@ -38,6 +38,6 @@ export {
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, MAX_HEADER_BYTES,
   type SafetensorsFile, type SafetensorsEntry, type TensorToWrite, type SafetensorsOptions, type OptimizerRecord,
 } from './io/safetensors.js';
-export { stepDecay, exponentialDecay, cosineDecay, type LRSchedule, type ScheduleContext } from './train/schedules.js';
+export { stepDecay, exponentialDecay, cosineDecay, linearWarmup, type LRSchedule, type ScheduleContext } from './train/schedules.js';
 export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './io/safetensors.js';
 export { type MNISTProgress } from './data/data.js';

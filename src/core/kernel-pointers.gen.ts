@@ -8,6 +8,7 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<string, readonly number[]>> = 
   avgpool2d_forward: [0, 1],
   axpy_f32: [0, 1],
   bias_add_rows: [0, 1],
+  clip_grad_norm: [0],
   col_sums: [0, 1],
   conv2d_backward: [0, 1, 2, 3, 4, 5, 7, 8],
   conv2d_desc: [0],

@@ -41,6 +41,7 @@ export interface Kernels {
   axpy_f32(y: number, x: number, n: number, a: number): void;
   copy_bytes(dst: number, src: number, bytes: number): void;
   copy_rows_f32(dst: number, dstStride: number, src: number, srcStride: number, rows: number, cols: number): void;
+  clip_grad_norm(g: number, n: number, maxNorm: number): number;
   count_nonfinite(x: number, n: number): number;
   first_nonfinite(x: number, n: number): number;
   first_bad_label(labels: number, n: number, classes: number): number;

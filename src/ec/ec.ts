@@ -13,7 +13,7 @@
 import type { Model as Sequential } from '../graph/model.js'; // renamed after the ABI branch merges
 import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/layer.js';
-import { Optimizer } from '../optim/optimizer.js';
+import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
 
 const SK_IN = 0;
@@ -191,7 +191,7 @@ function scaleUnit(model: Sequential, st: ECStructure, k: number, unit: number, 
 // ---------------------------------------------------------------------------------------------
 
 /** Options of `new ECSGD(model, options)` and `new ECMomentum(model, options)`. */
-export interface ECOptions {
+export interface ECOptions extends CommonOptions {
   /** Learning rate in path space (> 0). */
   lr: number;
   /** Heavy-ball momentum per basis path (default 0 for ECSGD, 0.9 for ECMomentum). */
@@ -253,6 +253,7 @@ abstract class ECOptimizer extends Optimizer {
     const init = options.init ?? 'unit-skeleton';
     if (init !== 'unit-skeleton' && init !== 'preserve') throw new ArgumentError(`${name}: init must be 'unit-skeleton' or 'preserve', got ${String(init)}`);
     this.initMode = init;
+    this.takeCommonOptions(options, name, false);
   }
 
   /**
@@ -487,7 +488,7 @@ export class ECSGD extends ECOptimizer {
     else k.momentum_update(w, this.statePtr(0, w), g, n, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false };
+    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false, ...this.commonOptions() };
   }
 }
 
@@ -525,7 +526,7 @@ export class ECAdam extends ECOptimizer {
     this.model.kernels.adam_update(w, this.statePtr(0, w), this.statePtr(1, w), g, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, 0, this.t + 1);
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false };
+    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false, ...this.commonOptions() };
   }
 }
 
@@ -541,8 +542,9 @@ export class PathSGD extends Optimizer {
   private igin: number[] = [];
   private gout: number[] = [];
   private ones = 0;
-  constructor(model: Sequential, options: { lr: number }) {
+  constructor(model: Sequential, options: { lr: number } & CommonOptions) {
     super(model, options?.lr);
+    this.takeCommonOptions(options ?? {}, 'PathSGD', false);
     this.structure = ecStructure(model, 'PathSGD');
     const maxW = Math.max(...this.structure.widths);
     try {
@@ -583,7 +585,7 @@ export class PathSGD extends Optimizer {
     }
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr };
+    return { lr: this.lr, ...this.commonOptions() };
   }
   override dispose(): void {
     super.dispose();

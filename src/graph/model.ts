@@ -214,12 +214,12 @@ export class Model extends ModelWeights {
     return B;
   }
 
-  /** Forward, softmax cross-entropy, backward on the loaded batch; the mean loss. */
-  private forwardBackward(B: number): number {
+  /** Forward, softmax cross-entropy, then backward (always, or only when the loss is finite); the mean loss. */
+  private forwardBackward(B: number, always: boolean): number {
     const buf = this.buffers!;
     forwardGraph(this.kernels, this.graph, buf, B);
     const loss = this.kernels.softmax_xent_forward_backward(this.outputGradient, this.outputBuffer, buf.labels, B, this.classes);
-    if (Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B);
+    if (always || Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B);
     return loss;
   }
 
@@ -244,12 +244,12 @@ export class Model extends ModelWeights {
   computeGradients(x: Float32Array, y: Uint8Array | Int32Array): number {
     this.checkAlive();
     const B = this.loadBatchArrays(x, y, 'computeGradients');
-    return this.forwardBackward(B);
+    return this.forwardBackward(B, true);
   }
 
   /** @internal Forward, loss, backward and one guarded step on the loaded batch (trainBatch and fit). */
   stepLoaded(B: number, optimizer: Optimizer, guard: boolean): number {
-    const loss = this.forwardBackward(B);
+    const loss = this.forwardBackward(B, false);
     if (!Number.isFinite(loss)) {
       throw new NonFiniteError(`trainBatch: the loss is ${loss} (the logits overflowed); step refused, weights unchanged. ` +
         'Either the inputs are far too large (scale them, e.g. to [0, 1]) or the weights have grown too large ' +

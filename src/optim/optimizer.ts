@@ -5,7 +5,28 @@
 // leaves nothing behind), owned by the model, and checked for liveness before each use.
 import type { Model } from '../graph/model.js';
 import type { Block } from '../core/arena.js';
-import { checkNumber, checkOptions, ArgumentError, StateError, describeValue } from '../core/errors.js';
+import type { Layer } from '../layers/layer.js';
+import { checkNumber, checkOptions, ArgumentError, NonFiniteError, StateError, describeValue } from '../core/errors.js';
+import { guardedStep } from './guard.js';
+import { checkGroups, groupRanges, groupsAsData, type ParamGroup, type ParamGroupOptions, type GroupRange } from './groups.js';
+
+export { type ParamGroup, type ParamGroupOptions } from './groups.js';
+
+/** Options every optimizer takes. */
+export interface CommonOptions {
+  /**
+   * Clip the gradients by their global L2 norm before every update (torch.nn.utils.clip_grad_norm_):
+   * when the norm exceeds this, every gradient is multiplied by clipGradNorm / (norm + 1e-6). The
+   * gradients are clipped in place (getGradients() shows the clipped values). Default: no clipping.
+   */
+  clipGradNorm?: number;
+  /**
+   * Parameter groups with their own learning rate and weight decay (torch.optim param groups), e.g.
+   * `[{ layers: [bn1, bn2], weightDecay: 0 }]`. Layers in no group use the optimizer's options.
+   * A schedule scales every group's lr by the same factor. SGD, Momentum and Adam.
+   */
+  groups?: ParamGroupOptions[];
+}
 
 /** An optimizer's state as plain arrays (`stateDict()` / `loadStateDict()`): kind, step count, options, state buffers. */
 export interface OptimizerStateDict {
@@ -30,6 +51,14 @@ export abstract class Optimizer {
   lr: number;
   /** Number of steps applied so far. */
   t = 0;
+  /** Gradient-norm limit (the clipGradNorm option), or null for none. */
+  clipGradNorm: number | null = null;
+  /** The global L2 norm of the gradients before clipping, at the last update (NaN without clipGradNorm). */
+  lastGradNorm = NaN;
+  /** The learning rate at construction: schedules scale each group's lr by lr / initialLr. */
+  protected readonly initialLr: number;
+  private groups: ParamGroup[] = [];
+  private ranges: GroupRange[] | null = null;
   /** State buffers (byte offsets), each as long as the model's parameter region. */
   protected state: number[] = [];
   /** Every block this optimizer allocated (state regions and workspaces), owned by its model. */
@@ -44,6 +73,49 @@ export abstract class Optimizer {
     model.checkAlive(`new ${new.target.name}`);
     this.model = model;
     this.lr = checkNumber(lr, `${new.target.name}: lr`, 0, Infinity, true);
+    this.initialLr = this.lr;
+  }
+
+  /** Reads the options every optimizer takes (clipGradNorm, groups); call before attach(). */
+  protected takeCommonOptions(options: CommonOptions, who: string, groupsAllowed = true): void {
+    if (options.clipGradNorm !== undefined) this.clipGradNorm = checkNumber(options.clipGradNorm, `${who}: clipGradNorm`, 0, Infinity, true);
+    if (options.groups !== undefined) {
+      if (!groupsAllowed) throw new ArgumentError(`${who}: groups are not supported by ${who} yet (parameter groups work with SGD, Momentum and Adam)`);
+      this.groups = checkGroups(options.groups, this.model, who);
+      this.ranges = groupRanges(this.groups, this.model);
+    }
+  }
+
+  /**
+   * The parameter groups as they stand: each given group's layers, lr and weight decay, then the
+   * default group (every other layer) with the optimizer's own; lr as scaled by the schedule.
+   */
+  get paramGroups(): { layers: Layer[]; lr: number; weightDecay: number }[] {
+    const wd = (this as unknown as { weightDecay?: number }).weightDecay ?? 0;
+    const grouped = new Set(this.groups.flatMap((g) => g.layers));
+    return [
+      ...this.groups.map((g) => ({ layers: g.layers.slice(), lr: this.groupLr(g), weightDecay: g.weightDecay ?? wd })),
+      { layers: this.model.layers.filter((l) => !grouped.has(l)), lr: this.lr, weightDecay: wd },
+    ];
+  }
+
+  private groupLr(g: ParamGroup): number {
+    return g.lr === undefined ? this.lr : g.lr * (this.lr / this.initialLr);
+  }
+
+  /**
+   * Runs `update(offsetBytes, count, lr, weightDecay)` over the parameter region: once over all of
+   * it without groups (one fused call), else once per contiguous range of each group.
+   */
+  protected forEachRange(weightDecay: number, update: (offset: number, count: number, lr: number, wd: number) => void): void {
+    if (!this.ranges) {
+      update(0, this.model.paramRegionFloats, this.lr, weightDecay);
+      return;
+    }
+    for (const r of this.ranges) {
+      const g = r.group < 0 ? null : this.groups[r.group];
+      update(r.start * 4, r.count, g ? this.groupLr(g) : this.lr, g?.weightDecay ?? weightDecay);
+    }
   }
 
   /** Allocates a block for this optimizer (freed by dispose(), or by attach() failing). */
@@ -118,10 +190,35 @@ export abstract class Optimizer {
     return this.state;
   }
 
-  /** Applies one update to the model's parameters from its gradients. Called by the model. */
+  /**
+   * Applies one update to the model's parameters from its gradients (unguarded). Called by the
+   * model's guarded step; use step() or trainBatch().
+   *
+   * @internal
+   */
   apply(): void {
     this.checkUsable('apply');
+    if (this.clipGradNorm !== null) {
+      const m = this.model;
+      this.lastGradNorm = m.kernels.clip_grad_norm(m.gradBase, m.paramRegionFloats, this.clipGradNorm);
+    }
     this.update();
+  }
+
+  /**
+   * One guarded update from the model's current gradients (torch-style: `model.computeGradients(x,
+   * y); optimizer.step()` is `model.trainBatch(x, y, optimizer)`). Refused, with weights and state
+   * unchanged, when a gradient or the result would be non-finite. No zeroGrad(): backward
+   * overwrites the gradients.
+   */
+  step(options: { guard?: boolean } = {}): void {
+    this.checkUsable('step');
+    this.checkHyperparameters();
+    const m = this.model;
+    m.checkTraining('step()');
+    const bad = m.kernels.first_nonfinite(m.gradBase, m.paramRegionFloats);
+    if (bad >= 0) throw new NonFiniteError(`${this.kind}.step: a gradient of ${m.locate(bad)} is non-finite; step refused, weights unchanged`);
+    guardedStep(m, this, options.guard ?? true);
   }
 
   /** The update itself (the kernels on the parameter region); apply() checks liveness first. */
@@ -137,6 +234,14 @@ export abstract class Optimizer {
   }
 
   abstract options(): Record<string, unknown>;
+
+  /** The common options as data (only those set: checkpoints of plain runs stay as they were). */
+  protected commonOptions(): Record<string, unknown> {
+    return {
+      ...(this.clipGradNorm !== null ? { clipGradNorm: this.clipGradNorm } : {}),
+      ...(this.groups.length ? { groups: groupsAsData(this.groups, this.model) } : {}),
+    };
+  }
 
   /** Copies of the optimizer state, to save and resume training bit-identically. */
   stateDict(): OptimizerStateDict {
@@ -182,7 +287,7 @@ export abstract class Optimizer {
 }
 
 /** Options of `new SGD(model, options)`. */
-export interface SGDOptions {
+export interface SGDOptions extends CommonOptions {
   lr: number;
   /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
@@ -195,17 +300,18 @@ export class SGD extends Optimizer {
   constructor(model: Model, options: SGDOptions) {
     super(model, options?.lr);
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'SGD: weightDecay', 0, Infinity);
+    this.takeCommonOptions(options, 'SGD');
     this.attach(0);
   }
   protected update(): void {
     const m = this.model;
-    m.kernels.sgd_update(m.paramBase, m.gradBase, m.paramRegionFloats, this.lr, this.weightDecay);
+    this.forEachRange(this.weightDecay, (o, n, lr, wd) => m.kernels.sgd_update(m.paramBase + o, m.gradBase + o, n, lr, wd));
   }
-  options(): Record<string, unknown> { return { lr: this.lr, weightDecay: this.weightDecay }; }
+  options(): Record<string, unknown> { return { lr: this.lr, weightDecay: this.weightDecay, ...this.commonOptions() }; }
 }
 
 /** Options of `new Momentum(model, options)`. */
-export interface MomentumOptions {
+export interface MomentumOptions extends CommonOptions {
   lr: number;
   /** Heavy-ball coefficient in [0, 1) (default 0.9). */
   momentum?: number;
@@ -225,19 +331,21 @@ export class Momentum extends Optimizer {
     this.momentum = checkNumber(options.momentum ?? 0.9, 'Momentum: momentum', 0, 1, false, true);
     this.nesterov = !!options.nesterov;
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Momentum: weightDecay', 0, Infinity);
+    this.takeCommonOptions(options, 'Momentum');
     this.attach(1);
   }
   protected update(): void {
     const m = this.model;
-    m.kernels.momentum_update(m.paramBase, this.state[0], m.gradBase, m.paramRegionFloats, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+    this.forEachRange(this.weightDecay, (o, n, lr, wd) =>
+      m.kernels.momentum_update(m.paramBase + o, this.state[0] + o, m.gradBase + o, n, lr, this.momentum, wd, this.nesterov ? 1 : 0));
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, ...this.commonOptions() };
   }
 }
 
 /** Options of `new Adam(model, options)`. */
-export interface AdamOptions {
+export interface AdamOptions extends CommonOptions {
   lr?: number;
   /** (beta1, beta2), each in [0, 1) (default [0.9, 0.999]). */
   betas?: [number, number];
@@ -265,14 +373,15 @@ export class Adam extends Optimizer {
     this.eps = checkNumber(options.eps ?? 1e-8, 'Adam: eps', 0, Infinity, true);
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'Adam: weightDecay', 0, Infinity);
     this.decoupled = !!options.decoupled;
+    this.takeCommonOptions(options, 'Adam');
     this.attach(2);
   }
   protected update(): void {
     const m = this.model;
-    m.kernels.adam_update(m.paramBase, this.state[0], this.state[1], m.gradBase, m.paramRegionFloats,
-      this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, this.t + 1);
+    this.forEachRange(this.weightDecay, (o, n, lr, wd) => m.kernels.adam_update(m.paramBase + o, this.state[0] + o, this.state[1] + o, m.gradBase + o, n,
+      lr, this.beta1, this.beta2, this.eps, wd, this.decoupled ? 1 : 0, this.t + 1));
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled };
+    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled, ...this.commonOptions() };
   }
 }

@@ -1,7 +1,7 @@
 // Learning-rate schedules for fit(): step, exponential and cosine decay. The rate is computed in
 // wasm (lr_schedule) so that Node and browsers train with bit-identical rates.
 import { getRuntime } from '../core/wasm.js';
-import { checkNumber, checkPositiveInt } from '../core/errors.js';
+import { ArgumentError, checkNumber, checkPositiveInt } from '../core/errors.js';
 
 /**
  * What a schedule sees before every batch. Its clock counts from 0: `epoch` is 0-based (0 during the
@@ -48,4 +48,17 @@ export function cosineDecay(options: { minLr?: number; per?: 'epoch' | 'step' } 
   const perEpoch = options.per === 'epoch';
   return (c) => getRuntime().kernels.lr_schedule(2, c.initialLr, minLr, 0,
     perEpoch ? c.epoch : c.step, perEpoch ? c.epochs - 1 : c.epochs * c.stepsPerEpoch - 1);
+}
+
+/**
+ * Linear warmup: the learning rate rises from initialLr / steps to initialLr over the first `steps`
+ * batches (lr = initialLr * (step + 1) / steps), then follows `then` (called with fit's own clock,
+ * so a cosineDecay after it spans the whole fit) or stays at initialLr. E.g.
+ * `lrSchedule: linearWarmup({ steps: 500 }, cosineDecay())`. Exact IEEE arithmetic: the same rates
+ * in every engine.
+ */
+export function linearWarmup(options: { steps: number }, then?: LRSchedule): LRSchedule {
+  const steps = checkPositiveInt(options?.steps, 'linearWarmup: steps');
+  if (then !== undefined && typeof then !== 'function') throw new ArgumentError('linearWarmup: the second argument must be a schedule (ctx) => lr, e.g. cosineDecay()');
+  return (c) => (c.step < steps ? (c.initialLr * (c.step + 1)) / steps : then ? then(c) : c.initialLr);
 }
