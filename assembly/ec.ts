@@ -5,8 +5,8 @@
 // (layer l-1), T parallel taps per edge (1 for Dense, kh*kw for Conv2D, H*W for Dense after
 // Flatten). Designated edges use tap `dtap`: designated in-edge of head b is (b, b mod I),
 // designated out-edge of tail a is (a mod O, a). Skeleton edges per layer are either every
-// designated in-edge (SK_IN, k indexes heads) or every designated out-edge (SK_OUT, k indexes
-// tails). Every free edge f = (i -> o) owns one basis path back(i) f fwd(o) whose value is
+// designated in-edge (Skeleton.In, k indexes heads) or every designated out-edge (Skeleton.Out,
+// k indexes tails). Every free edge f = (i -> o) owns one basis path back(i) f fwd(o) whose value is
 // v = beta(i) * w_f * phi(o) (beta, phi: products down/up the designated chains).
 //
 // Non-skeleton free edges are handled in bulk (SIMD, mask = 1): dF/dv = dL/dw / pi with
@@ -15,37 +15,11 @@
 // dF/dv = u / v. Weight allocation: w' = w R / (rb(tail) rp(head)), R = v'/v, rb/rp the ratio
 // products along the chains. All loops have a fixed order: results are deterministic.
 
+import { Skeleton, Frozen, Rule, ECHyper } from './abi';
 import { parallel_rows, pool_can_split } from './threads';
 
-// @ts-ignore: decorator
-@inline const SK_IN = 0;
-// Frozen rules for skeleton edges of a layer.
-// @ts-ignore: decorator
-@inline const FROZEN_NONE = 0;
-// @ts-ignore: decorator
-@inline const FROZEN_ALL = 1;
-// @ts-ignore: decorator
-@inline const FROZEN_DESIG_IN = 2; // frozen iff the edge is the designated in-edge of its head
-
-// Hyperparameter block (f64): written by TypeScript, completed by ec_hyper_prepare.
-// @ts-ignore: decorator
-@inline const H_KIND = 0;   // 0 SGD, 1 momentum, 2 Adam
-// @ts-ignore: decorator
-@inline const H_MU = 1;
-// @ts-ignore: decorator
-@inline const H_NESTEROV = 2;
-// @ts-ignore: decorator
-@inline const H_B1 = 3;
-// @ts-ignore: decorator
-@inline const H_B2 = 4;
-// @ts-ignore: decorator
-@inline const H_EPS = 5;
-// @ts-ignore: decorator
-@inline const H_WD = 6;
-// @ts-ignore: decorator
-@inline const H_BC1 = 7;
-// @ts-ignore: decorator
-@inline const H_ISBC2 = 8;
+// Skeleton modes, frozen rules, update rules and the hyperparameter block (f64 slots, written by
+// TypeScript, completed by ec_hyper_prepare): Skeleton, Frozen, Rule, ECHyper of assembly/abi.ts.
 
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -56,9 +30,9 @@ import { parallel_rows, pool_can_split } from './threads';
 
 /** Completes the hyperparameter block for Adam step t (bias corrections). */
 export function ec_hyper_prepare(h: usize, t: f64): void {
-  const b1 = hyp(h, H_B1), b2 = hyp(h, H_B2);
-  store<f64>(h + (H_BC1 << 3), 1.0 - Math.pow(b1, t));
-  store<f64>(h + (H_ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, t)));
+  const b1 = hyp(h, ECHyper.B1), b2 = hyp(h, ECHyper.B2);
+  store<f64>(h + (ECHyper.BC1 << 3), 1.0 - Math.pow(b1, t));
+  store<f64>(h + (ECHyper.ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, t)));
 }
 
 // ---- chains ----
@@ -82,15 +56,15 @@ export function ec_chain_phi(phiIn: usize, phiOut: usize, w: usize, O: i32, I: i
 // ---- skeleton geometry ----
 
 // @ts-ignore: decorator
-@inline function skelCount(mode: i32, O: i32, I: i32): i32 { return mode == SK_IN ? O : I; }
+@inline function skelCount(mode: i32, O: i32, I: i32): i32 { return mode == Skeleton.In ? O : I; }
 // @ts-ignore: decorator
-@inline function skelHead(mode: i32, k: i32, O: i32): i32 { return mode == SK_IN ? k : k % O; }
+@inline function skelHead(mode: i32, k: i32, O: i32): i32 { return mode == Skeleton.In ? k : k % O; }
 // @ts-ignore: decorator
-@inline function skelTail(mode: i32, k: i32, I: i32): i32 { return mode == SK_IN ? k % I : k; }
+@inline function skelTail(mode: i32, k: i32, I: i32): i32 { return mode == Skeleton.In ? k % I : k; }
 // @ts-ignore: decorator
 @inline function isFrozen(rule: i32, head: i32, tail: i32, I: i32): bool {
-  if (rule == FROZEN_NONE) return false;
-  if (rule == FROZEN_ALL) return true;
+  if (rule == Frozen.None) return false;
+  if (rule == Frozen.All) return true;
   return head % I == tail;
 }
 
@@ -119,8 +93,8 @@ export function ec_make_mask(mask: usize, O: i32, I: i32, T: i32, dtap: i32, mod
 // same order). d = dL/dw / pi + wd * w * pi.
 // @ts-ignore: decorator
 @inline function stepScalar(kind: i32, d: f32, s1: usize, s2: usize, j: i32, mu: f32, nest: bool, b1: f32, b2: f32, eps: f32, bc1: f32, isbc2: f32, update: bool): f32 {
-  if (kind == 0) return d;
-  if (kind == 1) {
+  if (kind == Rule.SGD) return d;
+  if (kind == Rule.Momentum) {
     let m = f32at(s1, j);
     if (update) { m = mu * m + d; setf32(s1, j, m); }
     return nest ? d + mu * m : m;
@@ -138,8 +112,8 @@ export function ec_make_mask(mask: usize, O: i32, I: i32, T: i32, dtap: i32, mod
 
 // @ts-ignore: decorator
 @inline function stepVec(kind: i32, d: v128, s1: usize, s2: usize, off: usize, mask: v128, mu: v128, nest: bool, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc1: v128, isbc2: v128, update: bool): v128 {
-  if (kind == 0) return d;
-  if (kind == 1) {
+  if (kind == Rule.SGD) return d;
+  if (kind == Rule.Momentum) {
     let m = v128.load(s1 + off);
     if (update) {
       m = v128.bitselect(f32x4.add(f32x4.mul(mu, m), d), m, mask);
@@ -164,7 +138,7 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
 }
 
 // The two bulk passes work row by row (one head unit o at a time) and rows are independent, so a
-// thread pool splits them by rows (assembly/threads.ts, JOB_EC_ROWS) with identical bits for any
+// thread pool splits them by rows (assembly/threads.ts, Job.ECRows) with identical bits for any
 // thread count: pass 1 writes each row's norm terms to rowNorms (f64 pairs), summed in row order
 // afterwards. Their arguments travel in a block (TypeScript allocates it, the pass fills it):
 //   0 w  1 dw  2 s1  3 s2  4 sb  5 O  6 I  7 T  8 beta  9 1/beta  10 phi  11 1/phi  12 hyper
@@ -280,15 +254,15 @@ export function ec_pass2(w: usize, dw: usize, s1: usize, s2: usize, sb: usize, O
 
 /** Rows [o0, o1) of the pass described by the argument block (called by one thread). */
 export function ec_rows(a: usize, o0: i32, o1: i32): void {
-  const kind = <i32>hyp(arg(a, A_H), H_KIND);
+  const kind = <i32>hyp(arg(a, A_H), ECHyper.Kind);
   if (load<i32>(a + (A_PASS << 2)) == 1) {
-    if (kind == 0) pass1Rows(0, a, o0, o1);
-    else if (kind == 1) pass1Rows(1, a, o0, o1);
-    else pass1Rows(2, a, o0, o1);
+    if (kind == Rule.SGD) pass1Rows(Rule.SGD, a, o0, o1);
+    else if (kind == Rule.Momentum) pass1Rows(Rule.Momentum, a, o0, o1);
+    else pass1Rows(Rule.Adam, a, o0, o1);
   } else {
-    if (kind == 0) pass2Rows(0, a, o0, o1);
-    else if (kind == 1) pass2Rows(1, a, o0, o1);
-    else pass2Rows(2, a, o0, o1);
+    if (kind == Rule.SGD) pass2Rows(Rule.SGD, a, o0, o1);
+    else if (kind == Rule.Momentum) pass2Rows(Rule.Momentum, a, o0, o1);
+    else pass2Rows(Rule.Adam, a, o0, o1);
   }
 }
 
@@ -299,9 +273,9 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
   const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
   const h = arg(a, A_H), rowNorms = arg(a, A_NORMS);
   const fused = arg(a, A_FUSED) != 0, mask = arg(a, A_MASK), rowS = arg(a, A_ROWS), colS = arg(a, A_COLS);
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const wd = <f32>hyp(h, ECHyper.WD), bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const muV = f32x4.splat(mu), b1V = f32x4.splat(b1), c1V = f32x4.splat(<f32>1 - b1);
   const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
   const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
@@ -324,7 +298,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         let d = f32x4.mul(v128.load(dw + off), f32x4.mul(v128.load(ibetaIn + ioff), iphV));
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, v));
         const st = stepVec(kind, d, s1, s2, off, allV, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true);
-        if (kind == 2) v128.store(sb + off, st); // Adam: keep the step for pass 2 (saves its sqrt and division)
+        if (kind == Rule.Adam) v128.store(sb + off, st); // Adam: keep the step for pass 2 (saves its sqrt and division)
         nvV = f32x4.add(nvV, f32x4.mul(v, v));
         nsV = f32x4.add(nsV, f32x4.mul(st, st));
       }
@@ -336,7 +310,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         let d = f32at(dw, j) * (f32at(ibetaIn, i) * iph);
         if (wd != 0) d = d + wd * v;
         const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
-        if (kind == 2) setf32(sb, j, st);
+        if (kind == Rule.Adam) setf32(sb, j, st);
         nvr += v * v;
         nsr += st * st;
       }
@@ -350,7 +324,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
           let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * v;
           const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
-          if (kind == 2) setf32(sb, j, st);
+          if (kind == Rule.Adam) setf32(sb, j, st);
           nvr += v * v;
           nsr += st * st;
         }
@@ -368,9 +342,9 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
   const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
   const irbIn = arg(a, A_IRB), irpOut = arg(a, A_IRP), h = arg(a, A_H);
   const lrk = load<f32>(a + (A_LRK << 2));
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const wd = <f32>hyp(h, ECHyper.WD), bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const muV = f32x4.splat(mu), b1V = f32x4.splat(b1), c1V = f32x4.splat(<f32>1 - b1);
   const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
   const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
@@ -391,7 +365,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         const ipi = f32x4.mul(v128.load(ibetaIn + ioff), iphV);
         let d = f32x4.mul(v128.load(dw + off), ipi);
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV))));
-        const st = kind == 2 ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, zero, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
+        const st = kind == Rule.Adam ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, zero, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
         const nw = f32x4.mul(f32x4.sub(wv, f32x4.mul(f32x4.mul(lrV, st), ipi)), f32x4.mul(v128.load(irbIn + ioff), irpV));
         v128.store(w + off, nw);
       }
@@ -401,7 +375,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         const ipi = f32at(ibetaIn, i) * iph;
         let d = f32at(dw, j) * ipi;
         if (wd != 0) d = d + wd * (wv * (f32at(betaIn, i) * ph));
-        const st = kind == 2 ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+        const st = kind == Rule.Adam ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
         setf32(w, j, (wv - (lrk * st) * ipi) * (f32at(irbIn, i) * irp));
       }
     } else {
@@ -414,7 +388,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
           const wv = f32at(w, j);
           let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * (wv * pi);
-          const st = kind == 2 ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+          const st = kind == Rule.Adam ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
           setf32(w, j, (wv - (lrk * st) * ipi) * ichain);
         }
       }
@@ -462,10 +436,10 @@ export function ec_skeleton_save_state(sk1: usize, sk2: usize, s1: usize, s2: us
  */
 export function ec_skeleton_unbulk(sk1: usize, sk2: usize, w: usize, dw: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32,
   betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, h: usize, norms: usize): void {
-  const kind = <i32>hyp(h, H_KIND);
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const kind = <i32>hyp(h, ECHyper.Kind);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const wd = <f32>hyp(h, ECHyper.WD), bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const n = skelCount(mode, O, I);
   let nv: f64 = 0, ns: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -479,8 +453,8 @@ export function ec_skeleton_unbulk(sk1: usize, sk2: usize, w: usize, dw: usize, 
     if (wd != 0) d = d + wd * v;
     // the bulk's step from the restored state, without storing it
     let st = d;
-    if (kind == 1) { const m = mu * f32at(s1, j) + d; st = nest ? d + mu * m : m; }
-    else if (kind == 2) {
+    if (kind == Rule.Momentum) { const m = mu * f32at(s1, j) + d; st = nest ? d + mu * m : m; }
+    else if (kind == Rule.Adam) {
       const m = b1 * f32at(s1, j) + (<f32>1 - b1) * d;
       const sv = b2 * f32at(s2, j) + (<f32>1 - b2) * (d * d);
       st = (m / bc1) / (Mathf.sqrt(sv) * isbc2 + eps);
@@ -521,10 +495,10 @@ export function ec_accum_up(Aup: usize, colS: usize, AupNext: usize, I: i32, One
 export function ec_skeleton_step(skU: usize, skV: usize, skS: usize, w: usize, s1: usize, s2: usize,
   O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, headHidden: i32, AupOut: usize,
   betaIn: usize, phiOut: usize, h: usize, norms: usize): void {
-  const kind = <i32>hyp(h, H_KIND);
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const kind = <i32>hyp(h, ECHyper.Kind);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const n = skelCount(mode, O, I);
   let nv: f64 = 0, ns: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -573,7 +547,7 @@ export function ec_skeleton_ratio(skR: usize, skV: usize, skS: usize, O: i32, I:
 // Skeleton index of edge (o, i) in a layer, or -1 when it is not a skeleton edge.
 // @ts-ignore: decorator
 @inline function skelIndex(mode: i32, o: i32, i: i32, O: i32, I: i32): i32 {
-  if (mode == SK_IN) return i == o % I ? o : -1;
+  if (mode == Skeleton.In) return i == o % I ? o : -1;
   return o == i % O ? i : -1;
 }
 

@@ -3,92 +3,9 @@
 // kernel wrapper that turns a trap on any pool thread into an error on the caller's thread).
 import { Arena } from './arena.js';
 import { ArgumentError, FormatError, checkOptions, describeValue } from './errors.js';
+import { PoolSlot, type Kernels } from './abi.gen.js';
 
-/** Every kernel the wasm module exports, by name. Pointers are byte offsets into linear memory. */
-export interface Kernels {
-  memory: WebAssembly.Memory;
-  heap_base(): number;
-  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, accumulate: number, scratch: number): void;
-  gemm_nt(c: number, a: number, b: number, M: number, N: number, K: number, accumulate: number, scratch: number): void;
-  gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, accumulate: number, scratch: number): void;
-  gemm_scratch_bytes(M: number, N: number, K: number): number;
-  dense_forward(y: number, x: number, w: number, bias: number, B: number, inF: number, outF: number, scratch: number): void;
-  dense_backward(dx: number, dw: number, dbias: number, dy: number, x: number, w: number, B: number, inF: number, outF: number, scratch: number): void;
-  bias_add_rows(y: number, bias: number, R: number, C: number): void;
-  col_sums(out: number, x: number, R: number, C: number): void;
-  relu_forward(y: number, x: number, n: number): void;
-  relu_backward(dx: number, dy: number, x: number, n: number): void;
-  leaky_relu_forward(y: number, x: number, n: number, alpha: number): void;
-  leaky_relu_backward(dx: number, dy: number, x: number, n: number, alpha: number): void;
-  prelu_forward(y: number, x: number, slope: number, B: number, C: number, inner: number): void;
-  sigmoid_forward(y: number, x: number, n: number): void;
-  sigmoid_backward(dx: number, dy: number, y: number, n: number): void;
-  tanh_forward(y: number, x: number, n: number): void;
-  tanh_backward(dx: number, dy: number, y: number, n: number): void;
-  prelu_backward(dx: number, dslope: number, dy: number, x: number, slope: number, B: number, C: number, inner: number): void;
-  softmax_xent_forward_backward(dlogits: number, logits: number, labels: number, B: number, K: number): number;
-  softmax_xent_eval(correct: number, logits: number, labels: number, B: number, K: number): number;
-  softmax_forward(probs: number, logits: number, B: number, K: number): void;
-  argmax_rows(out: number, x: number, B: number, K: number): void;
-  sgd_update(w: number, g: number, n: number, lr: number, wd: number): void;
-  momentum_update(w: number, v: number, g: number, n: number, lr: number, mu: number, wd: number, nesterov: number): void;
-  adam_update(w: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, t: number): void;
-  init_uniform(x: number, n: number, seedLo: number, seedHi: number, stream: number, variance: number): void;
-  init_normal(x: number, n: number, seedLo: number, seedHi: number, stream: number, variance: number): void;
-  permutation(idx: number, n: number, seedLo: number, seedHi: number, stream: number): void;
-  fill_f32(x: number, n: number, v: number): void;
-  scale_f32(x: number, n: number, a: number): void;
-  axpy_f32(y: number, x: number, n: number, a: number): void;
-  copy_bytes(dst: number, src: number, bytes: number): void;
-  count_nonfinite(x: number, n: number): number;
-  first_nonfinite(x: number, n: number): number;
-  first_bad_label(labels: number, n: number, classes: number): number;
-  sum_f32(x: number, n: number): number;
-  sumsq_f32(x: number, n: number): number;
-  gather_rows_f32(dst: number, src: number, idx: number, start: number, rows: number, rowLen: number): void;
-  ec_hyper_prepare(h: number, t: number): void;
-  ec_chain_beta(betaOut: number, betaIn: number, w: number, O: number, I: number, T: number, dtap: number): void;
-  ec_chain_phi(phiIn: number, phiOut: number, w: number, O: number, I: number, T: number, dtap: number): void;
-  ec_set_skeleton(w: number, O: number, I: number, T: number, dtap: number, mode: number, value: number): void;
-  ec_make_mask(mask: number, O: number, I: number, T: number, dtap: number, mode: number): void;
-  ec_recip(dst: number, src: number, n: number): void;
-  ec_pass1(w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number, norms: number, sums: number, args: number, rowNorms: number): void;
-  ec_sums(w: number, dw: number, mask: number, O: number, I: number, T: number, rowS: number, colS: number): void;
-  ec_args_bytes(): number;
-  ec_pass2(w: number, dw: number, s1: number, s2: number, sb: number, O: number, I: number, T: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, irbIn: number, irpOut: number, h: number, lrk: number, args: number): void;
-  ec_skeleton_u(skU: number, w: number, dw: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, tailHidden: number, AdnIn: number, rowS: number, colS: number): void;
-  ec_skeleton_save_state(sk1: number, sk2: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number): void;
-  ec_skeleton_unbulk(sk1: number, sk2: number, w: number, dw: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, h: number, norms: number): void;
-  ec_accum_down(Adn: number, rowS: number, AdnIn: number, O: number, I: number, tailHidden: number): void;
-  ec_accum_up(Aup: number, colS: number, AupNext: number, I: number, Onext: number, nextHidden: number): void;
-  ec_skeleton_step(skU: number, skV: number, skS: number, w: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, headHidden: number, AupOut: number, betaIn: number, phiOut: number, h: number, norms: number): void;
-  ec_trust_lr(norms: number, lr: number, rho: number): number;
-  ec_skeleton_ratio(skR: number, skV: number, skS: number, O: number, I: number, mode: number, rule: number, lrk: number, rmin: number): void;
-  ec_ratio_phi(rpIn: number, rpOut: number, skR: number, O: number, I: number, mode: number, rule: number): void;
-  ec_ratio_beta(rbOut: number, rbIn: number, rpOut: number, skR: number, O: number, I: number, mode: number, rule: number): void;
-  ec_skeleton_save(skW: number, w: number, O: number, I: number, T: number, dtap: number, mode: number): void;
-  ec_skeleton_apply(w: number, skW: number, skR: number, O: number, I: number, T: number, dtap: number, mode: number, rule: number, rbIn: number, rpOut: number): void;
-  ec_scale_head(w: number, O: number, I: number, T: number, o: number, c: number): void;
-  ec_scale_tail(w: number, O: number, I: number, T: number, i: number, c: number): void;
-  path_gamma_forward(gOut: number, gIn: number, w: number, bias: number, O: number, I: number, T: number): void;
-  path_gamma_backward(gIn: number, gOut: number, w: number, O: number, I: number, T: number): void;
-  path_sgd_update(w: number, dw: number, O: number, I: number, T: number, igIn: number, gOut: number, lr: number): void;
-  conv2d_desc(desc: number, C: number, H: number, W: number, O: number, KH: number, KW: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilH: number, dilW: number, Ho: number, Wo: number): void;
-  conv2d_desc_bytes(): number;
-  conv2d_scratch_bytes(desc: number): number;
-  conv2d_forward(y: number, x: number, w: number, bias: number, B: number, desc: number, scratch: number): void;
-  conv2d_backward(dx: number, dw: number, dbias: number, dy: number, x: number, w: number, B: number, desc: number, scratch: number): void;
-  maxpool2d_forward(y: number, argmax: number, x: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
-  maxpool2d_backward(dx: number, dy: number, argmax: number, B: number, C: number, H: number, W: number, Ho: number, Wo: number): void;
-  avgpool2d_forward(y: number, x: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
-  avgpool2d_backward(dx: number, dy: number, B: number, C: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, Ho: number, Wo: number): void;
-  global_avgpool_forward(y: number, x: number, B: number, C: number, HW: number): void;
-  global_avgpool_backward(dx: number, dy: number, B: number, C: number, HW: number): void;
-  pool_attach(pool: number): void;
-  pool_fault(): number;
-  lr_schedule(kind: number, lr0: number, a: number, b: number, t: number, T: number): number;
-  pool_worker_scratch_bytes(): number;
-}
+export type { Kernels } from './abi.gen.js';
 
 /**
  * Options of init(): thread count, build (debug, relaxed SIMD) and, for bundled apps, where the wasm
@@ -164,8 +81,9 @@ const READY_TIMEOUT_MS = 30_000;
 /** How long a failed kernel call waits for the pool workers to finish their shares. */
 const DRAIN_LIMIT_MS = 60_000;
 
-// pool block fields (byte offsets; assembly/threads.ts)
-const P_GEN = 0, P_PENDING = 4, P_SCRATCH = 44, P_SCRATCH_BYTES = 48, P_EXIT = 52, P_FAULT = 60;
+// pool block fields (byte offsets of PoolSlot slots; assembly/threads.ts)
+const P_GEN = PoolSlot.Gen * 4, P_PENDING = PoolSlot.Pending * 4, P_SCRATCH = PoolSlot.Scratch * 4;
+const P_SCRATCH_BYTES = PoolSlot.ScratchBytes * 4, P_EXIT = PoolSlot.Exit * 4, P_FAULT = PoolSlot.Fault * 4;
 
 /** A started pool worker: `stop` ends it (terminate) and resolves when it is gone. */
 interface PoolWorker { tid: number; stop(): Promise<void> }
@@ -683,10 +601,10 @@ async function loadThreads(threads: number, options: InitOptions, note: string |
   const raw = instance.exports as unknown as Kernels;
   const arena = new Arena(memory, raw.heap_base());
   const per = raw.pool_worker_scratch_bytes();
-  const pool = arena.alloc(256, 'thread pool block');
+  const pool = arena.alloc(PoolSlot.Count * 4, 'thread pool block');
   const scratch = arena.alloc(per * (threads - 1), 'worker scratch');
-  const p = arena.i32(pool, 16);
-  p[10] = threads; p[11] = scratch; p[12] = per;
+  const p = arena.i32(pool, PoolSlot.Count);
+  p[PoolSlot.Threads] = threads; p[PoolSlot.Scratch] = scratch; p[PoolSlot.ScratchBytes] = per;
   const st: PoolState = { ptr: pool, memory, raw, workers: [], detached: null };
   // a worker lost later: detach, so kernels run on this thread instead of waiting for it forever
   st.workers = await startWorkers(module, memory, pool, threads, workerURL, (tid, why) => detach(st, `pool worker ${tid} stopped: ${why}`));

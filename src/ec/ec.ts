@@ -15,12 +15,7 @@ import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
-
-const SK_IN = 0;
-const SK_OUT = 1;
-const FROZEN_NONE = 0;
-const FROZEN_ALL = 1;
-const FROZEN_DESIG_IN = 2;
+import { Skeleton, Frozen, Rule, ECHyper } from '../core/abi.gen.js';
 
 /** One weight layer of the EC chain (1-based position l in the spec's numbering). */
 export interface ECLayer {
@@ -135,8 +130,8 @@ export function ecStructure(model: Sequential, who = 'ecStructure'): ECStructure
   };
 }
 
-const modeOf = (x: ECLayer) => (x.skeleton === 'in' ? SK_IN : SK_OUT);
-const ruleOf = (x: ECLayer) => (x.frozen === 'none' ? FROZEN_NONE : x.frozen === 'all' ? FROZEN_ALL : FROZEN_DESIG_IN);
+const modeOf = (x: ECLayer): Skeleton => (x.skeleton === 'in' ? Skeleton.In : Skeleton.Out);
+const ruleOf = (x: ECLayer): Frozen => (x.frozen === 'none' ? Frozen.None : x.frozen === 'all' ? Frozen.All : Frozen.DesignatedIn);
 
 /**
  * Applies the rescaling symmetry to one hidden unit: incoming weights (and bias) times c, outgoing
@@ -225,7 +220,7 @@ abstract class ECOptimizer extends Optimizer {
   readonly skeletonFloor: number;
   readonly initMode: 'unit-skeleton' | 'preserve';
   weightDecay: number;
-  protected abstract readonly algo: number; // 0 SGD, 1 momentum, 2 Adam
+  protected abstract readonly algo: Rule;
   private bufs!: {
     ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number; args: number; rowNorms: number;
     beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
@@ -276,9 +271,9 @@ abstract class ECOptimizer extends Optimizer {
     const skVec = (what: string) => st.layers.map((x) => alloc(x.skeleton === 'in' ? x.O : x.I, what));
     const masks = this.allocBlock(this.model.paramRegionFloats * 4, 'masks');
     // Adam keeps each step between the two passes instead of recomputing its sqrt and division
-    const steps = this.algo === 2 ? this.allocBlock(this.model.paramRegionFloats * 4, 'steps') : 0;
+    const steps = this.algo === Rule.Adam ? this.allocBlock(this.model.paramRegionFloats * 4, 'steps') : 0;
     this.bufs = {
-      ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
+      ones, hyper: alloc(ECHyper.Count * 2, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
       args: alloc(k.ec_args_bytes() / 4, 'pass arguments'), rowNorms: alloc(4 * maxW, 'row norms'),
       beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
       ibeta: unitVec('1/beta'), iphi: unitVec('1/phi'), irb: unitVec('1/rb'), irp: unitVec('1/rp'),
@@ -371,10 +366,10 @@ abstract class ECOptimizer extends Optimizer {
     const b = this.bufs;
     const L = st.layers.length;
     const hasSkel = L > 1;
-    const h = m.arena.f64(b.hyper, 16);
+    const h = m.arena.f64(b.hyper, ECHyper.Count);
     h.fill(0);
-    h[0] = this.algo;
-    h[6] = this.weightDecay;
+    h[ECHyper.Kind] = this.algo;
+    h[ECHyper.WD] = this.weightDecay;
     this.writeHyper(h);
     k.ec_hyper_prepare(b.hyper, this.t + 1);
     const norms = m.arena.f64(b.norms, 2);
@@ -461,7 +456,7 @@ abstract class ECOptimizer extends Optimizer {
  */
 export class ECSGD extends ECOptimizer {
   readonly kind: string = 'ECSGD';
-  protected readonly algo: number;
+  protected readonly algo: Rule;
   momentum: number;
   nesterov: boolean;
   constructor(model: Sequential, options: ECOptions, defaultMomentum = 0) {
@@ -470,16 +465,16 @@ export class ECSGD extends ECOptimizer {
     const name = new.target.name;
     this.momentum = checkNumber(options.momentum ?? defaultMomentum, `${name}: momentum`, 0, 1, false, true);
     this.nesterov = !!options.nesterov;
-    this.algo = this.momentum > 0 || this.nesterov ? 1 : 0;
-    this.setup(this.algo === 1 ? 1 : 0);
+    this.algo = this.momentum > 0 || this.nesterov ? Rule.Momentum : Rule.SGD;
+    this.setup(this.algo === Rule.Momentum ? 1 : 0);
   }
   protected writeHyper(h: Float64Array): void {
-    h[1] = this.momentum;
-    h[2] = this.nesterov ? 1 : 0;
+    h[ECHyper.Mu] = this.momentum;
+    h[ECHyper.Nesterov] = this.nesterov ? 1 : 0;
   }
   protected plainUpdate(w: number, g: number, n: number): void {
     const k = this.model.kernels;
-    if (this.algo === 0) k.sgd_update(w, g, n, this.lr, this.weightDecay);
+    if (this.algo === Rule.SGD) k.sgd_update(w, g, n, this.lr, this.weightDecay);
     else k.momentum_update(w, this.statePtr(0, w), g, n, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
   }
   options(): Record<string, unknown> {
@@ -498,7 +493,7 @@ export class ECMomentum extends ECSGD {
 /** EC-Adam: Adam moments per basis path on dF/dv (bias-corrected), then weight allocation. */
 export class ECAdam extends ECOptimizer {
   readonly kind = 'ECAdam';
-  protected readonly algo = 2;
+  protected readonly algo = Rule.Adam;
   beta1: number;
   beta2: number;
   eps: number;
@@ -513,9 +508,9 @@ export class ECAdam extends ECOptimizer {
     this.setup(2);
   }
   protected writeHyper(h: Float64Array): void {
-    h[3] = this.beta1;
-    h[4] = this.beta2;
-    h[5] = this.eps;
+    h[ECHyper.B1] = this.beta1;
+    h[ECHyper.B2] = this.beta2;
+    h[ECHyper.Eps] = this.eps;
   }
   protected plainUpdate(w: number, g: number, n: number): void {
     this.model.kernels.adam_update(w, this.statePtr(0, w), this.statePtr(1, w), g, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, 0, this.t + 1);
