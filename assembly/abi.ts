@@ -62,7 +62,10 @@ export enum PoolSlot {
   Pending = 1,
   /** Job kind (GEMM kind, or a Job of assembly/threads.ts). */
   Kind = 2,
-  /** Seven job arguments. GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch; EC rows: desc (Arg0), rows (Arg4). */
+  /**
+   * Seven job arguments. GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch; EC rows:
+   * the ECLayerDesc (Arg0), rows (Arg4).
+   */
   Arg0 = 3,
   Arg1 = 4,
   Arg2 = 5,
@@ -120,4 +123,51 @@ export enum ConvDesc {
   P = 15,
   Direct = 16,
   Count = 17,
+}
+
+/**
+ * The EC layer descriptor (u32 slots; pointers are byte offsets, 0 = none): one per weight tensor
+ * and one per bias vector of an EC optimizer, written once when the optimizer is created
+ * (ec_layer_desc: W..Sums; ec_layer_units: Beta..RowNorms). The EC kernels take it instead of
+ * argument lists; the bulk passes also write its job slots (Hyper..LRK) on each call, which the
+ * pool's row job reads. Tail-unit vectors (Beta, IBeta, IRB, ColS) have I entries, head-unit ones
+ * (Phi, IPhi, IRP, RowS) O entries.
+ */
+export enum ECLayerDesc {
+  /** The tensor w (O, I, T), its gradient, its mask (1 bulk edge, 0 skeleton edge). */
+  W = 0,
+  DW = 1,
+  Mask = 2,
+  /** Optimizer state at w's offset (0 = none) and Adam's step kept between the passes. */
+  S1 = 3,
+  S2 = 4,
+  SB = 5,
+  /** Head units, tail units, taps per edge, the designated tap. */
+  O = 6,
+  I = 7,
+  T = 8,
+  Dtap = 9,
+  /** Skeleton mode and Frozen rule of the layer's skeleton edges. */
+  Mode = 10,
+  Rule = 11,
+  /** 1: pass 1 also makes the inverse chain rule sums (RowS, ColS). */
+  Sums = 12,
+  /** beta and 1/beta of the tail units, phi and 1/phi of the heads; 1/rb (tails), 1/rp (heads). */
+  Beta = 13,
+  IBeta = 14,
+  Phi = 15,
+  IPhi = 16,
+  IRB = 17,
+  IRP = 18,
+  /** The inverse chain rule sums: per head (RowS), per tail (ColS). */
+  RowS = 19,
+  ColS = 20,
+  /** Scratch of 2*O f64: each row's norm terms, summed in row order. */
+  RowNorms = 21,
+  /** Job slots: the hyperparameter block, the pass (1 or 2), sums fused into pass 1's rows, lrk (f32). */
+  Hyper = 22,
+  Pass = 23,
+  Fused = 24,
+  LRK = 25,
+  Count = 26,
 }

@@ -4,7 +4,7 @@
 // scripts/gen-abi.mjs reads this surface from a build and writes src/core/abi.gen.ts.
 
 // shared enums and block layouts
-export { Skeleton, Frozen, Rule, ECHyper, Schedule, PoolSlot, ConvDesc } from './abi';
+export { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc, Schedule, PoolSlot, ConvDesc } from './abi';
 
 /** Start of the memory TypeScript owns: everything above the module's static data. */
 export function heap_base(): usize {
@@ -50,10 +50,10 @@ export {
   sum_f32, sumsq_f32, gather_rows_f32,
 } from './util';
 
-// EC-Opt: chains, masks, bulk passes, skeleton edges, symmetry helpers; Path-SGD
+// EC-Opt: chains, masks, layer descriptors, bulk passes, skeleton edges, symmetry helpers; Path-SGD
 export {
   ec_hyper_prepare, ec_chain_beta, ec_chain_phi, ec_set_skeleton, ec_make_mask, ec_recip,
-  ec_args_bytes, ec_sums, ec_pass1, ec_pass2,
+  ec_layer_desc_bytes, ec_layer_desc, ec_layer_units, ec_sums, ec_pass1, ec_pass2,
   ec_skeleton_u, ec_skeleton_save_state, ec_skeleton_unbulk, ec_accum_down, ec_accum_up, ec_skeleton_step,
   ec_trust_lr, ec_skeleton_ratio, ec_ratio_phi, ec_ratio_beta, ec_skeleton_save, ec_skeleton_apply,
   ec_scale_head, ec_scale_tail,

@@ -150,15 +150,15 @@ export function pool_can_split(rows: i32, elements: i64): bool {
 }
 
 /**
- * Splits rows [0, rows) of an EC bulk pass (its argument block at `args`) over the pool; false =
- * caller computes them (see pool_can_split).
+ * Splits rows [0, rows) of an EC bulk pass (the job slots of its layer descriptor `desc`) over the
+ * pool; false = caller computes them (see pool_can_split).
  */
-export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
+export function parallel_rows(desc: usize, rows: i32, elements: i64): bool {
   if (!pool_can_split(rows, elements)) return false;
   const p = poolPtr;
   const T = load<i32>(at(p, PoolSlot.Threads));
   store<i32>(at(p, PoolSlot.Kind), Job.ECRows);
-  store<i32>(at(p, PoolSlot.Arg0), <i32>args);
+  store<i32>(at(p, PoolSlot.Arg0), <i32>desc);
   store<i32>(at(p, PoolSlot.Arg4), rows);
   post(p, T);
   runSplitShare(p, 0, T);

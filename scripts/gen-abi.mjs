@@ -9,7 +9,7 @@
 //   - each kernel's doc comment in its source file (assembly/<file>.ts), copied beside it.
 // It writes the `Kernels` interface, the enums as `as const` objects (with a type of their values),
 // KERNEL_NAMES, KERNEL_PARAMS and KERNEL_POINTER_ARGS (the positions of the `usize` parameters:
-// pointers, which checked mode looks up in the arena, src/core/checked.ts).
+// pointers, which checked mode looks up in the arena, src/core/checked.ts), ABI_ENUMS and ABI_GLOBALS.
 //
 //   node scripts/gen-abi.mjs           rewrite src/core/abi.gen.ts
 //   node scripts/gen-abi.mjs --check   regenerate in memory; exit 1 with a diff when the file differs
@@ -232,6 +232,9 @@ export async function generate() {
   L.push('export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>> = {');
   for (const f of functions) L.push(`  ${f.name}: [${f.params.flatMap((p, i) => (p.type === 'usize' ? [i] : [])).join(', ')}],`);
   L.push('};');
+  L.push('');
+  L.push('/** Every enum of the ABI, by name. */');
+  L.push(`export const ABI_ENUMS = { ${enums.map((e) => e.name).join(', ')} } as const;`);
   L.push('');
   L.push('/** The enum members the module exports as globals (`Enum.Member`), with their values. */');
   L.push('export const ABI_GLOBALS: Readonly<Record<string, number>> = {');

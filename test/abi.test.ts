@@ -4,8 +4,7 @@
 // is the generated one; the runtime's kernel table is that surface. Node and Chromium.
 import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  KERNEL_NAMES, KERNEL_PARAMS, KERNEL_POINTER_ARGS, ABI_GLOBALS,
-  Skeleton, Frozen, Rule, ECHyper, Schedule, PoolSlot, ConvDesc,
+  KERNEL_NAMES, KERNEL_PARAMS, KERNEL_POINTER_ARGS, ABI_ENUMS, ABI_GLOBALS, ECHyper, ECLayerDesc, PoolSlot, ConvDesc,
 } from '../src/core/abi.gen.js';
 import { runtime } from './helpers.js';
 
@@ -67,7 +66,7 @@ describe('the wasm ABI matches src/core/abi.gen.ts', () => {
       const ptrs = KERNEL_PARAMS[name].flatMap((p, i) => (p.endsWith(': usize') ? [i] : []));
       expect(KERNEL_POINTER_ARGS[name], name).toEqual(ptrs);
     }
-    const enums = { Skeleton, Frozen, Rule, ECHyper, Schedule, PoolSlot, ConvDesc } as Record<string, Record<string, number>>;
+    const enums = ABI_ENUMS as Record<string, Record<string, number>>;
     const flat = Object.entries(enums).flatMap(([e, members]) => Object.entries(members).map(([k, v]) => [`${e}.${k}`, v] as const));
     expect(Object.fromEntries(flat)).toEqual(ABI_GLOBALS);
     expect(new Set(KERNEL_NAMES).size).toBe(KERNEL_NAMES.length);
@@ -78,6 +77,7 @@ describe('the wasm ABI matches src/core/abi.gen.ts', () => {
     expect(PoolSlot.Results + 32).toBeLessThanOrEqual(PoolSlot.Count); // one result per thread, MAX_THREADS = 32
     expect(ConvDesc.Count).toBe(ConvDesc.Direct + 1);
     expect(ECHyper.Count).toBeGreaterThan(ECHyper.ISBC2);
+    expect(ECLayerDesc.Count).toBe(ECLayerDesc.LRK + 1);
   });
 
   describe('the runtime', () => {
@@ -88,7 +88,8 @@ describe('the wasm ABI matches src/core/abi.gen.ts', () => {
       for (const name of KERNEL_NAMES) expect(typeof kernels[name], name).toBe('function');
       expect(Object.keys(kernels).filter((k) => typeof kernels[k] === 'function').sort()).toEqual([...KERNEL_NAMES].sort());
       expect(kernels.memory).toBeInstanceOf(WebAssembly.Memory);
-      expect(kernels.conv2d_desc_bytes && (kernels.conv2d_desc_bytes as () => number)()).toBe(ConvDesc.Count * 4);
+      expect((kernels.conv2d_desc_bytes as () => number)()).toBe(ConvDesc.Count * 4);
+      expect((kernels.ec_layer_desc_bytes as () => number)()).toBe(ECLayerDesc.Count * 4);
     });
   });
 });

@@ -57,6 +57,54 @@ export const ECHyper = {
 export type ECHyper = (typeof ECHyper)[keyof typeof ECHyper];
 
 /**
+ * The EC layer descriptor (u32 slots; pointers are byte offsets, 0 = none): one per weight tensor and one per
+ * bias vector of an EC optimizer, written once when the optimizer is created (ec_layer_desc: W..Sums;
+ * ec_layer_units: Beta..RowNorms). The EC kernels take it instead of argument lists; the bulk passes also
+ * write its job slots (Hyper..LRK) on each call, which the pool's row job reads. Tail-unit vectors (Beta,
+ * IBeta, IRB, ColS) have I entries, head-unit ones (Phi, IPhi, IRP, RowS) O entries. (assembly/abi.ts)
+ */
+export const ECLayerDesc = {
+  /** The tensor w (O, I, T), its gradient, its mask (1 bulk edge, 0 skeleton edge). */
+  W: 0,
+  DW: 1,
+  Mask: 2,
+  /** Optimizer state at w's offset (0 = none) and Adam's step kept between the passes. */
+  S1: 3,
+  S2: 4,
+  SB: 5,
+  /** Head units, tail units, taps per edge, the designated tap. */
+  O: 6,
+  I: 7,
+  T: 8,
+  Dtap: 9,
+  /** Skeleton mode and Frozen rule of the layer's skeleton edges. */
+  Mode: 10,
+  Rule: 11,
+  /** 1: pass 1 also makes the inverse chain rule sums (RowS, ColS). */
+  Sums: 12,
+  /** beta and 1/beta of the tail units, phi and 1/phi of the heads; 1/rb (tails), 1/rp (heads). */
+  Beta: 13,
+  IBeta: 14,
+  Phi: 15,
+  IPhi: 16,
+  IRB: 17,
+  IRP: 18,
+  /** The inverse chain rule sums: per head (RowS), per tail (ColS). */
+  RowS: 19,
+  ColS: 20,
+  /** Scratch of 2*O f64: each row's norm terms, summed in row order. */
+  RowNorms: 21,
+  /** Job slots: the hyperparameter block, the pass (1 or 2), sums fused into pass 1's rows, lrk (f32). */
+  Hyper: 22,
+  Pass: 23,
+  Fused: 24,
+  LRK: 25,
+  Count: 26,
+} as const;
+/** A value of ECLayerDesc. */
+export type ECLayerDesc = (typeof ECLayerDesc)[keyof typeof ECLayerDesc];
+
+/**
  * lr_schedule kinds: Step lr0 a^floor(t/b), Exponential lr0 exp(-a t), Cosine a + (lr0 - a)(1 + cos(pi
  * t/T))/2. (assembly/abi.ts)
  */
@@ -80,7 +128,7 @@ export const PoolSlot = {
   Pending: 1,
   /** Job kind (GEMM kind, or a Job of assembly/threads.ts). */
   Kind: 2,
-  /** Seven job arguments. GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch; EC rows: desc (Arg0), rows (Arg4). */
+  /** * Seven job arguments. GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch; EC rows: the ECLayerDesc (Arg0), rows (Arg4). */
   Arg0: 3,
   Arg1: 4,
   Arg2: 5,
@@ -517,10 +565,33 @@ export interface Kernels {
    */
   ec_recip(dst: number, src: number, n: number): void;
   /**
-   * Bytes of the argument block ec_pass1 / ec_pass2 need.
+   * Bytes of an ECLayerDesc block.
    * AS: () => i32
    */
-  ec_args_bytes(): number;
+  ec_layer_desc_bytes(): number;
+  /**
+   * Writes the tensor part of a layer descriptor: w (O, I, T), its gradient dw and mask (O, I, T),
+   * the optimizer state s1, s2 (0 = none) and Adam's step buffer sb at w's offset, the designated tap,
+   * the Skeleton mode and Frozen rule, and whether pass 1 makes the inverse chain rule sums. A bias
+   * vector is a layer with I = T = 1 and a mask of ones.
+   * AS: (desc: usize, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32,
+   * T: i32, dtap: i32, mode: i32, rule: i32, sums: i32) => void
+   */
+  ec_layer_desc(
+    desc: number, w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number,
+    I: number, T: number, dtap: number, mode: number, rule: number, sums: number,
+  ): void;
+  /**
+   * Writes the unit vectors of a layer descriptor: beta, 1/beta and 1/rb of the I tail units, phi,
+   * 1/phi and 1/rp of the O head units, the inverse chain rule sums rowS (O) and colS (I), and the
+   * 2*O f64 of row-norm scratch.
+   * AS: (desc: usize, beta: usize, ibeta: usize, phi: usize, iphi: usize, irb: usize, irp: usize,
+   * rowS: usize, colS: usize, rowNorms: usize) => void
+   */
+  ec_layer_units(
+    desc: number, beta: number, ibeta: number, phi: number, iphi: number, irb: number, irp: number,
+    rowS: number, colS: number, rowNorms: number,
+  ): void;
   /**
    * rowS[o] += sum_i,t mask * w * dL/dw, colS[i] += the same over o and t: the inverse chain rule sums (non-skeleton edges).
    * AS: (w: usize, dw: usize, mask: usize, O: i32, I: i32, T: i32, rowS: usize, colS: usize) => void
@@ -529,69 +600,44 @@ export interface Kernels {
     w: number, dw: number, mask: number, O: number, I: number, T: number, rowS: number, colS: number,
   ): void;
   /**
-   * Pass 1 over a layer tensor w (O, I, T) with gradient dw: when `sums`, the masked inverse chain
-   * rule sums (ec_sums); then for every edge the path-space gradient dF/dv = dw / pi (+ wd * v),
-   * pi = beta * phi (applied as dw * (1/beta) * (1/phi)), the optimizer state update and the step
-   * (kept in sb for Adam), and adds sum v^2 and sum step^2 to norms[0], norms[1] (f64). Skeleton edges
-   * are corrected afterwards (ec_skeleton_unbulk). For a bias vector call with I = 1, T = 1, beta = 1.
-   * `args` is an ec_args_bytes() block and rowNorms 2*O f64 of scratch.
-   * AS: (w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-   * betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize,
-   * norms: usize, sums: i32, args: usize, rowNorms: usize) => void
+   * Pass 1 over the layer tensor w (O, I, T) of `desc` with gradient dw: when Sums, the masked
+   * inverse chain rule sums (ec_sums); then for every edge the path-space gradient
+   * dF/dv = dw / pi (+ wd * v), pi = beta * phi (applied as dw * (1/beta) * (1/phi)), the optimizer
+   * state update and the step (kept in sb for Adam), and adds sum v^2 and sum step^2 to norms[0],
+   * norms[1] (f64). Skeleton edges are corrected afterwards (ec_skeleton_unbulk). h: the
+   * hyperparameter block (ECHyper).
+   * AS: (desc: usize, h: usize, norms: usize) => void
    */
-  ec_pass1(
-    w: number, dw: number, mask: number, s1: number, s2: number, sb: number, O: number, I: number, T: number,
-    betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, rowS: number, colS: number, h: number,
-    norms: number, sums: number, args: number, rowNorms: number,
-  ): void;
+  ec_pass1(desc: number, h: number, norms: number): void;
   /**
-   * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
-   * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
-   * recomputed from the (already updated) optimizer state (read from sb for Adam). It writes every
-   * edge without reading a mask: the skeleton edges were saved by ec_skeleton_save and are rewritten
-   * by ec_skeleton_apply.
-   * AS: (w: usize, dw: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32, betaIn: usize,
-   * ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32,
-   * args: usize) => void
+   * Pass 2 (weight allocation of non-skeleton edges) on the layer of `desc`:
+   * w' = (w - lrk * step / pi) / (rb(i) rp(o)), applied with the reciprocals
+   * 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is recomputed from the (already
+   * updated) optimizer state (read from sb for Adam). It writes every edge without reading a mask:
+   * the skeleton edges were saved by ec_skeleton_save and are rewritten by ec_skeleton_apply.
+   * AS: (desc: usize, h: usize, lrk: f32) => void
    */
-  ec_pass2(
-    w: number, dw: number, s1: number, s2: number, sb: number, O: number, I: number, T: number,
-    betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, irbIn: number, irpOut: number,
-    h: number, lrk: number, args: number,
-  ): void;
+  ec_pass2(desc: number, h: number, lrk: number): void;
   /**
-   * Inverse chain rule, bottom-up part, for the free skeleton edges of a layer:
+   * Inverse chain rule, bottom-up part, for the free skeleton edges of the layer of `desc`:
    * u = g - [designated out-edge of a hidden tail] A_dn(tail); the A_up(head) term is applied
    * later by ec_skeleton_step. Stores u in skU[k] and adds it to rowS[head] and colS[tail].
    * AdnIn: A_dn of the tail units (ignored when tailHidden = 0).
-   * AS: (skU: usize, w: usize, dw: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32,
-   * tailHidden: i32, AdnIn: usize, rowS: usize, colS: usize) => void
+   * AS: (desc: usize, skU: usize, tailHidden: i32, AdnIn: usize) => void
    */
-  ec_skeleton_u(
-    skU: number, w: number, dw: number, O: number, I: number, T: number, dtap: number, mode: number,
-    rule: number, tailHidden: number, AdnIn: number, rowS: number, colS: number,
-  ): void;
+  ec_skeleton_u(desc: number, skU: number, tailHidden: number, AdnIn: number): void;
   /**
    * Saves the optimizer state slots (s1, s2; 0 = none) of the layer's skeleton edges before pass 1.
-   * AS: (sk1: usize, sk2: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32) => void
+   * AS: (desc: usize, sk1: usize, sk2: usize) => void
    */
-  ec_skeleton_save_state(
-    sk1: number, sk2: number, s1: number, s2: number, O: number, I: number, T: number, dtap: number,
-    mode: number,
-  ): void;
+  ec_skeleton_save_state(desc: number, sk1: number, sk2: number): void;
   /**
    * Undoes pass 1 on the skeleton edges: restores their state slots from the saved copy and
    * subtracts from the norms the v^2 and step^2 pass 1 added for them (recomputed with the same
    * operations). Their real path-space step is ec_skeleton_step's.
-   * AS: (sk1: usize, sk2: usize, w: usize, dw: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
-   * dtap: i32, mode: i32, betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, h: usize,
-   * norms: usize) => void
+   * AS: (desc: usize, sk1: usize, sk2: usize, h: usize, norms: usize) => void
    */
-  ec_skeleton_unbulk(
-    sk1: number, sk2: number, w: number, dw: number, s1: number, s2: number, O: number, I: number, T: number,
-    dtap: number, mode: number, betaIn: number, ibetaIn: number, phiOut: number, iphiOut: number, h: number,
-    norms: number,
-  ): void;
+  ec_skeleton_unbulk(desc: number, sk1: number, sk2: number, h: number, norms: number): void;
   /**
    * A_dn(a) = rowS[a] + sum over tails c (c < Iprev, in order) with c mod O == a of AdnIn[c].
    * AS: (Adn: usize, rowS: usize, AdnIn: usize, O: i32, I: i32, tailHidden: i32) => void
@@ -607,14 +653,12 @@ export interface Kernels {
    * is the designated in-edge of a hidden head), then dF/dv = u / v, the optimizer state update
    * at the edge's own state slot, and the path-space step. Stores v in skV, step in skS; adds
    * sum v^2 and sum step^2 to norms.
-   * AS: (skU: usize, skV: usize, skS: usize, w: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32,
-   * dtap: i32, mode: i32, rule: i32, headHidden: i32, AupOut: usize, betaIn: usize, phiOut: usize, h: usize,
+   * AS: (desc: usize, skU: usize, skV: usize, skS: usize, headHidden: i32, AupOut: usize, h: usize,
    * norms: usize) => void
    */
   ec_skeleton_step(
-    skU: number, skV: number, skS: number, w: number, s1: number, s2: number, O: number, I: number, T: number,
-    dtap: number, mode: number, rule: number, headHidden: number, AupOut: number, betaIn: number,
-    phiOut: number, h: number, norms: number,
+    desc: number, skU: number, skV: number, skS: number, headHidden: number, AupOut: number, h: number,
+    norms: number,
   ): void;
   /**
    * Trust region (spec section 8a): the applied step is lr * kappa * step with
@@ -625,13 +669,9 @@ export interface Kernels {
   ec_trust_lr(norms: number, lr: number, rho: number): number;
   /**
    * R = 1 - lrk * step / v for the free skeleton paths, floored at rmin (rmin <= 0: no floor). Stored in skR.
-   * AS: (skR: usize, skV: usize, skS: usize, O: i32, I: i32, mode: i32, rule: i32, lrk: f32, rmin: f32) =>
-   * void
+   * AS: (desc: usize, skR: usize, skV: usize, skS: usize, lrk: f32, rmin: f32) => void
    */
-  ec_skeleton_ratio(
-    skR: number, skV: number, skS: number, O: number, I: number, mode: number, rule: number, lrk: number,
-    rmin: number,
-  ): void;
+  ec_skeleton_ratio(desc: number, skR: number, skV: number, skS: number, lrk: number, rmin: number): void;
   /**
    * Ratio chain, top-down: rp(a) for the tails a < I of the layer: R of the designated out-edge
    * when it is a free skeleton edge (its tail's back chain is frozen in both gauges), else rp(head).
@@ -650,19 +690,15 @@ export interface Kernels {
   ): void;
   /**
    * skW[k] = the layer's skeleton weights, before pass 2 overwrites their slots.
-   * AS: (skW: usize, w: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32) => void
+   * AS: (desc: usize, skW: usize) => void
    */
-  ec_skeleton_save(skW: number, w: number, O: number, I: number, T: number, dtap: number, mode: number): void;
+  ec_skeleton_save(desc: number, skW: number): void;
   /**
    * Skeleton edges after pass 2: frozen ones get their saved value back (bit-identical), free ones
    * the weight allocation w' = w R / (rb(tail) rp(head)) from their saved value.
-   * AS: (w: usize, skW: usize, skR: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32,
-   * rbIn: usize, rpOut: usize) => void
+   * AS: (desc: usize, skW: usize, skR: usize, rbIn: usize, rpOut: usize) => void
    */
-  ec_skeleton_apply(
-    w: number, skW: number, skR: number, O: number, I: number, T: number, dtap: number, mode: number,
-    rule: number, rbIn: number, rpOut: number,
-  ): void;
+  ec_skeleton_apply(desc: number, skW: number, skR: number, rbIn: number, rpOut: number): void;
   /**
    * w[o, :, :] *= c (all inputs and taps of head unit o), for a tensor (O, I, T).
    * AS: (w: usize, O: i32, I: i32, T: i32, o: i32, c: f32) => void
@@ -734,11 +770,11 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'init_uniform', 'init_normal', 'permutation', 'fill_f32', 'scale_f32', 'axpy_f32', 'copy_bytes',
   'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32', 'gather_rows_f32',
   'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask', 'ec_recip',
-  'ec_args_bytes', 'ec_sums', 'ec_pass1', 'ec_pass2', 'ec_skeleton_u', 'ec_skeleton_save_state',
-  'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up', 'ec_skeleton_step', 'ec_trust_lr',
-  'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save', 'ec_skeleton_apply',
-  'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward', 'path_sgd_update',
-  'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
+  'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2',
+  'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
+  'ec_skeleton_step', 'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
+  'ec_skeleton_apply', 'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward',
+  'path_sgd_update', 'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
 ];
 
 /** Each kernel's parameters as `name: AS type`, in order (the arity is the length). */
@@ -837,54 +873,37 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
   ec_set_skeleton: ['w: usize', 'O: i32', 'I: i32', 'T: i32', 'dtap: i32', 'mode: i32', 'value: f32'],
   ec_make_mask: ['mask: usize', 'O: i32', 'I: i32', 'T: i32', 'dtap: i32', 'mode: i32'],
   ec_recip: ['dst: usize', 'src: usize', 'n: i32'],
-  ec_args_bytes: [],
+  ec_layer_desc_bytes: [],
+  ec_layer_desc: [
+    'desc: usize', 'w: usize', 'dw: usize', 'mask: usize', 's1: usize', 's2: usize', 'sb: usize', 'O: i32',
+    'I: i32', 'T: i32', 'dtap: i32', 'mode: i32', 'rule: i32', 'sums: i32',
+  ],
+  ec_layer_units: [
+    'desc: usize', 'beta: usize', 'ibeta: usize', 'phi: usize', 'iphi: usize', 'irb: usize', 'irp: usize',
+    'rowS: usize', 'colS: usize', 'rowNorms: usize',
+  ],
   ec_sums: [
     'w: usize', 'dw: usize', 'mask: usize', 'O: i32', 'I: i32', 'T: i32', 'rowS: usize', 'colS: usize',
   ],
-  ec_pass1: [
-    'w: usize', 'dw: usize', 'mask: usize', 's1: usize', 's2: usize', 'sb: usize', 'O: i32', 'I: i32',
-    'T: i32', 'betaIn: usize', 'ibetaIn: usize', 'phiOut: usize', 'iphiOut: usize', 'rowS: usize',
-    'colS: usize', 'h: usize', 'norms: usize', 'sums: i32', 'args: usize', 'rowNorms: usize',
-  ],
-  ec_pass2: [
-    'w: usize', 'dw: usize', 's1: usize', 's2: usize', 'sb: usize', 'O: i32', 'I: i32', 'T: i32',
-    'betaIn: usize', 'ibetaIn: usize', 'phiOut: usize', 'iphiOut: usize', 'irbIn: usize', 'irpOut: usize',
-    'h: usize', 'lrk: f32', 'args: usize',
-  ],
-  ec_skeleton_u: [
-    'skU: usize', 'w: usize', 'dw: usize', 'O: i32', 'I: i32', 'T: i32', 'dtap: i32', 'mode: i32',
-    'rule: i32', 'tailHidden: i32', 'AdnIn: usize', 'rowS: usize', 'colS: usize',
-  ],
-  ec_skeleton_save_state: [
-    'sk1: usize', 'sk2: usize', 's1: usize', 's2: usize', 'O: i32', 'I: i32', 'T: i32', 'dtap: i32',
-    'mode: i32',
-  ],
-  ec_skeleton_unbulk: [
-    'sk1: usize', 'sk2: usize', 'w: usize', 'dw: usize', 's1: usize', 's2: usize', 'O: i32', 'I: i32',
-    'T: i32', 'dtap: i32', 'mode: i32', 'betaIn: usize', 'ibetaIn: usize', 'phiOut: usize', 'iphiOut: usize',
-    'h: usize', 'norms: usize',
-  ],
+  ec_pass1: ['desc: usize', 'h: usize', 'norms: usize'],
+  ec_pass2: ['desc: usize', 'h: usize', 'lrk: f32'],
+  ec_skeleton_u: ['desc: usize', 'skU: usize', 'tailHidden: i32', 'AdnIn: usize'],
+  ec_skeleton_save_state: ['desc: usize', 'sk1: usize', 'sk2: usize'],
+  ec_skeleton_unbulk: ['desc: usize', 'sk1: usize', 'sk2: usize', 'h: usize', 'norms: usize'],
   ec_accum_down: ['Adn: usize', 'rowS: usize', 'AdnIn: usize', 'O: i32', 'I: i32', 'tailHidden: i32'],
   ec_accum_up: ['Aup: usize', 'colS: usize', 'AupNext: usize', 'I: i32', 'Onext: i32', 'nextHidden: i32'],
   ec_skeleton_step: [
-    'skU: usize', 'skV: usize', 'skS: usize', 'w: usize', 's1: usize', 's2: usize', 'O: i32', 'I: i32',
-    'T: i32', 'dtap: i32', 'mode: i32', 'rule: i32', 'headHidden: i32', 'AupOut: usize', 'betaIn: usize',
-    'phiOut: usize', 'h: usize', 'norms: usize',
+    'desc: usize', 'skU: usize', 'skV: usize', 'skS: usize', 'headHidden: i32', 'AupOut: usize', 'h: usize',
+    'norms: usize',
   ],
   ec_trust_lr: ['norms: usize', 'lr: f64', 'rho: f64'],
-  ec_skeleton_ratio: [
-    'skR: usize', 'skV: usize', 'skS: usize', 'O: i32', 'I: i32', 'mode: i32', 'rule: i32', 'lrk: f32',
-    'rmin: f32',
-  ],
+  ec_skeleton_ratio: ['desc: usize', 'skR: usize', 'skV: usize', 'skS: usize', 'lrk: f32', 'rmin: f32'],
   ec_ratio_phi: ['rpIn: usize', 'rpOut: usize', 'skR: usize', 'O: i32', 'I: i32', 'mode: i32', 'rule: i32'],
   ec_ratio_beta: [
     'rbOut: usize', 'rbIn: usize', 'rpOut: usize', 'skR: usize', 'O: i32', 'I: i32', 'mode: i32', 'rule: i32',
   ],
-  ec_skeleton_save: ['skW: usize', 'w: usize', 'O: i32', 'I: i32', 'T: i32', 'dtap: i32', 'mode: i32'],
-  ec_skeleton_apply: [
-    'w: usize', 'skW: usize', 'skR: usize', 'O: i32', 'I: i32', 'T: i32', 'dtap: i32', 'mode: i32',
-    'rule: i32', 'rbIn: usize', 'rpOut: usize',
-  ],
+  ec_skeleton_save: ['desc: usize', 'skW: usize'],
+  ec_skeleton_apply: ['desc: usize', 'skW: usize', 'skR: usize', 'rbIn: usize', 'rpOut: usize'],
   ec_scale_head: ['w: usize', 'O: i32', 'I: i32', 'T: i32', 'o: i32', 'c: f32'],
   ec_scale_tail: ['w: usize', 'O: i32', 'I: i32', 'T: i32', 'i: i32', 'c: f32'],
   path_gamma_forward: ['gOut: usize', 'gIn: usize', 'w: usize', 'bias: usize', 'O: i32', 'I: i32', 'T: i32'],
@@ -957,22 +976,24 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   ec_set_skeleton: [0],
   ec_make_mask: [0],
   ec_recip: [0, 1],
-  ec_args_bytes: [],
+  ec_layer_desc_bytes: [],
+  ec_layer_desc: [0, 1, 2, 3, 4, 5, 6],
+  ec_layer_units: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   ec_sums: [0, 1, 2, 6, 7],
-  ec_pass1: [0, 1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19],
-  ec_pass2: [0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 16],
-  ec_skeleton_u: [0, 1, 2, 10, 11, 12],
-  ec_skeleton_save_state: [0, 1, 2, 3],
-  ec_skeleton_unbulk: [0, 1, 2, 3, 4, 5, 11, 12, 13, 14, 15, 16],
+  ec_pass1: [0, 1, 2],
+  ec_pass2: [0, 1],
+  ec_skeleton_u: [0, 1, 3],
+  ec_skeleton_save_state: [0, 1, 2],
+  ec_skeleton_unbulk: [0, 1, 2, 3, 4],
   ec_accum_down: [0, 1, 2],
   ec_accum_up: [0, 1, 2],
-  ec_skeleton_step: [0, 1, 2, 3, 4, 5, 13, 14, 15, 16, 17],
+  ec_skeleton_step: [0, 1, 2, 3, 5, 6, 7],
   ec_trust_lr: [0],
-  ec_skeleton_ratio: [0, 1, 2],
+  ec_skeleton_ratio: [0, 1, 2, 3],
   ec_ratio_phi: [0, 1, 2],
   ec_ratio_beta: [0, 1, 2, 3],
   ec_skeleton_save: [0, 1],
-  ec_skeleton_apply: [0, 1, 2, 9, 10],
+  ec_skeleton_apply: [0, 1, 2, 3, 4],
   ec_scale_head: [0],
   ec_scale_tail: [0],
   path_gamma_forward: [0, 1, 2, 3],
@@ -983,6 +1004,9 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   pool_worker_scratch_bytes: [],
   worker_run: [0],
 };
+
+/** Every enum of the ABI, by name. */
+export const ABI_ENUMS = { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc, Schedule, PoolSlot, ConvDesc } as const;
 
 /** The enum members the module exports as globals (`Enum.Member`), with their values. */
 export const ABI_GLOBALS: Readonly<Record<string, number>> = {
@@ -1004,6 +1028,33 @@ export const ABI_GLOBALS: Readonly<Record<string, number>> = {
   'ECHyper.BC1': ECHyper.BC1,
   'ECHyper.ISBC2': ECHyper.ISBC2,
   'ECHyper.Count': ECHyper.Count,
+  'ECLayerDesc.W': ECLayerDesc.W,
+  'ECLayerDesc.DW': ECLayerDesc.DW,
+  'ECLayerDesc.Mask': ECLayerDesc.Mask,
+  'ECLayerDesc.S1': ECLayerDesc.S1,
+  'ECLayerDesc.S2': ECLayerDesc.S2,
+  'ECLayerDesc.SB': ECLayerDesc.SB,
+  'ECLayerDesc.O': ECLayerDesc.O,
+  'ECLayerDesc.I': ECLayerDesc.I,
+  'ECLayerDesc.T': ECLayerDesc.T,
+  'ECLayerDesc.Dtap': ECLayerDesc.Dtap,
+  'ECLayerDesc.Mode': ECLayerDesc.Mode,
+  'ECLayerDesc.Rule': ECLayerDesc.Rule,
+  'ECLayerDesc.Sums': ECLayerDesc.Sums,
+  'ECLayerDesc.Beta': ECLayerDesc.Beta,
+  'ECLayerDesc.IBeta': ECLayerDesc.IBeta,
+  'ECLayerDesc.Phi': ECLayerDesc.Phi,
+  'ECLayerDesc.IPhi': ECLayerDesc.IPhi,
+  'ECLayerDesc.IRB': ECLayerDesc.IRB,
+  'ECLayerDesc.IRP': ECLayerDesc.IRP,
+  'ECLayerDesc.RowS': ECLayerDesc.RowS,
+  'ECLayerDesc.ColS': ECLayerDesc.ColS,
+  'ECLayerDesc.RowNorms': ECLayerDesc.RowNorms,
+  'ECLayerDesc.Hyper': ECLayerDesc.Hyper,
+  'ECLayerDesc.Pass': ECLayerDesc.Pass,
+  'ECLayerDesc.Fused': ECLayerDesc.Fused,
+  'ECLayerDesc.LRK': ECLayerDesc.LRK,
+  'ECLayerDesc.Count': ECLayerDesc.Count,
   'Schedule.Step': Schedule.Step,
   'Schedule.Exponential': Schedule.Exponential,
   'Schedule.Cosine': Schedule.Cosine,
