@@ -34,14 +34,13 @@
 // combined as ((l0 + l1) + (l2 + l3)) + tail. A sample's y and dx do not depend on B or on its
 // position in the batch (bitwise).
 
+import { ConvDesc } from './abi';
 import { assertSpan } from './bounds';
 import { gemm_nt, gemm_cols, gemm_scratch_bytes } from './gemm';
-import { parallel_samples, pool_threads, JOB_CONV_FWD, JOB_CONV_DX } from './threads';
+import { parallel_samples, pool_threads, Job } from './threads';
 
-// descriptor slots (i32)
-const D_C = 0, D_H = 1, D_W = 2, D_O = 3, D_KH = 4, D_KW = 5, D_SH = 6, D_SW = 7;
-const D_PT = 8, D_PL = 9, D_DH = 10, D_DW = 11, D_HO = 12, D_WO = 13, D_K = 14, D_P = 15, D_DIRECT = 16;
-const DESC_BYTES: i32 = 68;
+// descriptor slots (i32): ConvDesc of assembly/abi.ts
+const DESC_BYTES: i32 = ConvDesc.Count << 2;
 
 @inline function rd(desc: usize, slot: i32): i32 { return load<i32>(desc + (<usize>slot << 2)); }
 @inline function wr(desc: usize, slot: i32, v: i32): void { store<i32>(desc + (<usize>slot << 2), v); }
@@ -49,28 +48,28 @@ const DESC_BYTES: i32 = 68;
 // Writes the descriptor of one conv shape into desc (>= conv2d_desc_bytes() bytes, 4-aligned).
 export function conv2d_desc(desc: usize, C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, strideH: i32, strideW: i32,
   padTop: i32, padLeft: i32, dilH: i32, dilW: i32, Ho: i32, Wo: i32): void {
-  wr(desc, D_C, C); wr(desc, D_H, H); wr(desc, D_W, W); wr(desc, D_O, O);
-  wr(desc, D_KH, KH); wr(desc, D_KW, KW); wr(desc, D_SH, strideH); wr(desc, D_SW, strideW);
-  wr(desc, D_PT, padTop); wr(desc, D_PL, padLeft); wr(desc, D_DH, dilH); wr(desc, D_DW, dilW);
-  wr(desc, D_HO, Ho); wr(desc, D_WO, Wo); wr(desc, D_K, C * KH * KW); wr(desc, D_P, Ho * Wo);
+  wr(desc, ConvDesc.C, C); wr(desc, ConvDesc.H, H); wr(desc, ConvDesc.W, W); wr(desc, ConvDesc.O, O);
+  wr(desc, ConvDesc.KH, KH); wr(desc, ConvDesc.KW, KW); wr(desc, ConvDesc.SH, strideH); wr(desc, ConvDesc.SW, strideW);
+  wr(desc, ConvDesc.PadTop, padTop); wr(desc, ConvDesc.PadLeft, padLeft); wr(desc, ConvDesc.DilH, dilH); wr(desc, ConvDesc.DilW, dilW);
+  wr(desc, ConvDesc.Ho, Ho); wr(desc, ConvDesc.Wo, Wo); wr(desc, ConvDesc.K, C * KH * KW); wr(desc, ConvDesc.P, Ho * Wo);
   const direct = KH == 1 && KW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && Ho == H && Wo == W;
-  wr(desc, D_DIRECT, direct ? 1 : 0);
+  wr(desc, ConvDesc.Direct, direct ? 1 : 0);
 }
 
 // Bytes a descriptor block needs (callers may allocate more).
 export function conv2d_desc_bytes(): i32 { return DESC_BYTES; }
 
 @inline function colBytes(desc: usize): usize {
-  return rd(desc, D_DIRECT) ? 0 : ((<usize>rd(desc, D_K) * <usize>rd(desc, D_P) + 3) & ~<usize>3) << 2;
+  return rd(desc, ConvDesc.Direct) ? 0 : ((<usize>rd(desc, ConvDesc.K) * <usize>rd(desc, ConvDesc.P) + 3) & ~<usize>3) << 2;
 }
 
 // Scratch bytes conv2d_forward/backward need for this descriptor (independent of B): one share
 // per thread of the attached pool (one without a pool). Computed in 64 bits and returned as f64
 // (exact): TypeScript refuses a size the 32-bit kernels cannot address before allocating.
 export function conv2d_scratch_bytes(desc: usize): f64 {
-  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
   const g = max(gemm_scratch_bytes(O, P, K), max(gemm_scratch_bytes(O, K, P), gemm_scratch_bytes(K, P, O)));
-  const col: u64 = rd(desc, D_DIRECT) ? 0 : ((<u64>K * <u64>P + 3) & ~<u64>3) << 2;
+  const col: u64 = rd(desc, ConvDesc.Direct) ? 0 : ((<u64>K * <u64>P + 3) & ~<u64>3) << 2;
   const per: u64 = (col + <u64>g + 15) & ~<u64>15;
   return <f64>per * <f64>pool_threads();
 }
@@ -88,9 +87,9 @@ export function conv2d_scratch_bytes(desc: usize): f64 {
 
 // col (K,P) of one sample xb (C,H,W): col[(c,kh,kw)][(oh,ow)] = x[c, oh*sh+kh*dh-pt, ow*sw+kw*dw-pl] or 0.
 function im2col(col: usize, xb: usize, desc: usize): void {
-  const C = rd(desc, D_C), H = rd(desc, D_H), W = rd(desc, D_W), KH = rd(desc, D_KH), KW = rd(desc, D_KW);
-  const sh = rd(desc, D_SH), sw = rd(desc, D_SW), pt = rd(desc, D_PT), pl = rd(desc, D_PL);
-  const dh = rd(desc, D_DH), dw = rd(desc, D_DW), Ho = rd(desc, D_HO), Wo = rd(desc, D_WO);
+  const C = rd(desc, ConvDesc.C), H = rd(desc, ConvDesc.H), W = rd(desc, ConvDesc.W), KH = rd(desc, ConvDesc.KH), KW = rd(desc, ConvDesc.KW);
+  const sh = rd(desc, ConvDesc.SH), sw = rd(desc, ConvDesc.SW), pt = rd(desc, ConvDesc.PadTop), pl = rd(desc, ConvDesc.PadLeft);
+  const dh = rd(desc, ConvDesc.DilH), dw = rd(desc, ConvDesc.DilW), Ho = rd(desc, ConvDesc.Ho), Wo = rd(desc, ConvDesc.Wo);
   let d = col;
   for (let c = 0; c < C; c++) {
     const xc = xb + (<usize>c * <usize>H * <usize>W << 2);
@@ -124,9 +123,9 @@ function im2col(col: usize, xb: usize, desc: usize): void {
 
 // dx_b (C,H,W) = col2im(dcol (K,P)): every dcol element added to the input it was copied from. Overwrites dx_b.
 function col2im(dxb: usize, dcol: usize, desc: usize): void {
-  const C = rd(desc, D_C), H = rd(desc, D_H), W = rd(desc, D_W), KH = rd(desc, D_KH), KW = rd(desc, D_KW);
-  const sh = rd(desc, D_SH), sw = rd(desc, D_SW), pt = rd(desc, D_PT), pl = rd(desc, D_PL);
-  const dh = rd(desc, D_DH), dw = rd(desc, D_DW), Ho = rd(desc, D_HO), Wo = rd(desc, D_WO);
+  const C = rd(desc, ConvDesc.C), H = rd(desc, ConvDesc.H), W = rd(desc, ConvDesc.W), KH = rd(desc, ConvDesc.KH), KW = rd(desc, ConvDesc.KW);
+  const sh = rd(desc, ConvDesc.SH), sw = rd(desc, ConvDesc.SW), pt = rd(desc, ConvDesc.PadTop), pl = rd(desc, ConvDesc.PadLeft);
+  const dh = rd(desc, ConvDesc.DilH), dw = rd(desc, ConvDesc.DilW), Ho = rd(desc, ConvDesc.Ho), Wo = rd(desc, ConvDesc.Wo);
   zeroRow(dxb, C * H * W);
   let s = dcol;
   for (let c = 0; c < C; c++) {
@@ -169,16 +168,16 @@ function col2im(dxb: usize, dcol: usize, desc: usize): void {
 
 // Bytes of one thread's share of the scratch: col + GEMM packing buffers.
 @inline function perThreadScratch(desc: usize): usize {
-  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
+  const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
   const g = max(gemm_scratch_bytes(O, P, K), max(gemm_scratch_bytes(O, K, P), gemm_scratch_bytes(K, P, O)));
   return (colBytes(desc) + <usize>g + 15) & ~<usize>15;
 }
 
 // Forward of samples [b0, b1) with this thread's scratch (col + GEMM buffers); GEMMs stay on this thread.
 export function conv_forward_range(y: usize, x: usize, w: usize, bias: usize, b0: i32, b1: i32, desc: usize, scratch: usize): void {
-  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
-  const direct = rd(desc, D_DIRECT) != 0;
-  const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
+  const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
+  const direct = rd(desc, ConvDesc.Direct) != 0;
+  const xStride = <usize>rd(desc, ConvDesc.C) * <usize>rd(desc, ConvDesc.H) * <usize>rd(desc, ConvDesc.W) << 2;
   const yStride = <usize>O * <usize>P << 2;
   const col = scratch;
   const gs = scratch + colBytes(desc);
@@ -202,9 +201,9 @@ export function conv_forward_range(y: usize, x: usize, w: usize, bias: usize, b0
 
 // Input gradient of samples [b0, b1): dcol = Wᵀ · dy_b, then col2im (overwrites dx_b).
 export function conv_dx_range(dx: usize, dy: usize, w: usize, b0: i32, b1: i32, desc: usize, scratch: usize): void {
-  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
-  const direct = rd(desc, D_DIRECT) != 0;
-  const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
+  const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
+  const direct = rd(desc, ConvDesc.Direct) != 0;
+  const xStride = <usize>rd(desc, ConvDesc.C) * <usize>rd(desc, ConvDesc.H) * <usize>rd(desc, ConvDesc.W) << 2;
   const yStride = <usize>O * <usize>P << 2;
   const col = scratch;
   const gs = scratch + colBytes(desc);
@@ -221,14 +220,15 @@ export function conv_dx_range(dx: usize, dy: usize, w: usize, b0: i32, b1: i32, 
 // with the same arithmetic: identical bits).
 // Debug builds: output maps (B,O,Ho,Wo), input maps (B,C,H,W) and the scratch all inside memory.
 @inline function checkConvSpans(y: usize, x: usize, B: i32, desc: usize, scratch: usize): void {
-  assertSpan(y, <i64>B * <i64>rd(desc, D_O) * <i64>rd(desc, D_P), 4);
-  assertSpan(x, <i64>B * <i64>rd(desc, D_C) * <i64>rd(desc, D_H) * <i64>rd(desc, D_W), 4);
+  assertSpan(y, <i64>B * <i64>rd(desc, ConvDesc.O) * <i64>rd(desc, ConvDesc.P), 4);
+  assertSpan(x, <i64>B * <i64>rd(desc, ConvDesc.C) * <i64>rd(desc, ConvDesc.H) * <i64>rd(desc, ConvDesc.W), 4);
   assertSpan(scratch, <i64>conv2d_scratch_bytes(desc), 1);
 }
 
+// y (B,O,Ho,Wo) = [bias] + w (O,C,KH,KW) ⋆ x (B,C,H,W), the shape in desc. Overwrites y; split by samples on a pool.
 export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, desc: usize, scratch: usize): void {
   checkConvSpans(y, x, B, desc, scratch);
-  if (parallel_samples(JOB_CONV_FWD, y, x, w, bias, B, desc, scratch, perThreadScratch(desc))) return;
+  if (parallel_samples(Job.ConvFwd, y, x, w, bias, B, desc, scratch, perThreadScratch(desc))) return;
   conv_forward_range(y, x, w, bias, 0, B, desc, scratch);
 }
 
@@ -238,9 +238,9 @@ export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32
 export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize, scratch: usize): void {
   checkConvSpans(dy, x, B, desc, scratch);
   if (dx) checkConvSpans(dy, dx, B, desc, scratch);
-  const O = rd(desc, D_O), K = rd(desc, D_K), P = rd(desc, D_P);
-  const direct = rd(desc, D_DIRECT) != 0;
-  const xStride = <usize>rd(desc, D_C) * <usize>rd(desc, D_H) * <usize>rd(desc, D_W) << 2;
+  const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
+  const direct = rd(desc, ConvDesc.Direct) != 0;
+  const xStride = <usize>rd(desc, ConvDesc.C) * <usize>rd(desc, ConvDesc.H) * <usize>rd(desc, ConvDesc.W) << 2;
   const yStride = <usize>O * <usize>P << 2;
   const col = scratch;
   const gs = scratch + colBytes(desc);
@@ -252,7 +252,7 @@ export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x
     if (!direct) { im2col(col, xb, desc); src = col; }
     gemm_nt(dw, dyb, src, O, K, P, b > 0 ? 1 : 0, gs);
   }
-  if (dx && !parallel_samples(JOB_CONV_DX, dx, dy, w, 0, B, desc, scratch, perThreadScratch(desc))) {
+  if (dx && !parallel_samples(Job.ConvDx, dx, dy, w, 0, B, desc, scratch, perThreadScratch(desc))) {
     conv_dx_range(dx, dy, w, 0, B, desc, scratch);
   }
   if (dbias) {

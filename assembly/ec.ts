@@ -5,8 +5,8 @@
 // (layer l-1), T parallel taps per edge (1 for Dense, kh*kw for Conv2D, H*W for Dense after
 // Flatten). Designated edges use tap `dtap`: designated in-edge of head b is (b, b mod I),
 // designated out-edge of tail a is (a mod O, a). Skeleton edges per layer are either every
-// designated in-edge (SK_IN, k indexes heads) or every designated out-edge (SK_OUT, k indexes
-// tails). Every free edge f = (i -> o) owns one basis path back(i) f fwd(o) whose value is
+// designated in-edge (Skeleton.In, k indexes heads) or every designated out-edge (Skeleton.Out,
+// k indexes tails). Every free edge f = (i -> o) owns one basis path back(i) f fwd(o) whose value is
 // v = beta(i) * w_f * phi(o) (beta, phi: products down/up the designated chains).
 //
 // Non-skeleton free edges are handled in bulk (SIMD, mask = 1): dF/dv = dL/dw / pi with
@@ -15,37 +15,11 @@
 // dF/dv = u / v. Weight allocation: w' = w R / (rb(tail) rp(head)), R = v'/v, rb/rp the ratio
 // products along the chains. All loops have a fixed order: results are deterministic.
 
+import { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc } from './abi';
 import { parallel_rows, pool_can_split } from './threads';
 
-// @ts-ignore: decorator
-@inline const SK_IN = 0;
-// Frozen rules for skeleton edges of a layer.
-// @ts-ignore: decorator
-@inline const FROZEN_NONE = 0;
-// @ts-ignore: decorator
-@inline const FROZEN_ALL = 1;
-// @ts-ignore: decorator
-@inline const FROZEN_DESIG_IN = 2; // frozen iff the edge is the designated in-edge of its head
-
-// Hyperparameter block (f64): written by TypeScript, completed by ec_hyper_prepare.
-// @ts-ignore: decorator
-@inline const H_KIND = 0;   // 0 SGD, 1 momentum, 2 Adam
-// @ts-ignore: decorator
-@inline const H_MU = 1;
-// @ts-ignore: decorator
-@inline const H_NESTEROV = 2;
-// @ts-ignore: decorator
-@inline const H_B1 = 3;
-// @ts-ignore: decorator
-@inline const H_B2 = 4;
-// @ts-ignore: decorator
-@inline const H_EPS = 5;
-// @ts-ignore: decorator
-@inline const H_WD = 6;
-// @ts-ignore: decorator
-@inline const H_BC1 = 7;
-// @ts-ignore: decorator
-@inline const H_ISBC2 = 8;
+// Skeleton modes, frozen rules, update rules and the hyperparameter block (f64 slots, written by
+// TypeScript, completed by ec_hyper_prepare): Skeleton, Frozen, Rule, ECHyper of assembly/abi.ts.
 
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -56,9 +30,9 @@ import { parallel_rows, pool_can_split } from './threads';
 
 /** Completes the hyperparameter block for Adam step t (bias corrections). */
 export function ec_hyper_prepare(h: usize, t: f64): void {
-  const b1 = hyp(h, H_B1), b2 = hyp(h, H_B2);
-  store<f64>(h + (H_BC1 << 3), 1.0 - Math.pow(b1, t));
-  store<f64>(h + (H_ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, t)));
+  const b1 = hyp(h, ECHyper.B1), b2 = hyp(h, ECHyper.B2);
+  store<f64>(h + (ECHyper.BC1 << 3), 1.0 - Math.pow(b1, t));
+  store<f64>(h + (ECHyper.ISBC2 << 3), 1.0 / Math.sqrt(1.0 - Math.pow(b2, t)));
 }
 
 // ---- chains ----
@@ -82,15 +56,15 @@ export function ec_chain_phi(phiIn: usize, phiOut: usize, w: usize, O: i32, I: i
 // ---- skeleton geometry ----
 
 // @ts-ignore: decorator
-@inline function skelCount(mode: i32, O: i32, I: i32): i32 { return mode == SK_IN ? O : I; }
+@inline function skelCount(mode: i32, O: i32, I: i32): i32 { return mode == Skeleton.In ? O : I; }
 // @ts-ignore: decorator
-@inline function skelHead(mode: i32, k: i32, O: i32): i32 { return mode == SK_IN ? k : k % O; }
+@inline function skelHead(mode: i32, k: i32, O: i32): i32 { return mode == Skeleton.In ? k : k % O; }
 // @ts-ignore: decorator
-@inline function skelTail(mode: i32, k: i32, I: i32): i32 { return mode == SK_IN ? k % I : k; }
+@inline function skelTail(mode: i32, k: i32, I: i32): i32 { return mode == Skeleton.In ? k % I : k; }
 // @ts-ignore: decorator
 @inline function isFrozen(rule: i32, head: i32, tail: i32, I: i32): bool {
-  if (rule == FROZEN_NONE) return false;
-  if (rule == FROZEN_ALL) return true;
+  if (rule == Frozen.None) return false;
+  if (rule == Frozen.All) return true;
   return head % I == tail;
 }
 
@@ -113,14 +87,65 @@ export function ec_make_mask(mask: usize, O: i32, I: i32, T: i32, dtap: i32, mod
   for (let k = 0; k < m; k++) setf32(mask, (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap, 0);
 }
 
+// ---- the layer descriptor ----
+
+// Every kernel below that works on one layer reads it from an ECLayerDesc block (assembly/abi.ts),
+// written once per weight tensor and bias vector when the optimizer is created.
+// @ts-ignore: decorator
+@inline function dp(d: usize, k: i32): usize { return <usize>load<u32>(d + (<usize>k << 2)); }
+// @ts-ignore: decorator
+@inline function di(d: usize, k: i32): i32 { return load<i32>(d + (<usize>k << 2)); }
+// @ts-ignore: decorator
+@inline function setD(d: usize, k: i32, v: usize): void { store<u32>(d + (<usize>k << 2), <u32>v); }
+
+// The shape slots of descriptor d.
+// @ts-ignore: decorator
+@inline function dO(d: usize): i32 { return di(d, ECLayerDesc.O); }
+// @ts-ignore: decorator
+@inline function dI(d: usize): i32 { return di(d, ECLayerDesc.I); }
+// @ts-ignore: decorator
+@inline function dT(d: usize): i32 { return di(d, ECLayerDesc.T); }
+
+/** Bytes of an ECLayerDesc block. */
+export function ec_layer_desc_bytes(): i32 { return ECLayerDesc.Count << 2; }
+
+/**
+ * Writes the tensor part of a layer descriptor: w (O, I, T), its gradient dw and mask (O, I, T),
+ * the optimizer state s1, s2 (0 = none) and Adam's step buffer sb at w's offset, the designated tap,
+ * the Skeleton mode and Frozen rule, and whether pass 1 makes the inverse chain rule sums. A bias
+ * vector is a layer with I = T = 1 and a mask of ones.
+ */
+export function ec_layer_desc(desc: usize, w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize,
+  O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, sums: i32): void {
+  setD(desc, ECLayerDesc.W, w); setD(desc, ECLayerDesc.DW, dw); setD(desc, ECLayerDesc.Mask, mask);
+  setD(desc, ECLayerDesc.S1, s1); setD(desc, ECLayerDesc.S2, s2); setD(desc, ECLayerDesc.SB, sb);
+  setD(desc, ECLayerDesc.O, <usize>O); setD(desc, ECLayerDesc.I, <usize>I); setD(desc, ECLayerDesc.T, <usize>T);
+  setD(desc, ECLayerDesc.Dtap, <usize>dtap); setD(desc, ECLayerDesc.Mode, <usize>mode); setD(desc, ECLayerDesc.Rule, <usize>rule);
+  setD(desc, ECLayerDesc.Sums, <usize>sums);
+  setD(desc, ECLayerDesc.Hyper, 0); setD(desc, ECLayerDesc.Pass, 0); setD(desc, ECLayerDesc.Fused, 0); setD(desc, ECLayerDesc.LRK, 0);
+}
+
+/**
+ * Writes the unit vectors of a layer descriptor: beta, 1/beta and 1/rb of the I tail units, phi,
+ * 1/phi and 1/rp of the O head units, the inverse chain rule sums rowS (O) and colS (I), and the
+ * 2*O f64 of row-norm scratch.
+ */
+export function ec_layer_units(desc: usize, beta: usize, ibeta: usize, phi: usize, iphi: usize, irb: usize, irp: usize,
+  rowS: usize, colS: usize, rowNorms: usize): void {
+  setD(desc, ECLayerDesc.Beta, beta); setD(desc, ECLayerDesc.IBeta, ibeta);
+  setD(desc, ECLayerDesc.Phi, phi); setD(desc, ECLayerDesc.IPhi, iphi);
+  setD(desc, ECLayerDesc.IRB, irb); setD(desc, ECLayerDesc.IRP, irp);
+  setD(desc, ECLayerDesc.RowS, rowS); setD(desc, ECLayerDesc.ColS, colS); setD(desc, ECLayerDesc.RowNorms, rowNorms);
+}
+
 // ---- bulk passes over non-skeleton edges ----
 
 // Per-element path-space step, shared by the SIMD lanes and the scalar tails (same operations,
 // same order). d = dL/dw / pi + wd * w * pi.
 // @ts-ignore: decorator
 @inline function stepScalar(kind: i32, d: f32, s1: usize, s2: usize, j: i32, mu: f32, nest: bool, b1: f32, b2: f32, eps: f32, bc1: f32, isbc2: f32, update: bool): f32 {
-  if (kind == 0) return d;
-  if (kind == 1) {
+  if (kind == Rule.SGD) return d;
+  if (kind == Rule.Momentum) {
     let m = f32at(s1, j);
     if (update) { m = mu * m + d; setf32(s1, j, m); }
     return nest ? d + mu * m : m;
@@ -138,8 +163,8 @@ export function ec_make_mask(mask: usize, O: i32, I: i32, T: i32, dtap: i32, mod
 
 // @ts-ignore: decorator
 @inline function stepVec(kind: i32, d: v128, s1: usize, s2: usize, off: usize, mask: v128, mu: v128, nest: bool, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc1: v128, isbc2: v128, update: bool): v128 {
-  if (kind == 0) return d;
-  if (kind == 1) {
+  if (kind == Rule.SGD) return d;
+  if (kind == Rule.Momentum) {
     let m = v128.load(s1 + off);
     if (update) {
       m = v128.bitselect(f32x4.add(f32x4.mul(mu, m), d), m, mask);
@@ -164,25 +189,10 @@ export function ec_recip(dst: usize, src: usize, n: i32): void {
 }
 
 // The two bulk passes work row by row (one head unit o at a time) and rows are independent, so a
-// thread pool splits them by rows (assembly/threads.ts, JOB_EC_ROWS) with identical bits for any
-// thread count: pass 1 writes each row's norm terms to rowNorms (f64 pairs), summed in row order
-// afterwards. Their arguments travel in a block (TypeScript allocates it, the pass fills it):
-//   0 w  1 dw  2 s1  3 s2  4 sb  5 O  6 I  7 T  8 beta  9 1/beta  10 phi  11 1/phi  12 hyper
-//   13 rowNorms  14 1/rb  15 1/rp  16 lrk (f32)  17 pass (1 or 2)
-//   18 fused sums (pass 1 on one thread: the ICR sums row by row, while the row is in cache)
-//   19 mask  20 rowS  21 colS
-const A_W = 0, A_DW = 1, A_S1 = 2, A_S2 = 3, A_SB = 4, A_O = 5, A_I = 6, A_T = 7, A_BETA = 8, A_IBETA = 9;
-const A_PHI = 10, A_IPHI = 11, A_H = 12, A_NORMS = 13, A_IRB = 14, A_IRP = 15, A_LRK = 16, A_PASS = 17;
-const A_FUSED = 18, A_MASK = 19, A_ROWS = 20, A_COLS = 21;
-export const EC_ARGS_BYTES: i32 = 22 * 4;
-
-// @ts-ignore: decorator
-@inline function arg(a: usize, k: i32): usize { return <usize>load<u32>(a + (<usize>k << 2)); }
-// @ts-ignore: decorator
-@inline function setArg(a: usize, k: i32, v: usize): void { store<u32>(a + (<usize>k << 2), <u32>v); }
-
-/** Bytes of the argument block ec_pass1 / ec_pass2 need. */
-export function ec_args_bytes(): i32 { return EC_ARGS_BYTES; }
+// thread pool splits them by rows (assembly/threads.ts, Job.ECRows, on the layer descriptor) with
+// identical bits for any thread count: pass 1 writes each row's norm terms to RowNorms (f64
+// pairs), summed in row order afterwards. A pass writes its job slots (Hyper, Pass, Fused, LRK)
+// into the descriptor first.
 
 /** rowS[o] += sum_i,t mask * w * dL/dw, colS[i] += the same over o and t: the inverse chain rule sums (non-skeleton edges). */
 export function ec_sums(w: usize, dw: usize, mask: usize, O: i32, I: i32, T: i32, rowS: usize, colS: usize): void {
@@ -230,28 +240,28 @@ export function ec_sums(w: usize, dw: usize, mask: usize, O: i32, I: i32, T: i32
 }
 
 /**
- * Pass 1 over a layer tensor w (O, I, T) with gradient dw: when `sums`, the masked inverse chain
- * rule sums (ec_sums); then for every edge the path-space gradient dF/dv = dw / pi (+ wd * v),
- * pi = beta * phi (applied as dw * (1/beta) * (1/phi)), the optimizer state update and the step
- * (kept in sb for Adam), and adds sum v^2 and sum step^2 to norms[0], norms[1] (f64). Skeleton edges
- * are corrected afterwards (ec_skeleton_unbulk). For a bias vector call with I = 1, T = 1, beta = 1.
- * `args` is an ec_args_bytes() block and rowNorms 2*O f64 of scratch.
+ * Pass 1 over the layer tensor w (O, I, T) of `desc` with gradient dw: when Sums, the masked
+ * inverse chain rule sums (ec_sums); then for every edge the path-space gradient
+ * dF/dv = dw / pi (+ wd * v), pi = beta * phi (applied as dw * (1/beta) * (1/phi)), the optimizer
+ * state update and the step (kept in sb for Adam), and adds sum v^2 and sum step^2 to norms[0],
+ * norms[1] (f64). Skeleton edges are corrected afterwards (ec_skeleton_unbulk). h: the
+ * hyperparameter block (ECHyper).
  */
-export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, rowS: usize, colS: usize, h: usize, norms: usize, sums: i32,
-  args: usize, rowNorms: usize): void {
+export function ec_pass1(desc: usize, h: usize, norms: usize): void {
+  const O = di(desc, ECLayerDesc.O), I = di(desc, ECLayerDesc.I), T = di(desc, ECLayerDesc.T);
+  const sums = di(desc, ECLayerDesc.Sums) != 0;
+  const rowNorms = dp(desc, ECLayerDesc.RowNorms);
   const elements = <i64>O * <i64>I * <i64>T;
   const split = pool_can_split(O, elements);
   // on one thread the sums ride along row by row; on a pool they go first (their column sums
   // need the rows in order)
-  if (sums && split) ec_sums(w, dw, mask, O, I, T, rowS, colS);
-  setArg(args, A_FUSED, sums && !split ? 1 : 0);
-  setArg(args, A_MASK, mask); setArg(args, A_ROWS, rowS); setArg(args, A_COLS, colS);
-  setArg(args, A_W, w); setArg(args, A_DW, dw); setArg(args, A_S1, s1); setArg(args, A_S2, s2); setArg(args, A_SB, sb);
-  setArg(args, A_O, <usize>O); setArg(args, A_I, <usize>I); setArg(args, A_T, <usize>T);
-  setArg(args, A_BETA, betaIn); setArg(args, A_IBETA, ibetaIn); setArg(args, A_PHI, phiOut); setArg(args, A_IPHI, iphiOut);
-  setArg(args, A_H, h); setArg(args, A_NORMS, rowNorms); setArg(args, A_PASS, 1);
-  if (!split || !parallel_rows(args, O, elements)) ec_rows(args, 0, O);
+  if (sums && split) {
+    ec_sums(dp(desc, ECLayerDesc.W), dp(desc, ECLayerDesc.DW), dp(desc, ECLayerDesc.Mask), O, I, T,
+      dp(desc, ECLayerDesc.RowS), dp(desc, ECLayerDesc.ColS));
+  }
+  setD(desc, ECLayerDesc.Fused, sums && !split ? 1 : 0);
+  setD(desc, ECLayerDesc.Hyper, h); setD(desc, ECLayerDesc.Pass, 1);
+  if (!split || !parallel_rows(desc, O, elements)) ec_rows(desc, 0, O);
   let nv: f64 = 0, ns: f64 = 0;
   for (let o = 0; o < O; o++) {
     nv += load<f64>(rowNorms + (<usize>o << 4));
@@ -262,46 +272,43 @@ export function ec_pass1(w: usize, dw: usize, mask: usize, s1: usize, s2: usize,
 }
 
 /**
- * Pass 2 (weight allocation of non-skeleton edges): w' = (w - lrk * step / pi) / (rb(i) rp(o)),
- * applied with the reciprocals 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is
- * recomputed from the (already updated) optimizer state (read from sb for Adam). It writes every
- * edge without reading a mask: the skeleton edges were saved by ec_skeleton_save and are rewritten
- * by ec_skeleton_apply.
+ * Pass 2 (weight allocation of non-skeleton edges) on the layer of `desc`:
+ * w' = (w - lrk * step / pi) / (rb(i) rp(o)), applied with the reciprocals
+ * 1/pi = (1/beta)(1/phi), 1/(rb rp) = (1/rb)(1/rp); the step is recomputed from the (already
+ * updated) optimizer state (read from sb for Adam). It writes every edge without reading a mask:
+ * the skeleton edges were saved by ec_skeleton_save and are rewritten by ec_skeleton_apply.
  */
-export function ec_pass2(w: usize, dw: usize, s1: usize, s2: usize, sb: usize, O: i32, I: i32, T: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, irbIn: usize, irpOut: usize, h: usize, lrk: f32, args: usize): void {
-  setArg(args, A_W, w); setArg(args, A_DW, dw); setArg(args, A_S1, s1); setArg(args, A_S2, s2); setArg(args, A_SB, sb);
-  setArg(args, A_O, <usize>O); setArg(args, A_I, <usize>I); setArg(args, A_T, <usize>T);
-  setArg(args, A_BETA, betaIn); setArg(args, A_IBETA, ibetaIn); setArg(args, A_PHI, phiOut); setArg(args, A_IPHI, iphiOut);
-  setArg(args, A_H, h); setArg(args, A_IRB, irbIn); setArg(args, A_IRP, irpOut); setArg(args, A_PASS, 2);
-  store<f32>(args + (A_LRK << 2), lrk);
-  if (!parallel_rows(args, O, <i64>O * <i64>I * <i64>T)) ec_rows(args, 0, O);
+export function ec_pass2(desc: usize, h: usize, lrk: f32): void {
+  const O = di(desc, ECLayerDesc.O);
+  setD(desc, ECLayerDesc.Hyper, h); setD(desc, ECLayerDesc.Pass, 2);
+  store<f32>(desc + (ECLayerDesc.LRK << 2), lrk);
+  if (!parallel_rows(desc, O, <i64>O * <i64>di(desc, ECLayerDesc.I) * <i64>di(desc, ECLayerDesc.T))) ec_rows(desc, 0, O);
 }
 
-/** Rows [o0, o1) of the pass described by the argument block (called by one thread). */
+/** Rows [o0, o1) of the pass the job slots of layer descriptor `a` describe (called by one thread). */
 export function ec_rows(a: usize, o0: i32, o1: i32): void {
-  const kind = <i32>hyp(arg(a, A_H), H_KIND);
-  if (load<i32>(a + (A_PASS << 2)) == 1) {
-    if (kind == 0) pass1Rows(0, a, o0, o1);
-    else if (kind == 1) pass1Rows(1, a, o0, o1);
-    else pass1Rows(2, a, o0, o1);
+  const kind = <i32>hyp(dp(a, ECLayerDesc.Hyper), ECHyper.Kind);
+  if (di(a, ECLayerDesc.Pass) == 1) {
+    if (kind == Rule.SGD) pass1Rows(Rule.SGD, a, o0, o1);
+    else if (kind == Rule.Momentum) pass1Rows(Rule.Momentum, a, o0, o1);
+    else pass1Rows(Rule.Adam, a, o0, o1);
   } else {
-    if (kind == 0) pass2Rows(0, a, o0, o1);
-    else if (kind == 1) pass2Rows(1, a, o0, o1);
-    else pass2Rows(2, a, o0, o1);
+    if (kind == Rule.SGD) pass2Rows(Rule.SGD, a, o0, o1);
+    else if (kind == Rule.Momentum) pass2Rows(Rule.Momentum, a, o0, o1);
+    else pass2Rows(Rule.Adam, a, o0, o1);
   }
 }
 
 // @ts-ignore: decorator
 @inline function pass1Rows(kind: i32, a: usize, o0: i32, o1: i32): void {
-  const w = arg(a, A_W), dw = arg(a, A_DW), s1 = arg(a, A_S1), s2 = arg(a, A_S2), sb = arg(a, A_SB);
-  const I = <i32>arg(a, A_I), T = <i32>arg(a, A_T);
-  const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
-  const h = arg(a, A_H), rowNorms = arg(a, A_NORMS);
-  const fused = arg(a, A_FUSED) != 0, mask = arg(a, A_MASK), rowS = arg(a, A_ROWS), colS = arg(a, A_COLS);
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const w = dp(a, ECLayerDesc.W), dw = dp(a, ECLayerDesc.DW), s1 = dp(a, ECLayerDesc.S1), s2 = dp(a, ECLayerDesc.S2), sb = dp(a, ECLayerDesc.SB);
+  const I = di(a, ECLayerDesc.I), T = di(a, ECLayerDesc.T);
+  const betaIn = dp(a, ECLayerDesc.Beta), ibetaIn = dp(a, ECLayerDesc.IBeta), phiOut = dp(a, ECLayerDesc.Phi), iphiOut = dp(a, ECLayerDesc.IPhi);
+  const h = dp(a, ECLayerDesc.Hyper), rowNorms = dp(a, ECLayerDesc.RowNorms);
+  const fused = di(a, ECLayerDesc.Fused) != 0, mask = dp(a, ECLayerDesc.Mask), rowS = dp(a, ECLayerDesc.RowS), colS = dp(a, ECLayerDesc.ColS);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const wd = <f32>hyp(h, ECHyper.WD), bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const muV = f32x4.splat(mu), b1V = f32x4.splat(b1), c1V = f32x4.splat(<f32>1 - b1);
   const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
   const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
@@ -324,7 +331,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         let d = f32x4.mul(v128.load(dw + off), f32x4.mul(v128.load(ibetaIn + ioff), iphV));
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, v));
         const st = stepVec(kind, d, s1, s2, off, allV, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, true);
-        if (kind == 2) v128.store(sb + off, st); // Adam: keep the step for pass 2 (saves its sqrt and division)
+        if (kind == Rule.Adam) v128.store(sb + off, st); // Adam: keep the step for pass 2 (saves its sqrt and division)
         nvV = f32x4.add(nvV, f32x4.mul(v, v));
         nsV = f32x4.add(nsV, f32x4.mul(st, st));
       }
@@ -336,7 +343,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         let d = f32at(dw, j) * (f32at(ibetaIn, i) * iph);
         if (wd != 0) d = d + wd * v;
         const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
-        if (kind == 2) setf32(sb, j, st);
+        if (kind == Rule.Adam) setf32(sb, j, st);
         nvr += v * v;
         nsr += st * st;
       }
@@ -350,7 +357,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
           let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * v;
           const st = stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, true);
-          if (kind == 2) setf32(sb, j, st);
+          if (kind == Rule.Adam) setf32(sb, j, st);
           nvr += v * v;
           nsr += st * st;
         }
@@ -363,14 +370,14 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
 
 // @ts-ignore: decorator
 @inline function pass2Rows(kind: i32, a: usize, o0: i32, o1: i32): void {
-  const w = arg(a, A_W), dw = arg(a, A_DW), s1 = arg(a, A_S1), s2 = arg(a, A_S2), sb = arg(a, A_SB);
-  const I = <i32>arg(a, A_I), T = <i32>arg(a, A_T);
-  const betaIn = arg(a, A_BETA), ibetaIn = arg(a, A_IBETA), phiOut = arg(a, A_PHI), iphiOut = arg(a, A_IPHI);
-  const irbIn = arg(a, A_IRB), irpOut = arg(a, A_IRP), h = arg(a, A_H);
-  const lrk = load<f32>(a + (A_LRK << 2));
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+  const w = dp(a, ECLayerDesc.W), dw = dp(a, ECLayerDesc.DW), s1 = dp(a, ECLayerDesc.S1), s2 = dp(a, ECLayerDesc.S2), sb = dp(a, ECLayerDesc.SB);
+  const I = di(a, ECLayerDesc.I), T = di(a, ECLayerDesc.T);
+  const betaIn = dp(a, ECLayerDesc.Beta), ibetaIn = dp(a, ECLayerDesc.IBeta), phiOut = dp(a, ECLayerDesc.Phi), iphiOut = dp(a, ECLayerDesc.IPhi);
+  const irbIn = dp(a, ECLayerDesc.IRB), irpOut = dp(a, ECLayerDesc.IRP), h = dp(a, ECLayerDesc.Hyper);
+  const lrk = load<f32>(a + (ECLayerDesc.LRK << 2));
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const wd = <f32>hyp(h, ECHyper.WD), bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const muV = f32x4.splat(mu), b1V = f32x4.splat(b1), c1V = f32x4.splat(<f32>1 - b1);
   const b2V = f32x4.splat(b2), c2V = f32x4.splat(<f32>1 - b2), epsV = f32x4.splat(eps);
   const wdV = f32x4.splat(wd), bc1V = f32x4.splat(bc1), isbc2V = f32x4.splat(isbc2);
@@ -391,7 +398,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         const ipi = f32x4.mul(v128.load(ibetaIn + ioff), iphV);
         let d = f32x4.mul(v128.load(dw + off), ipi);
         if (wd != 0) d = f32x4.add(d, f32x4.mul(wdV, f32x4.mul(wv, f32x4.mul(v128.load(betaIn + ioff), phV))));
-        const st = kind == 2 ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, zero, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
+        const st = kind == Rule.Adam ? v128.load(sb + off) : stepVec(kind, d, s1, s2, off, zero, muV, nest, b1V, c1V, b2V, c2V, epsV, bc1V, isbc2V, false);
         const nw = f32x4.mul(f32x4.sub(wv, f32x4.mul(f32x4.mul(lrV, st), ipi)), f32x4.mul(v128.load(irbIn + ioff), irpV));
         v128.store(w + off, nw);
       }
@@ -401,7 +408,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
         const ipi = f32at(ibetaIn, i) * iph;
         let d = f32at(dw, j) * ipi;
         if (wd != 0) d = d + wd * (wv * (f32at(betaIn, i) * ph));
-        const st = kind == 2 ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+        const st = kind == Rule.Adam ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
         setf32(w, j, (wv - (lrk * st) * ipi) * (f32at(irbIn, i) * irp));
       }
     } else {
@@ -414,7 +421,7 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
           const wv = f32at(w, j);
           let d = f32at(dw, j) * ipi;
           if (wd != 0) d = d + wd * (wv * pi);
-          const st = kind == 2 ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
+          const st = kind == Rule.Adam ? f32at(sb, j) : stepScalar(kind, d, s1, s2, j, mu, nest, b1, b2, eps, bc1, isbc2, false);
           setf32(w, j, (wv - (lrk * st) * ipi) * ichain);
         }
       }
@@ -425,13 +432,15 @@ export function ec_rows(a: usize, o0: i32, o1: i32): void {
 // ---- skeleton edges (O(H) per step) ----
 
 /**
- * Inverse chain rule, bottom-up part, for the free skeleton edges of a layer:
+ * Inverse chain rule, bottom-up part, for the free skeleton edges of the layer of `desc`:
  * u = g - [designated out-edge of a hidden tail] A_dn(tail); the A_up(head) term is applied
  * later by ec_skeleton_step. Stores u in skU[k] and adds it to rowS[head] and colS[tail].
  * AdnIn: A_dn of the tail units (ignored when tailHidden = 0).
  */
-export function ec_skeleton_u(skU: usize, w: usize, dw: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32,
-  tailHidden: i32, AdnIn: usize, rowS: usize, colS: usize): void {
+export function ec_skeleton_u(desc: usize, skU: usize, tailHidden: i32, AdnIn: usize): void {
+  const w = dp(desc, ECLayerDesc.W), dw = dp(desc, ECLayerDesc.DW), O = dO(desc), I = dI(desc), T = dT(desc);
+  const dtap = di(desc, ECLayerDesc.Dtap), mode = di(desc, ECLayerDesc.Mode), rule = di(desc, ECLayerDesc.Rule);
+  const rowS = dp(desc, ECLayerDesc.RowS), colS = dp(desc, ECLayerDesc.ColS);
   const n = skelCount(mode, O, I);
   for (let k = 0; k < n; k++) {
     const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
@@ -446,7 +455,9 @@ export function ec_skeleton_u(skU: usize, w: usize, dw: usize, O: i32, I: i32, T
 }
 
 /** Saves the optimizer state slots (s1, s2; 0 = none) of the layer's skeleton edges before pass 1. */
-export function ec_skeleton_save_state(sk1: usize, sk2: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32): void {
+export function ec_skeleton_save_state(desc: usize, sk1: usize, sk2: usize): void {
+  const s1 = dp(desc, ECLayerDesc.S1), s2 = dp(desc, ECLayerDesc.S2), O = dO(desc), I = dI(desc), T = dT(desc);
+  const dtap = di(desc, ECLayerDesc.Dtap), mode = di(desc, ECLayerDesc.Mode);
   const n = skelCount(mode, O, I);
   for (let k = 0; k < n; k++) {
     const j = (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap;
@@ -460,12 +471,15 @@ export function ec_skeleton_save_state(sk1: usize, sk2: usize, s1: usize, s2: us
  * subtracts from the norms the v^2 and step^2 pass 1 added for them (recomputed with the same
  * operations). Their real path-space step is ec_skeleton_step's.
  */
-export function ec_skeleton_unbulk(sk1: usize, sk2: usize, w: usize, dw: usize, s1: usize, s2: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32,
-  betaIn: usize, ibetaIn: usize, phiOut: usize, iphiOut: usize, h: usize, norms: usize): void {
-  const kind = <i32>hyp(h, H_KIND);
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const wd = <f32>hyp(h, H_WD), bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+export function ec_skeleton_unbulk(desc: usize, sk1: usize, sk2: usize, h: usize, norms: usize): void {
+  const w = dp(desc, ECLayerDesc.W), dw = dp(desc, ECLayerDesc.DW), s1 = dp(desc, ECLayerDesc.S1), s2 = dp(desc, ECLayerDesc.S2);
+  const O = dO(desc), I = dI(desc), T = dT(desc), dtap = di(desc, ECLayerDesc.Dtap), mode = di(desc, ECLayerDesc.Mode);
+  const betaIn = dp(desc, ECLayerDesc.Beta), ibetaIn = dp(desc, ECLayerDesc.IBeta);
+  const phiOut = dp(desc, ECLayerDesc.Phi), iphiOut = dp(desc, ECLayerDesc.IPhi);
+  const kind = <i32>hyp(h, ECHyper.Kind);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const wd = <f32>hyp(h, ECHyper.WD), bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const n = skelCount(mode, O, I);
   let nv: f64 = 0, ns: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -479,8 +493,8 @@ export function ec_skeleton_unbulk(sk1: usize, sk2: usize, w: usize, dw: usize, 
     if (wd != 0) d = d + wd * v;
     // the bulk's step from the restored state, without storing it
     let st = d;
-    if (kind == 1) { const m = mu * f32at(s1, j) + d; st = nest ? d + mu * m : m; }
-    else if (kind == 2) {
+    if (kind == Rule.Momentum) { const m = mu * f32at(s1, j) + d; st = nest ? d + mu * m : m; }
+    else if (kind == Rule.Adam) {
       const m = b1 * f32at(s1, j) + (<f32>1 - b1) * d;
       const sv = b2 * f32at(s2, j) + (<f32>1 - b2) * (d * d);
       st = (m / bc1) / (Mathf.sqrt(sv) * isbc2 + eps);
@@ -518,13 +532,16 @@ export function ec_accum_up(Aup: usize, colS: usize, AupNext: usize, I: i32, One
  * at the edge's own state slot, and the path-space step. Stores v in skV, step in skS; adds
  * sum v^2 and sum step^2 to norms.
  */
-export function ec_skeleton_step(skU: usize, skV: usize, skS: usize, w: usize, s1: usize, s2: usize,
-  O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, headHidden: i32, AupOut: usize,
-  betaIn: usize, phiOut: usize, h: usize, norms: usize): void {
-  const kind = <i32>hyp(h, H_KIND);
-  const mu = <f32>hyp(h, H_MU), nest = hyp(h, H_NESTEROV) != 0;
-  const b1 = <f32>hyp(h, H_B1), b2 = <f32>hyp(h, H_B2), eps = <f32>hyp(h, H_EPS);
-  const bc1 = <f32>hyp(h, H_BC1), isbc2 = <f32>hyp(h, H_ISBC2);
+export function ec_skeleton_step(desc: usize, skU: usize, skV: usize, skS: usize, headHidden: i32, AupOut: usize,
+  h: usize, norms: usize): void {
+  const w = dp(desc, ECLayerDesc.W), s1 = dp(desc, ECLayerDesc.S1), s2 = dp(desc, ECLayerDesc.S2);
+  const O = dO(desc), I = dI(desc), T = dT(desc);
+  const dtap = di(desc, ECLayerDesc.Dtap), mode = di(desc, ECLayerDesc.Mode), rule = di(desc, ECLayerDesc.Rule);
+  const betaIn = dp(desc, ECLayerDesc.Beta), phiOut = dp(desc, ECLayerDesc.Phi);
+  const kind = <i32>hyp(h, ECHyper.Kind);
+  const mu = <f32>hyp(h, ECHyper.Mu), nest = hyp(h, ECHyper.Nesterov) != 0;
+  const b1 = <f32>hyp(h, ECHyper.B1), b2 = <f32>hyp(h, ECHyper.B2), eps = <f32>hyp(h, ECHyper.Eps);
+  const bc1 = <f32>hyp(h, ECHyper.BC1), isbc2 = <f32>hyp(h, ECHyper.ISBC2);
   const n = skelCount(mode, O, I);
   let nv: f64 = 0, ns: f64 = 0;
   for (let k = 0; k < n; k++) {
@@ -559,7 +576,8 @@ export function ec_trust_lr(norms: usize, lr: f64, rho: f64): f64 {
 }
 
 /** R = 1 - lrk * step / v for the free skeleton paths, floored at rmin (rmin <= 0: no floor). Stored in skR. */
-export function ec_skeleton_ratio(skR: usize, skV: usize, skS: usize, O: i32, I: i32, mode: i32, rule: i32, lrk: f32, rmin: f32): void {
+export function ec_skeleton_ratio(desc: usize, skR: usize, skV: usize, skS: usize, lrk: f32, rmin: f32): void {
+  const O = dO(desc), I = dI(desc), mode = di(desc, ECLayerDesc.Mode), rule = di(desc, ECLayerDesc.Rule);
   const n = skelCount(mode, O, I);
   for (let k = 0; k < n; k++) {
     const o = skelHead(mode, k, O), i = skelTail(mode, k, I);
@@ -573,7 +591,7 @@ export function ec_skeleton_ratio(skR: usize, skV: usize, skS: usize, O: i32, I:
 // Skeleton index of edge (o, i) in a layer, or -1 when it is not a skeleton edge.
 // @ts-ignore: decorator
 @inline function skelIndex(mode: i32, o: i32, i: i32, O: i32, I: i32): i32 {
-  if (mode == SK_IN) return i == o % I ? o : -1;
+  if (mode == Skeleton.In) return i == o % I ? o : -1;
   return o == i % O ? i : -1;
 }
 
@@ -604,7 +622,9 @@ export function ec_ratio_beta(rbOut: usize, rbIn: usize, rpOut: usize, skR: usiz
 }
 
 /** skW[k] = the layer's skeleton weights, before pass 2 overwrites their slots. */
-export function ec_skeleton_save(skW: usize, w: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32): void {
+export function ec_skeleton_save(desc: usize, skW: usize): void {
+  const w = dp(desc, ECLayerDesc.W), O = dO(desc), I = dI(desc), T = dT(desc);
+  const dtap = di(desc, ECLayerDesc.Dtap), mode = di(desc, ECLayerDesc.Mode);
   const n = skelCount(mode, O, I);
   for (let k = 0; k < n; k++) setf32(skW, k, f32at(w, (skelHead(mode, k, O) * I + skelTail(mode, k, I)) * T + dtap));
 }
@@ -613,7 +633,9 @@ export function ec_skeleton_save(skW: usize, w: usize, O: i32, I: i32, T: i32, d
  * Skeleton edges after pass 2: frozen ones get their saved value back (bit-identical), free ones
  * the weight allocation w' = w R / (rb(tail) rp(head)) from their saved value.
  */
-export function ec_skeleton_apply(w: usize, skW: usize, skR: usize, O: i32, I: i32, T: i32, dtap: i32, mode: i32, rule: i32, rbIn: usize, rpOut: usize): void {
+export function ec_skeleton_apply(desc: usize, skW: usize, skR: usize, rbIn: usize, rpOut: usize): void {
+  const w = dp(desc, ECLayerDesc.W), O = dO(desc), I = dI(desc), T = dT(desc);
+  const dtap = di(desc, ECLayerDesc.Dtap), mode = di(desc, ECLayerDesc.Mode), rule = di(desc, ECLayerDesc.Rule);
   const n = skelCount(mode, O, I);
   for (let k = 0; k < n; k++) {
     const o = skelHead(mode, k, O), i = skelTail(mode, k, I);

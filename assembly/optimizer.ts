@@ -2,13 +2,13 @@
 // Equations follow torch.optim (SGD with momentum/Nesterov, Adam/AdamW) so results can be
 // compared with PyTorch. All overwrite w and their state in place.
 import { assertSpan } from './bounds';
-import { parallel_elementwise, ELEM_SGD, ELEM_MOMENTUM, ELEM_ADAM } from './threads';
+import { parallel_elementwise, ElemOp } from './threads';
 
 // SGD: w -= lr * (g + wd * w). Split over the pool by element ranges for large n (elementwise:
 // the same bits for any split).
 export function sgd_update(w: usize, g: usize, n: i32, lr: f32, wd: f32): void {
   assertSpan(w, n, 4); assertSpan(g, n, 4);
-  if (parallel_elementwise(ELEM_SGD, n, w, g, 0, 0, lr, wd, 0, 0, 0, 0, 0)) return;
+  if (parallel_elementwise(ElemOp.SGD, n, w, g, 0, 0, lr, wd, 0, 0, 0, 0, 0)) return;
   sgd_range(w, g, 0, n, lr, wd);
 }
 
@@ -35,7 +35,7 @@ export function sgd_range(w: usize, g: usize, i0: i32, i1: i32, lr: f32, wd: f32
 //   d = g + wd*w;  v = mu*v + d;  w -= lr * (nesterov ? d + mu*v : v)
 export function momentum_update(w: usize, v: usize, g: usize, n: i32, lr: f32, mu: f32, wd: f32, nesterov: i32): void {
   assertSpan(w, n, 4); assertSpan(v, n, 4); assertSpan(g, n, 4);
-  if (parallel_elementwise(ELEM_MOMENTUM, n, w, v, g, 0, lr, mu, wd, 0, 0, nesterov, 0)) return;
+  if (parallel_elementwise(ElemOp.Momentum, n, w, v, g, 0, lr, mu, wd, 0, 0, nesterov, 0)) return;
   momentum_range(w, v, g, 0, n, lr, mu, wd, nesterov);
 }
 
@@ -78,7 +78,7 @@ export function adam_update(w: usize, m: usize, v: usize, g: usize, n: i32, lr: 
   const invSqrtBc2 = <f32>(1.0 / Math.sqrt(bc2));
   const decay: f32 = decoupled ? <f32>1 - lr * wd : <f32>1;
   const l2: f32 = decoupled ? <f32>0 : wd;
-  if (parallel_elementwise(ELEM_ADAM, n, w, m, v, g, b1, b2, eps, stepSize, invSqrtBc2, <i32>reinterpret<i32>(decay), <i32>reinterpret<i32>(l2))) return;
+  if (parallel_elementwise(ElemOp.Adam, n, w, m, v, g, b1, b2, eps, stepSize, invSqrtBc2, <i32>reinterpret<i32>(decay), <i32>reinterpret<i32>(l2))) return;
   adam_range(w, m, v, g, 0, n, b1, b2, eps, stepSize, invSqrtBc2, decay, l2);
 }
 

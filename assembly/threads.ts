@@ -10,32 +10,37 @@
 // element ranges in multiples of 16: every element sees the same arithmetic, so any split gives
 // the same bits.
 //
-// Pool block (i32 fields, 64 bytes, owned by TypeScript):
-//   0 gen: job generation (workers wake when it changes)   4 pending: workers still busy
-//   8 kind  12..36 job arguments (GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch)
-//   40 threads  44 scratch base of worker 1  48 scratch bytes per worker  52 exit flag
-//   56 per-thread scratch stride of a conv job
-//   64.. elementwise job (256-byte block): 64 op, 68 n, 72..84 four pointers, 88..104 five f32,
-//   108, 112 two i32; 128..255 one i32 result per thread (first_nonfinite)
-//   60 fault: 0, or tid+1 of the first worker whose job trapped (stored by src/pool-worker.js, which
-//      catches the trap, still counts the job done and re-enters worker_run; the caller's join sees
-//      it after every worker is done, clears it and traps in turn, so the error surfaces there)
+// Pool block: i32 slots owned by TypeScript, laid out by PoolSlot (assembly/abi.ts). A worker trap:
+// src/pool-worker.js catches it, stores tid+1 in Fault, still counts the job done and re-enters
+// worker_run; the caller's join sees Fault after every worker is done, clears it and traps in turn,
+// so the error surfaces on the caller's thread.
+import { PoolSlot } from './abi';
 import { gemm_cols } from './gemm';
 import { conv_forward_range, conv_dx_range } from './conv2d';
 import { ec_rows } from './ec';
 import { sgd_range, momentum_range, adam_range } from './optimizer';
 import { copy_range, first_nonfinite_range } from './util';
 
-export const JOB_CONV_FWD: i32 = 10;
-export const JOB_CONV_DX: i32 = 11;
-export const JOB_EC_ROWS: i32 = 12;
-export const JOB_ELEMENTWISE: i32 = 13;
+/** Pool job kinds beyond the GEMM kinds 0..2 (PoolSlot.Kind); internal to the kernels. */
+export enum Job {
+  ConvFwd = 10,
+  ConvDx = 11,
+  ECRows = 12,
+  Elementwise = 13,
+}
 
-export const ELEM_SGD: i32 = 0;
-export const ELEM_MOMENTUM: i32 = 1;
-export const ELEM_ADAM: i32 = 2;
-export const ELEM_COPY: i32 = 3;
-export const ELEM_FIRST_NONFINITE: i32 = 4;
+/** Elementwise job operations (PoolSlot.ElemOp); internal to the kernels. */
+export enum ElemOp {
+  SGD = 0,
+  Momentum = 1,
+  Adam = 2,
+  Copy = 3,
+  FirstNonfinite = 4,
+}
+
+// Byte address of slot s of the pool block at p.
+// @ts-ignore: decorator
+@inline function at(p: usize, s: i32): usize { return p + (<usize>s << 2); }
 
 /** Smallest element count split over the pool (below it waking the workers costs more than it saves). */
 const ELEM_MIN: i32 = 65536;
@@ -60,16 +65,16 @@ export function pool_attach(pool: usize): void {
 /** Threads of the attached pool, 1 without one. */
 export function pool_threads(): i32 {
   const p = poolPtr;
-  return p == 0 ? 1 : max(1, load<i32>(p + 40));
+  return p == 0 ? 1 : max(1, load<i32>(at(p, PoolSlot.Threads)));
 }
 
 // Publishes a job and wakes the workers.
 // @ts-ignore: decorator
 @inline function post(p: usize, T: i32): void {
   if (ASC_FEATURE_THREADS) {
-    atomic.store<i32>(p + 4, T - 1);
-    atomic.add<i32>(p, 1);
-    atomic.notify(p, T - 1);
+    atomic.store<i32>(at(p, PoolSlot.Pending), T - 1);
+    atomic.add<i32>(at(p, PoolSlot.Gen), 1);
+    atomic.notify(at(p, PoolSlot.Gen), T - 1);
   }
 }
 
@@ -78,8 +83,8 @@ export function pool_threads(): i32 {
 // @ts-ignore: decorator
 @inline function join(p: usize): void {
   if (ASC_FEATURE_THREADS) {
-    while (atomic.load<i32>(p + 4) != 0) { /* spin */ }
-    const fault = atomic.xchg<i32>(p + 60, 0);
+    while (atomic.load<i32>(at(p, PoolSlot.Pending)) != 0) { /* spin */ }
+    const fault = atomic.xchg<i32>(at(p, PoolSlot.Fault), 0);
     if (fault != 0) {
       poolFault = fault;
       unreachable();
@@ -101,14 +106,14 @@ export function pool_fault(): i32 {
 
 // One thread's share of a job split by samples (conv) or rows (EC passes).
 function runSplitShare(p: usize, tid: i32, T: i32): void {
-  const kind = load<i32>(p + 8);
-  const B = load<i32>(p + 28);
+  const kind = load<i32>(at(p, PoolSlot.Kind));
+  const B = load<i32>(at(p, PoolSlot.Arg4));
   const b0 = sampleSplit(B, T, tid), b1 = sampleSplit(B, T, tid + 1);
-  if (kind == JOB_EC_ROWS) { ec_rows(<usize>load<i32>(p + 12), b0, b1); return; }
-  const scratch = <usize>load<i32>(p + 36) + <usize>tid * <usize>load<i32>(p + 56);
-  const out = <usize>load<i32>(p + 12), inp = <usize>load<i32>(p + 16), w = <usize>load<i32>(p + 20);
-  const desc = <usize>load<i32>(p + 32);
-  if (kind == JOB_CONV_FWD) conv_forward_range(out, inp, w, <usize>load<i32>(p + 24), b0, b1, desc, scratch);
+  if (kind == Job.ECRows) { ec_rows(<usize>load<i32>(at(p, PoolSlot.Arg0)), b0, b1); return; }
+  const scratch = <usize>load<i32>(at(p, PoolSlot.Arg6)) + <usize>tid * <usize>load<i32>(at(p, PoolSlot.Share));
+  const out = <usize>load<i32>(at(p, PoolSlot.Arg0)), inp = <usize>load<i32>(at(p, PoolSlot.Arg1)), w = <usize>load<i32>(at(p, PoolSlot.Arg2));
+  const desc = <usize>load<i32>(at(p, PoolSlot.Arg5));
+  if (kind == Job.ConvFwd) conv_forward_range(out, inp, w, <usize>load<i32>(at(p, PoolSlot.Arg3)), b0, b1, desc, scratch);
   else conv_dx_range(out, inp, w, b0, b1, desc, scratch);
 }
 
@@ -120,17 +125,17 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = load<i32>(p + 40);
+  const T = load<i32>(at(p, PoolSlot.Threads));
   if (T < 2 || B < 2) return false;
-  store<i32>(p + 8, kind);
-  store<i32>(p + 12, <i32>out);
-  store<i32>(p + 16, <i32>inp);
-  store<i32>(p + 20, <i32>w);
-  store<i32>(p + 24, <i32>bias);
-  store<i32>(p + 28, B);
-  store<i32>(p + 32, <i32>desc);
-  store<i32>(p + 36, <i32>scratch);
-  store<i32>(p + 56, <i32>share);
+  store<i32>(at(p, PoolSlot.Kind), kind);
+  store<i32>(at(p, PoolSlot.Arg0), <i32>out);
+  store<i32>(at(p, PoolSlot.Arg1), <i32>inp);
+  store<i32>(at(p, PoolSlot.Arg2), <i32>w);
+  store<i32>(at(p, PoolSlot.Arg3), <i32>bias);
+  store<i32>(at(p, PoolSlot.Arg4), B);
+  store<i32>(at(p, PoolSlot.Arg5), <i32>desc);
+  store<i32>(at(p, PoolSlot.Arg6), <i32>scratch);
+  store<i32>(at(p, PoolSlot.Share), <i32>share);
   post(p, T);
   runSplitShare(p, 0, T);
   join(p);
@@ -141,20 +146,20 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
 export function pool_can_split(rows: i32, elements: i64): bool {
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
-  return p != 0 && load<i32>(p + 40) >= 2 && rows >= 2 && elements >= 32768;
+  return p != 0 && load<i32>(at(p, PoolSlot.Threads)) >= 2 && rows >= 2 && elements >= 32768;
 }
 
 /**
- * Splits rows [0, rows) of an EC bulk pass (its argument block at `args`) over the pool; false =
- * caller computes them (see pool_can_split).
+ * Splits rows [0, rows) of an EC bulk pass (the job slots of its layer descriptor `desc`) over the
+ * pool; false = caller computes them (see pool_can_split).
  */
-export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
+export function parallel_rows(desc: usize, rows: i32, elements: i64): bool {
   if (!pool_can_split(rows, elements)) return false;
   const p = poolPtr;
-  const T = load<i32>(p + 40);
-  store<i32>(p + 8, JOB_EC_ROWS);
-  store<i32>(p + 12, <i32>args);
-  store<i32>(p + 28, rows);
+  const T = load<i32>(at(p, PoolSlot.Threads));
+  store<i32>(at(p, PoolSlot.Kind), Job.ECRows);
+  store<i32>(at(p, PoolSlot.Arg0), <i32>desc);
+  store<i32>(at(p, PoolSlot.Arg4), rows);
   post(p, T);
   runSplitShare(p, 0, T);
   join(p);
@@ -169,22 +174,22 @@ export function parallel_rows(args: usize, rows: i32, elements: i64): bool {
 
 // One thread's share [i0, i1) of an elementwise job.
 function runElementShare(p: usize, tid: i32, T: i32): void {
-  const n = load<i32>(p + 68);
+  const n = load<i32>(at(p, PoolSlot.ElemN));
   const i0 = elemSplit(n, T, tid), i1 = elemSplit(n, T, tid + 1);
-  const op = load<i32>(p + 64);
-  const p0 = <usize>load<i32>(p + 72), p1 = <usize>load<i32>(p + 76), p2 = <usize>load<i32>(p + 80), p3 = <usize>load<i32>(p + 84);
-  const f0 = load<f32>(p + 88), f1 = load<f32>(p + 92), f2 = load<f32>(p + 96), f3 = load<f32>(p + 100), f4 = load<f32>(p + 104);
-  const a = load<i32>(p + 108), b = load<i32>(p + 112);
-  if (op == ELEM_SGD) sgd_range(p0, p1, i0, i1, f0, f1);
-  else if (op == ELEM_MOMENTUM) momentum_range(p0, p1, p2, i0, i1, f0, f1, f2, a);
-  else if (op == ELEM_ADAM) adam_range(p0, p1, p2, p3, i0, i1, f0, f1, f2, f3, f4, reinterpret<f32>(a), reinterpret<f32>(b));
-  else if (op == ELEM_COPY) copy_range(p0, p1, i0, i1);
-  else store<i32>(p + 128 + (<usize>tid << 2), first_nonfinite_range(p0, i0, i1));
+  const op = load<i32>(at(p, PoolSlot.ElemOp));
+  const p0 = <usize>load<i32>(at(p, PoolSlot.ElemPtr0)), p1 = <usize>load<i32>(at(p, PoolSlot.ElemPtr1)), p2 = <usize>load<i32>(at(p, PoolSlot.ElemPtr2)), p3 = <usize>load<i32>(at(p, PoolSlot.ElemPtr3));
+  const f0 = load<f32>(at(p, PoolSlot.ElemF0)), f1 = load<f32>(at(p, PoolSlot.ElemF1)), f2 = load<f32>(at(p, PoolSlot.ElemF2)), f3 = load<f32>(at(p, PoolSlot.ElemF3)), f4 = load<f32>(at(p, PoolSlot.ElemF4));
+  const a = load<i32>(at(p, PoolSlot.ElemA)), b = load<i32>(at(p, PoolSlot.ElemB));
+  if (op == ElemOp.SGD) sgd_range(p0, p1, i0, i1, f0, f1);
+  else if (op == ElemOp.Momentum) momentum_range(p0, p1, p2, i0, i1, f0, f1, f2, a);
+  else if (op == ElemOp.Adam) adam_range(p0, p1, p2, p3, i0, i1, f0, f1, f2, f3, f4, reinterpret<f32>(a), reinterpret<f32>(b));
+  else if (op == ElemOp.Copy) copy_range(p0, p1, i0, i1);
+  else store<i32>(at(p, PoolSlot.Results + tid), first_nonfinite_range(p0, i0, i1));
 }
 
 /**
  * Splits an elementwise job over `n` elements by ranges if a pool of 2+ threads is attached and n is
- * large enough; false = caller computes it alone. For ELEM_FIRST_NONFINITE the per-thread results
+ * large enough; false = caller computes it alone. For ElemOp.FirstNonfinite the per-thread results
  * are in the block (pool_first_result combines them).
  */
 export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: usize, p3: usize,
@@ -192,26 +197,26 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0 || n < ELEM_MIN) return false;
-  const T = load<i32>(p + 40);
+  const T = load<i32>(at(p, PoolSlot.Threads));
   if (T < 2) return false;
-  store<i32>(p + 8, JOB_ELEMENTWISE);
-  store<i32>(p + 64, op);
-  store<i32>(p + 68, n);
-  store<i32>(p + 72, <i32>p0); store<i32>(p + 76, <i32>p1); store<i32>(p + 80, <i32>p2); store<i32>(p + 84, <i32>p3);
-  store<f32>(p + 88, f0); store<f32>(p + 92, f1); store<f32>(p + 96, f2); store<f32>(p + 100, f3); store<f32>(p + 104, f4);
-  store<i32>(p + 108, a); store<i32>(p + 112, b);
+  store<i32>(at(p, PoolSlot.Kind), Job.Elementwise);
+  store<i32>(at(p, PoolSlot.ElemOp), op);
+  store<i32>(at(p, PoolSlot.ElemN), n);
+  store<i32>(at(p, PoolSlot.ElemPtr0), <i32>p0); store<i32>(at(p, PoolSlot.ElemPtr1), <i32>p1); store<i32>(at(p, PoolSlot.ElemPtr2), <i32>p2); store<i32>(at(p, PoolSlot.ElemPtr3), <i32>p3);
+  store<f32>(at(p, PoolSlot.ElemF0), f0); store<f32>(at(p, PoolSlot.ElemF1), f1); store<f32>(at(p, PoolSlot.ElemF2), f2); store<f32>(at(p, PoolSlot.ElemF3), f3); store<f32>(at(p, PoolSlot.ElemF4), f4);
+  store<i32>(at(p, PoolSlot.ElemA), a); store<i32>(at(p, PoolSlot.ElemB), b);
   post(p, T);
   runElementShare(p, 0, T);
   join(p);
   return true;
 }
 
-/** After a split ELEM_FIRST_NONFINITE job: the first index over all ranges (ranges are in order), or -1. */
+/** After a split ElemOp.FirstNonfinite job: the first index over all ranges (ranges are in order), or -1. */
 export function pool_first_result(): i32 {
   const p = poolPtr;
-  const T = load<i32>(p + 40);
+  const T = load<i32>(at(p, PoolSlot.Threads));
   for (let t = 0; t < T; t++) {
-    const r = load<i32>(p + 128 + (<usize>t << 2));
+    const r = load<i32>(at(p, PoolSlot.Results + t));
     if (r >= 0) return r;
   }
   return -1;
@@ -222,16 +227,16 @@ export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = load<i32>(p + 40);
+  const T = load<i32>(at(p, PoolSlot.Threads));
   if (T < 2 || N < 16 || <i64>M * <i64>N * <i64>K < 32768) return false;
-  store<i32>(p + 8, kind);
-  store<i32>(p + 12, <i32>c);
-  store<i32>(p + 16, <i32>a);
-  store<i32>(p + 20, <i32>b);
-  store<i32>(p + 24, M);
-  store<i32>(p + 28, N);
-  store<i32>(p + 32, K);
-  store<i32>(p + 36, accumulate);
+  store<i32>(at(p, PoolSlot.Kind), kind);
+  store<i32>(at(p, PoolSlot.Arg0), <i32>c);
+  store<i32>(at(p, PoolSlot.Arg1), <i32>a);
+  store<i32>(at(p, PoolSlot.Arg2), <i32>b);
+  store<i32>(at(p, PoolSlot.Arg3), M);
+  store<i32>(at(p, PoolSlot.Arg4), N);
+  store<i32>(at(p, PoolSlot.Arg5), K);
+  store<i32>(at(p, PoolSlot.Arg6), accumulate);
   post(p, T);
   gemm_cols(kind, c, a, b, M, N, K, accumulate, scratch, 0, colSplit(N, T, 1));
   join(p);
@@ -248,26 +253,26 @@ export function worker_run(p: usize, tid: i32, seen: i32): void {
   if (ASC_FEATURE_THREADS) {
     while (true) {
       // spin briefly (jobs often follow each other within microseconds), then sleep
-      for (let spin = 0; spin < 20000 && atomic.load<i32>(p) == seen; spin++) { /* spin */ }
-      while (atomic.load<i32>(p) == seen) atomic.wait<i32>(p, seen, -1);
+      for (let spin = 0; spin < 20000 && atomic.load<i32>(at(p, PoolSlot.Gen)) == seen; spin++) { /* spin */ }
+      while (atomic.load<i32>(at(p, PoolSlot.Gen)) == seen) atomic.wait<i32>(at(p, PoolSlot.Gen), seen, -1);
       seen++;
-      if (load<i32>(p + 52) != 0) return;
-      const T = load<i32>(p + 40);
-      if (load<i32>(p + 8) == JOB_ELEMENTWISE) {
+      if (load<i32>(at(p, PoolSlot.Exit)) != 0) return;
+      const T = load<i32>(at(p, PoolSlot.Threads));
+      if (load<i32>(at(p, PoolSlot.Kind)) == Job.Elementwise) {
         runElementShare(p, tid, T);
-        atomic.sub<i32>(p + 4, 1);
+        atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
         continue;
       }
-      if (load<i32>(p + 8) >= JOB_CONV_FWD) {
+      if (load<i32>(at(p, PoolSlot.Kind)) >= Job.ConvFwd) {
         runSplitShare(p, tid, T);
-        atomic.sub<i32>(p + 4, 1);
+        atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
         continue;
       }
-      const N = load<i32>(p + 28);
-      const scratch = <usize>load<i32>(p + 44) + <usize>(tid - 1) * <usize>load<i32>(p + 48);
-      gemm_cols(load<i32>(p + 8), <usize>load<i32>(p + 12), <usize>load<i32>(p + 16), <usize>load<i32>(p + 20),
-        load<i32>(p + 24), N, load<i32>(p + 32), load<i32>(p + 36), scratch, colSplit(N, T, tid), colSplit(N, T, tid + 1));
-      atomic.sub<i32>(p + 4, 1);
+      const N = load<i32>(at(p, PoolSlot.Arg4));
+      const scratch = <usize>load<i32>(at(p, PoolSlot.Scratch)) + <usize>(tid - 1) * <usize>load<i32>(at(p, PoolSlot.ScratchBytes));
+      gemm_cols(load<i32>(at(p, PoolSlot.Kind)), <usize>load<i32>(at(p, PoolSlot.Arg0)), <usize>load<i32>(at(p, PoolSlot.Arg1)), <usize>load<i32>(at(p, PoolSlot.Arg2)),
+        load<i32>(at(p, PoolSlot.Arg3)), N, load<i32>(at(p, PoolSlot.Arg5)), load<i32>(at(p, PoolSlot.Arg6)), scratch, colSplit(N, T, tid), colSplit(N, T, tid + 1));
+      atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Elementwise helpers on f32 buffers (byte offsets): fill, scale, axpy, copy, finiteness checks,
 // label validation. SIMD body with scalar tail for any n.
 import { assertSpan } from './bounds';
-import { parallel_elementwise, pool_first_result, ELEM_COPY, ELEM_FIRST_NONFINITE } from './threads';
+import { parallel_elementwise, pool_first_result, ElemOp } from './threads';
 
 // x[0..n) = v
 export function fill_f32(x: usize, n: i32, v: f32): void {
@@ -46,7 +46,7 @@ export function copy_bytes(dst: usize, src: usize, bytes: i32): void {
   // large copies of whole floats between disjoint buffers (the step guard's backup) are split over
   // the pool; overlapping ranges keep memory.copy's memmove semantics on one thread
   const disjoint = dst + <usize>bytes <= src || src + <usize>bytes <= dst;
-  if ((bytes & 3) == 0 && disjoint && parallel_elementwise(ELEM_COPY, bytes >> 2, dst, src, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return;
+  if ((bytes & 3) == 0 && disjoint && parallel_elementwise(ElemOp.Copy, bytes >> 2, dst, src, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return;
   memory.copy(dst, src, <usize>bytes);
 }
 
@@ -73,7 +73,7 @@ export function count_nonfinite(x: usize, n: i32): i32 {
 
 // Index of the first NaN/Inf in x[0..n), or -1. SIMD scan; the exact index is found in the block.
 export function first_nonfinite(x: usize, n: i32): i32 {
-  if (parallel_elementwise(ELEM_FIRST_NONFINITE, n, x, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return pool_first_result();
+  if (parallel_elementwise(ElemOp.FirstNonfinite, n, x, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) return pool_first_result();
   return first_nonfinite_range(x, 0, n);
 }
 

@@ -9,21 +9,31 @@
 // instance stays usable after a trap.
 const inNode = typeof self === 'undefined' && typeof process !== 'undefined' && !!process.versions?.node;
 
-// pool block fields (byte offsets, see assembly/threads.ts)
-const GEN = 0, PENDING = 4, SCRATCH = 44, SCRATCH_BYTES = 48, FAULT = 60;
 const MAX_MESSAGE = 400; // UTF-16 code units kept of a trap message
 
-function recordTrap(memory, pool, tid, text) {
+// The pool block's i32 slots (PoolSlot of assembly/abi.ts), read from the module's exported globals:
+// this file imports nothing, so it takes the layout from the module it runs.
+function poolSlots(exports) {
+  const slot = (name) => {
+    const g = exports[`PoolSlot.${name}`];
+    if (!(g instanceof WebAssembly.Global)) throw new Error(`the module does not export PoolSlot.${name}: not an ecopt threads build of this version`);
+    return g.value;
+  };
+  return { gen: slot('Gen'), pending: slot('Pending'), scratch: slot('Scratch'), scratchBytes: slot('ScratchBytes'), fault: slot('Fault') };
+}
+
+function recordTrap(memory, slots, pool, tid, text) {
   const v = new Int32Array(memory.buffer);
-  const per = Atomics.load(v, (pool + SCRATCH_BYTES) >> 2);
-  const at = Atomics.load(v, (pool + SCRATCH) >> 2) + (tid - 1) * per;
+  const base = pool >> 2;
+  const per = Atomics.load(v, base + slots.scratchBytes);
+  const at = Atomics.load(v, base + slots.scratch) + (tid - 1) * per;
   const n = Math.min(text.length, MAX_MESSAGE, (per - 4) >> 1);
   if (at > 0 && n > 0 && at + 4 + 2 * n <= memory.buffer.byteLength) {
     const u16 = new Uint16Array(memory.buffer, at + 4, n);
     for (let i = 0; i < n; i++) u16[i] = text.charCodeAt(i);
     Atomics.store(v, at >> 2, n);
   }
-  Atomics.compareExchange(v, (pool + FAULT) >> 2, 0, tid + 1);
+  Atomics.compareExchange(v, base + slots.fault, 0, tid + 1);
 }
 
 async function start(msg, post) {
@@ -34,7 +44,8 @@ async function start(msg, post) {
       abort(_m, _f, line, col) { throw new Error(`ecopt worker ${tid}: wasm abort at ${line}:${col}`); },
     },
   });
-  const gen = () => Atomics.load(new Int32Array(memory.buffer), (pool + GEN) >> 2);
+  const slots = poolSlots(instance.exports);
+  const gen = () => Atomics.load(new Int32Array(memory.buffer), (pool >> 2) + slots.gen);
   // the generation before ready: a job posted right after the caller sees `ready` is not missed
   let seen = gen();
   post({ ready: tid });
@@ -52,10 +63,10 @@ async function start(msg, post) {
         return;
       }
       seen = now;
-      recordTrap(memory, pool, tid, text);
+      recordTrap(memory, slots, pool, tid, text);
       const v = new Int32Array(memory.buffer);
-      Atomics.sub(v, (pool + PENDING) >> 2, 1);
-      Atomics.notify(v, (pool + PENDING) >> 2);
+      Atomics.sub(v, (pool >> 2) + slots.pending, 1);
+      Atomics.notify(v, (pool >> 2) + slots.pending);
       post({ trapped: tid, error: text });
     }
   }

@@ -3,10 +3,9 @@
 // runtime; anything else (a freed block, another model's block, a wild offset) throws a
 // StateError instead of letting the kernel write there. On in the debug builds, in tests (the
 // ECOPT_CHECKS=1 environment variable or setPointerChecks(true)), off in release by default.
-import type { Kernels } from './wasm.js';
 import type { Arena } from './arena.js';
 import { StateError } from './errors.js';
-import { KERNEL_POINTER_ARGS } from './kernel-pointers.gen.js';
+import { KERNEL_POINTER_ARGS, type Kernels } from './abi.gen.js';
 
 let forced: boolean | null = null;
 
@@ -34,7 +33,7 @@ export const checkCounter = { pointers: 0 };
 export function checkedKernels(kernels: Kernels, arena: Arena, owner: object, who: () => string): Kernels {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(kernels as unknown as Record<string, unknown>)) {
-    const ptrs = KERNEL_POINTER_ARGS[name];
+    const ptrs = (KERNEL_POINTER_ARGS as Readonly<Record<string, readonly number[]>>)[name];
     if (typeof value !== 'function' || !ptrs || ptrs.length === 0) {
       out[name] = typeof value === 'function' ? (value as Function).bind(kernels) : value;
       continue;

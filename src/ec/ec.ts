@@ -15,12 +15,7 @@ import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
-
-const SK_IN = 0;
-const SK_OUT = 1;
-const FROZEN_NONE = 0;
-const FROZEN_ALL = 1;
-const FROZEN_DESIG_IN = 2;
+import { Skeleton, Frozen, Rule, ECHyper } from '../core/abi.gen.js';
 
 /** One weight layer of the EC chain (1-based position l in the spec's numbering). */
 export interface ECLayer {
@@ -139,8 +134,8 @@ export function ecStructure(model: Sequential, who = 'ecStructure'): ECStructure
   };
 }
 
-const modeOf = (x: ECLayer) => (x.skeleton === 'in' ? SK_IN : SK_OUT);
-const ruleOf = (x: ECLayer) => (x.frozen === 'none' ? FROZEN_NONE : x.frozen === 'all' ? FROZEN_ALL : FROZEN_DESIG_IN);
+const modeOf = (x: ECLayer): Skeleton => (x.skeleton === 'in' ? Skeleton.In : Skeleton.Out);
+const ruleOf = (x: ECLayer): Frozen => (x.frozen === 'none' ? Frozen.None : x.frozen === 'all' ? Frozen.All : Frozen.DesignatedIn);
 
 /**
  * Applies the rescaling symmetry to one hidden unit: incoming weights (and bias) times c, outgoing
@@ -229,9 +224,11 @@ abstract class ECOptimizer extends Optimizer {
   readonly skeletonFloor: number;
   readonly initMode: 'unit-skeleton' | 'preserve';
   weightDecay: number;
-  protected abstract readonly algo: number; // 0 SGD, 1 momentum, 2 Adam
+  protected abstract readonly algo: Rule;
   private bufs!: {
-    ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number; args: number; rowNorms: number;
+    ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number; rowNorms: number;
+    /** The ECLayerDesc blocks (assembly/abi.ts) of each layer's weight tensor and bias vector, written once. */
+    wDesc: number[]; bDesc: number[];
     beta: number[]; phi: number[]; rb: number[]; rp: number[]; adn: number[]; aup: number[]; rowS: number[]; colS: number[];
     ibeta: number[]; iphi: number[]; irb: number[]; irp: number[];
     skU: number[]; skV: number[]; skS: number[]; skR: number[]; skW: number[]; sk1: number[]; sk2: number[];
@@ -281,10 +278,12 @@ abstract class ECOptimizer extends Optimizer {
     const skVec = (what: string) => st.layers.map((x) => alloc(x.skeleton === 'in' ? x.O : x.I, what));
     const masks = this.allocBlock(this.model.paramRegionFloats * 4, 'masks');
     // Adam keeps each step between the two passes instead of recomputing its sqrt and division
-    const steps = this.algo === 2 ? this.allocBlock(this.model.paramRegionFloats * 4, 'steps') : 0;
+    const steps = this.algo === Rule.Adam ? this.allocBlock(this.model.paramRegionFloats * 4, 'steps') : 0;
     this.bufs = {
-      ones, hyper: alloc(32, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
-      args: alloc(k.ec_args_bytes() / 4, 'pass arguments'), rowNorms: alloc(4 * maxW, 'row norms'),
+      ones, hyper: alloc(ECHyper.Count * 2, 'hyper'), norms: alloc(4, 'norms'), dummy: alloc(4, 'dummy'), masks, steps,
+      rowNorms: alloc(4 * maxW, 'row norms'),
+      wDesc: st.layers.map(() => this.allocBlock(k.ec_layer_desc_bytes(), 'layer descriptor')),
+      bDesc: st.layers.map((x) => (x.hasBias ? this.allocBlock(k.ec_layer_desc_bytes(), 'bias descriptor') : 0)),
       beta: unitVec('beta'), phi: unitVec('phi'), rb: unitVec('rb'), rp: unitVec('rp'),
       ibeta: unitVec('1/beta'), iphi: unitVec('1/phi'), irb: unitVec('1/rb'), irp: unitVec('1/rp'),
       adn: unitVec('A_dn'), aup: unitVec('A_up'), rowS: unitVec('rowS'), colS: unitVec('colS'),
@@ -314,6 +313,7 @@ abstract class ECOptimizer extends Optimizer {
       const colsNeeded = l >= 2 && free.some((f, j) => f && j + 1 <= l - 1);
       return rowsNeeded || colsNeeded;
     });
+    this.writeDescriptors();
     for (const x of st.layers) {
       const mptr = this.maskPtr(x.layer.paramPtr[0]);
       if (hasSkeleton) k.ec_make_mask(mptr, x.O, x.I, x.T, x.dtap, modeOf(x));
@@ -322,6 +322,33 @@ abstract class ECOptimizer extends Optimizer {
     if (this.initMode === 'unit-skeleton' && hasSkeleton) {
       for (const x of st.layers) k.ec_set_skeleton(x.layer.paramPtr[0], x.O, x.I, x.T, x.dtap, modeOf(x), 1);
     }
+  }
+
+  /**
+   * Writes each layer's descriptors once (its weight tensor's and its bias vector's): the tensor,
+   * gradient, mask, optimizer state, shape, skeleton mode and frozen rule, and the unit vectors
+   * around it (tails l-1, heads l). The blocks they point into live as long as the optimizer.
+   */
+  private writeDescriptors(): void {
+    const m = this.model;
+    const k = m.kernels;
+    const st = this.structure;
+    const b = this.bufs;
+    const sb = (p: number) => (b.steps ? b.steps + (p - m.paramBase) : 0);
+    st.layers.forEach((x, i) => {
+      const l = i + 1;
+      const w = x.layer.paramPtr[0], dw = x.layer.gradPtr[0];
+      k.ec_layer_desc(b.wDesc[i], w, dw, this.maskPtr(w), this.statePtr(0, w), this.statePtr(1, w), sb(w),
+        x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), this.needSums[i] ? 1 : 0);
+      k.ec_layer_units(b.wDesc[i], b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l],
+        b.rowS[l], b.colS[l - 1], b.rowNorms);
+      if (!x.hasBias) return;
+      // a bias vector: one tail unit whose chain products are 1, every edge in the bulk
+      const bias = x.layer.paramPtr[1], dbias = x.layer.gradPtr[1];
+      k.ec_layer_desc(b.bDesc[i], bias, dbias, b.ones, this.statePtr(0, bias), this.statePtr(1, bias), sb(bias),
+        x.O, 1, 1, 0, Skeleton.In, Frozen.None, 1);
+      k.ec_layer_units(b.bDesc[i], b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.rowS[l], b.dummy, b.rowNorms);
+    });
   }
 
   private maskPtr(paramPtr: number): number {
@@ -376,21 +403,15 @@ abstract class ECOptimizer extends Optimizer {
     const b = this.bufs;
     const L = st.layers.length;
     const hasSkel = L > 1;
-    const h = m.arena.f64(b.hyper, 16);
+    const h = m.arena.f64(b.hyper, ECHyper.Count);
     h.fill(0);
-    h[0] = this.algo;
-    h[6] = this.weightDecay;
+    h[ECHyper.Kind] = this.algo;
+    h[ECHyper.WD] = this.weightDecay;
     this.writeHyper(h);
     k.ec_hyper_prepare(b.hyper, this.t + 1);
     const norms = m.arena.f64(b.norms, 2);
     norms[0] = 0; norms[1] = 0;
     const W = (x: ECLayer) => x.layer.paramPtr[0];
-    const dW = (x: ECLayer) => x.layer.gradPtr[0];
-    const B = (x: ECLayer) => x.layer.paramPtr[1];
-    const dB = (x: ECLayer) => x.layer.gradPtr[1];
-    const s1 = (p: number) => this.statePtr(0, p);
-    const s2 = (p: number) => this.statePtr(1, p);
-    const sb = (p: number) => (b.steps ? b.steps + (p - m.paramBase) : 0);
 
     // 1. chain products beta (down the designated in-chains) and phi (up the out-chains)
     k.copy_bytes(b.beta[0], b.ones, st.widths[0] * 4);
@@ -404,13 +425,13 @@ abstract class ECOptimizer extends Optimizer {
       const x = st.layers[l - 1];
       k.fill_f32(b.rowS[l], x.O, 0);
       k.fill_f32(b.colS[l - 1], x.I, 0);
-      if (hasSkel) k.ec_skeleton_save_state(b.sk1[l - 1], b.sk2[l - 1], s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x));
-      k.ec_pass1(W(x), dW(x), this.maskPtr(W(x)), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.rowS[l], b.colS[l - 1], b.hyper, b.norms, this.needSums[l - 1] ? 1 : 0, b.args, b.rowNorms);
-      if (x.hasBias) k.ec_pass1(B(x), dB(x), b.ones, s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.rowS[l], b.dummy, b.hyper, b.norms, 1, b.args, b.rowNorms);
+      const d = b.wDesc[l - 1];
+      if (hasSkel) k.ec_skeleton_save_state(d, b.sk1[l - 1], b.sk2[l - 1]);
+      k.ec_pass1(d, b.hyper, b.norms);
+      if (x.hasBias) k.ec_pass1(b.bDesc[l - 1], b.hyper, b.norms);
       if (!hasSkel) continue;
-      k.ec_skeleton_unbulk(b.sk1[l - 1], b.sk2[l - 1], W(x), dW(x), s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x),
-        b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.hyper, b.norms);
-      k.ec_skeleton_u(b.skU[l - 1], W(x), dW(x), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), l >= 2 ? 1 : 0, b.adn[l - 1], b.rowS[l], b.colS[l - 1]);
+      k.ec_skeleton_unbulk(d, b.sk1[l - 1], b.sk2[l - 1], b.hyper, b.norms);
+      k.ec_skeleton_u(d, b.skU[l - 1], l >= 2 ? 1 : 0, b.adn[l - 1]);
       if (l <= L - 1) k.ec_accum_down(b.adn[l], b.rowS[l], b.adn[l - 1], x.O, x.I, l >= 2 ? 1 : 0);
     }
     let lrk = this.lr;
@@ -421,9 +442,7 @@ abstract class ECOptimizer extends Optimizer {
         k.ec_accum_up(b.aup[l], b.colS[l], b.aup[l + 1], st.widths[l], y.O, l + 1 <= L - 1 ? 1 : 0);
       }
       for (let l = 1; l <= L; l++) {
-        const x = st.layers[l - 1];
-        k.ec_skeleton_step(b.skU[l - 1], b.skV[l - 1], b.skS[l - 1], W(x), s1(W(x)), s2(W(x)), x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x),
-          l <= L - 1 ? 1 : 0, b.aup[l], b.beta[l - 1], b.phi[l], b.hyper, b.norms);
+        k.ec_skeleton_step(b.wDesc[l - 1], b.skU[l - 1], b.skV[l - 1], b.skS[l - 1], l <= L - 1 ? 1 : 0, b.aup[l], b.hyper, b.norms);
       }
     }
     // 4. trust region over all basis paths
@@ -433,18 +452,18 @@ abstract class ECOptimizer extends Optimizer {
     k.copy_bytes(b.rp[L], b.ones, st.widths[L] * 4);
     k.copy_bytes(b.rb[0], b.ones, st.widths[0] * 4);
     if (hasSkel) {
-      for (let l = 1; l <= L; l++) { const x = st.layers[l - 1]; k.ec_skeleton_ratio(b.skR[l - 1], b.skV[l - 1], b.skS[l - 1], x.O, x.I, modeOf(x), ruleOf(x), lrk, this.skeletonFloor); }
+      for (let l = 1; l <= L; l++) k.ec_skeleton_ratio(b.wDesc[l - 1], b.skR[l - 1], b.skV[l - 1], b.skS[l - 1], lrk, this.skeletonFloor);
       for (let l = L; l >= 2; l--) { const x = st.layers[l - 1]; k.ec_ratio_phi(b.rp[l - 1], b.rp[l], b.skR[l - 1], x.O, x.I, modeOf(x), ruleOf(x)); }
       for (let l = 1; l <= L - 1; l++) { const x = st.layers[l - 1]; k.ec_ratio_beta(b.rb[l], b.rb[l - 1], b.rp[l], b.skR[l - 1], x.O, x.I, modeOf(x), ruleOf(x)); }
     }
     // 6. weight allocation
     st.widths.forEach((h, l) => { k.ec_recip(b.irb[l], b.rb[l], h); k.ec_recip(b.irp[l], b.rp[l], h); });
     for (let l = 1; l <= L; l++) {
-      const x = st.layers[l - 1];
-      if (hasSkel) k.ec_skeleton_save(b.skW[l - 1], W(x), x.O, x.I, x.T, x.dtap, modeOf(x));
-      k.ec_pass2(W(x), dW(x), s1(W(x)), s2(W(x)), sb(W(x)), x.O, x.I, x.T, b.beta[l - 1], b.ibeta[l - 1], b.phi[l], b.iphi[l], b.irb[l - 1], b.irp[l], b.hyper, lrk, b.args);
-      if (x.hasBias) k.ec_pass2(B(x), dB(x), s1(B(x)), s2(B(x)), sb(B(x)), x.O, 1, 1, b.ones, b.ones, b.phi[l], b.iphi[l], b.ones, b.irp[l], b.hyper, lrk, b.args);
-      if (hasSkel) k.ec_skeleton_apply(W(x), b.skW[l - 1], b.skR[l - 1], x.O, x.I, x.T, x.dtap, modeOf(x), ruleOf(x), b.rb[l - 1], b.rp[l]);
+      const d = b.wDesc[l - 1];
+      if (hasSkel) k.ec_skeleton_save(d, b.skW[l - 1]);
+      k.ec_pass2(d, b.hyper, lrk);
+      if (st.layers[l - 1].hasBias) k.ec_pass2(b.bDesc[l - 1], b.hyper, lrk);
+      if (hasSkel) k.ec_skeleton_apply(d, b.skW[l - 1], b.skR[l - 1], b.rb[l - 1], b.rp[l]);
     }
     // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer
     for (const li of st.plainParamLayers) {
@@ -466,7 +485,7 @@ abstract class ECOptimizer extends Optimizer {
  */
 export class ECSGD extends ECOptimizer {
   readonly kind: string = 'ECSGD';
-  protected readonly algo: number;
+  protected readonly algo: Rule;
   momentum: number;
   nesterov: boolean;
   constructor(model: Sequential, options: ECOptions, defaultMomentum = 0) {
@@ -475,16 +494,16 @@ export class ECSGD extends ECOptimizer {
     const name = new.target.name;
     this.momentum = checkNumber(options.momentum ?? defaultMomentum, `${name}: momentum`, 0, 1, false, true);
     this.nesterov = !!options.nesterov;
-    this.algo = this.momentum > 0 || this.nesterov ? 1 : 0;
-    this.setup(this.algo === 1 ? 1 : 0);
+    this.algo = this.momentum > 0 || this.nesterov ? Rule.Momentum : Rule.SGD;
+    this.setup(this.algo === Rule.Momentum ? 1 : 0);
   }
   protected writeHyper(h: Float64Array): void {
-    h[1] = this.momentum;
-    h[2] = this.nesterov ? 1 : 0;
+    h[ECHyper.Mu] = this.momentum;
+    h[ECHyper.Nesterov] = this.nesterov ? 1 : 0;
   }
   protected plainUpdate(w: number, g: number, n: number): void {
     const k = this.model.kernels;
-    if (this.algo === 0) k.sgd_update(w, g, n, this.lr, this.weightDecay);
+    if (this.algo === Rule.SGD) k.sgd_update(w, g, n, this.lr, this.weightDecay);
     else k.momentum_update(w, this.statePtr(0, w), g, n, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
   }
   options(): Record<string, unknown> {
@@ -503,7 +522,7 @@ export class ECMomentum extends ECSGD {
 /** EC-Adam: Adam moments per basis path on dF/dv (bias-corrected), then weight allocation. */
 export class ECAdam extends ECOptimizer {
   readonly kind = 'ECAdam';
-  protected readonly algo = 2;
+  protected readonly algo = Rule.Adam;
   beta1: number;
   beta2: number;
   eps: number;
@@ -518,9 +537,9 @@ export class ECAdam extends ECOptimizer {
     this.setup(2);
   }
   protected writeHyper(h: Float64Array): void {
-    h[3] = this.beta1;
-    h[4] = this.beta2;
-    h[5] = this.eps;
+    h[ECHyper.B1] = this.beta1;
+    h[ECHyper.B2] = this.beta2;
+    h[ECHyper.Eps] = this.eps;
   }
   protected plainUpdate(w: number, g: number, n: number): void {
     this.model.kernels.adam_update(w, this.statePtr(0, w), this.statePtr(1, w), g, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, 0, this.t + 1);

@@ -1,6 +1,7 @@
 // Learning-rate schedules for fit(): step, exponential and cosine decay. The rate is computed in
 // wasm (lr_schedule) so that Node and browsers train with bit-identical rates.
 import { getRuntime } from '../core/wasm.js';
+import { Schedule } from '../core/abi.gen.js';
 import { ArgumentError, checkNumber, checkPositiveInt } from '../core/errors.js';
 
 /**
@@ -29,14 +30,14 @@ export type LRSchedule = (ctx: ScheduleContext) => number;
 export function stepDecay(options: { stepSize: number; gamma?: number }): LRSchedule {
   const stepSize = checkPositiveInt(options?.stepSize, 'stepDecay: stepSize');
   const gamma = checkNumber(options.gamma ?? 0.1, 'stepDecay: gamma', 0, 1, true);
-  return (c) => getRuntime().kernels.lr_schedule(0, c.initialLr, gamma, stepSize, c.epoch, 0);
+  return (c) => getRuntime().kernels.lr_schedule(Schedule.Step, c.initialLr, gamma, stepSize, c.epoch, 0);
 }
 
 /** lr0 * exp(-rate * t), t in epochs (default) or steps. The paper's MLP setting is rate 0.01 per epoch. */
 export function exponentialDecay(options: { rate: number; per?: 'epoch' | 'step' }): LRSchedule {
   const rate = checkNumber(options?.rate, 'exponentialDecay: rate', 0, Infinity);
   const perStep = options.per === 'step';
-  return (c) => getRuntime().kernels.lr_schedule(1, c.initialLr, rate, 0, perStep ? c.step : c.epoch, 0);
+  return (c) => getRuntime().kernels.lr_schedule(Schedule.Exponential, c.initialLr, rate, 0, perStep ? c.step : c.epoch, 0);
 }
 
 /**
@@ -46,7 +47,7 @@ export function exponentialDecay(options: { rate: number; per?: 'epoch' | 'step'
 export function cosineDecay(options: { minLr?: number; per?: 'epoch' | 'step' } = {}): LRSchedule {
   const minLr = checkNumber(options.minLr ?? 0, 'cosineDecay: minLr', 0, Infinity);
   const perEpoch = options.per === 'epoch';
-  return (c) => getRuntime().kernels.lr_schedule(2, c.initialLr, minLr, 0,
+  return (c) => getRuntime().kernels.lr_schedule(Schedule.Cosine, c.initialLr, minLr, 0,
     perEpoch ? c.epoch : c.step, perEpoch ? c.epochs - 1 : c.epochs * c.stepsPerEpoch - 1);
 }
 

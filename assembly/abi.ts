@@ -1,0 +1,173 @@
+// The single source of the numbers TypeScript and the kernels share: enum values and the slot
+// layouts of the blocks TypeScript allocates and the kernels read or write. The kernels use these
+// enums directly; assembly/index.ts exports them, so each member is also a global of the module
+// (e.g. `PoolSlot.Threads`), from which scripts/gen-abi.mjs writes src/core/abi.gen.ts (the TypeScript
+// side: never typed twice) and test/abi.test.ts checks the loaded module against it.
+// Slots count elements of the block's type (i32, u32 or f64), not bytes.
+
+/** Which skeleton edges an EC layer has: every designated in-edge (k indexes heads) or out-edge (k indexes tails). */
+export enum Skeleton {
+  In = 0,
+  Out = 1,
+}
+
+/** Which skeleton edges of an EC layer are frozen (never change). */
+export enum Frozen {
+  None = 0,
+  All = 1,
+  /** Frozen iff the edge is the designated in-edge of its head. */
+  DesignatedIn = 2,
+}
+
+/** The update rule an EC optimizer runs in path space (ECHyper.Kind). */
+export enum Rule {
+  SGD = 0,
+  Momentum = 1,
+  Adam = 2,
+}
+
+/**
+ * The EC hyperparameter block (f64 slots): TypeScript writes Kind..WD each step, ec_hyper_prepare
+ * completes BC1 = 1 - b1^t and ISBC2 = 1 / sqrt(1 - b2^t). Count: the slots TypeScript allocates.
+ */
+export enum ECHyper {
+  Kind = 0,
+  Mu = 1,
+  Nesterov = 2,
+  B1 = 3,
+  B2 = 4,
+  Eps = 5,
+  WD = 6,
+  BC1 = 7,
+  ISBC2 = 8,
+  Count = 16,
+}
+
+/** lr_schedule kinds: Step lr0 a^floor(t/b), Exponential lr0 exp(-a t), Cosine a + (lr0 - a)(1 + cos(pi t/T))/2. */
+export enum Schedule {
+  Step = 0,
+  Exponential = 1,
+  Cosine = 2,
+}
+
+/**
+ * The thread pool block (i32 slots, Count of them, owned by TypeScript; assembly/threads.ts).
+ * TypeScript writes Threads, Scratch and ScratchBytes before pool_attach and reads Gen, Pending,
+ * Scratch, ScratchBytes, Exit and Fault to stop the pool and to report a worker's trap.
+ */
+export enum PoolSlot {
+  /** Job generation: workers wake when it changes. */
+  Gen = 0,
+  /** Workers still busy with the current job. */
+  Pending = 1,
+  /** Job kind (GEMM kind, or a Job of assembly/threads.ts). */
+  Kind = 2,
+  /**
+   * Seven job arguments. GEMM: c a b M N K accumulate; conv: out in w bias B desc scratch; EC rows:
+   * the ECLayerDesc (Arg0), rows (Arg4).
+   */
+  Arg0 = 3,
+  Arg1 = 4,
+  Arg2 = 5,
+  Arg3 = 6,
+  Arg4 = 7,
+  Arg5 = 8,
+  Arg6 = 9,
+  /** Threads of the pool, the caller's included. */
+  Threads = 10,
+  /** Scratch base of worker 1 (worker tid's is Scratch + (tid - 1) * ScratchBytes). */
+  Scratch = 11,
+  ScratchBytes = 12,
+  /** Exit flag: workers return from worker_run when it is set. */
+  Exit = 13,
+  /** Per-thread scratch stride of a conv job. */
+  Share = 14,
+  /** 0, or tid + 1 of the first worker whose job trapped (stored by src/pool-worker.js). */
+  Fault = 15,
+  /** Elementwise job: op, n, four pointers, five f32, two i32. */
+  ElemOp = 16,
+  ElemN = 17,
+  ElemPtr0 = 18,
+  ElemPtr1 = 19,
+  ElemPtr2 = 20,
+  ElemPtr3 = 21,
+  ElemF0 = 22,
+  ElemF1 = 23,
+  ElemF2 = 24,
+  ElemF3 = 25,
+  ElemF4 = 26,
+  ElemA = 27,
+  ElemB = 28,
+  /** One i32 result per thread (first_nonfinite), up to 32 threads. */
+  Results = 32,
+  Count = 64,
+}
+
+/** The Conv2D shape descriptor (i32 slots) conv2d_desc writes; K = C*KH*KW, P = Ho*Wo, Direct: 1x1 stride 1 without padding. */
+export enum ConvDesc {
+  C = 0,
+  H = 1,
+  W = 2,
+  O = 3,
+  KH = 4,
+  KW = 5,
+  SH = 6,
+  SW = 7,
+  PadTop = 8,
+  PadLeft = 9,
+  DilH = 10,
+  DilW = 11,
+  Ho = 12,
+  Wo = 13,
+  K = 14,
+  P = 15,
+  Direct = 16,
+  Count = 17,
+}
+
+/**
+ * The EC layer descriptor (u32 slots; pointers are byte offsets, 0 = none): one per weight tensor
+ * and one per bias vector of an EC optimizer, written once when the optimizer is created
+ * (ec_layer_desc: W..Sums; ec_layer_units: Beta..RowNorms). The EC kernels take it instead of
+ * argument lists; the bulk passes also write its job slots (Hyper..LRK) on each call, which the
+ * pool's row job reads. Tail-unit vectors (Beta, IBeta, IRB, ColS) have I entries, head-unit ones
+ * (Phi, IPhi, IRP, RowS) O entries.
+ */
+export enum ECLayerDesc {
+  /** The tensor w (O, I, T), its gradient, its mask (1 bulk edge, 0 skeleton edge). */
+  W = 0,
+  DW = 1,
+  Mask = 2,
+  /** Optimizer state at w's offset (0 = none) and Adam's step kept between the passes. */
+  S1 = 3,
+  S2 = 4,
+  SB = 5,
+  /** Head units, tail units, taps per edge, the designated tap. */
+  O = 6,
+  I = 7,
+  T = 8,
+  Dtap = 9,
+  /** Skeleton mode and Frozen rule of the layer's skeleton edges. */
+  Mode = 10,
+  Rule = 11,
+  /** 1: pass 1 also makes the inverse chain rule sums (RowS, ColS). */
+  Sums = 12,
+  /** beta and 1/beta of the tail units, phi and 1/phi of the heads; 1/rb (tails), 1/rp (heads). */
+  Beta = 13,
+  IBeta = 14,
+  Phi = 15,
+  IPhi = 16,
+  IRB = 17,
+  IRP = 18,
+  /** The inverse chain rule sums: per head (RowS), per tail (ColS). */
+  RowS = 19,
+  ColS = 20,
+  /** Scratch of 2*O f64: each row's norm terms, summed in row order. */
+  RowNorms = 21,
+  /** Job slots: the hyperparameter block, the pass (1 or 2), sums fused into pass 1's rows, lrk (f32). */
+  Hyper = 22,
+  Pass = 23,
+  Fused = 24,
+  LRK = 25,
+  Count = 26,
+}
