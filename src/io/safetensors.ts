@@ -11,8 +11,8 @@
 import { bufferBytes, isDim, MAX_DIM } from '../core/sizes.js';
 import { Sequential } from '../graph/model.js';
 import { sizeOf } from '../layers/layer.js';
-import { Optimizer, SGD, Momentum, Adam } from '../optim/optimizer.js';
-import { ECSGD, ECMomentum, ECAdam, PathSGD } from '../ec/ec.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { createOptimizer, isOptimizerKind, OPTIMIZER_KINDS } from '../optim/registry.js';
 import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, disposeLayers, type ModelSpec } from './spec.js';
 import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from '../core/errors.js';
 
@@ -475,9 +475,6 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
   }
 }
 
-type OptimizerCtor = new (model: Sequential, options: never) => Optimizer;
-const OPTIMIZERS: Record<string, OptimizerCtor> = { SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD } as unknown as Record<string, OptimizerCtor>;
-
 /**
  * Resumes training from a checkpoint written by `model.toSafetensors({ optimizer })`: the model
  * (from the file's spec), an optimizer of the saved kind created with the saved options, and then
@@ -489,11 +486,11 @@ export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | string): { 
   try {
     const record = optimizerRecord(readSafetensors(bytes));
     if (!record) throw new FormatError(`safetensors: the file holds no optimizer state (no '${OPTIMIZER_KEY}' metadata); use Sequential.fromSafetensors for weights only`);
-    const Ctor = Object.prototype.hasOwnProperty.call(OPTIMIZERS, record.kind) ? OPTIMIZERS[record.kind] : undefined;
-    if (!Ctor) throw new FormatError(`safetensors: unknown optimizer kind ${show(record.kind)} (known: ${Object.keys(OPTIMIZERS).join(', ')})`);
+    const kind = record.kind;
+    if (!isOptimizerKind(kind)) throw new FormatError(`safetensors: unknown optimizer kind ${show(kind)} (known: ${OPTIMIZER_KINDS.join(', ')})`);
     let optimizer: Optimizer;
     try {
-      optimizer = new Ctor(model, record.options as never);
+      optimizer = createOptimizer(kind, model, record.options as never);
     } catch (e) {
       // out of memory (or a runtime shut down) is not a problem of the file
       if (e instanceof MemoryError || e instanceof StateError) throw e;
