@@ -8,8 +8,8 @@
 // Exit codes: 0 ok, 2 bad usage (unknown option, bad value), 1 failure (with a message). Typos in
 // commands, options and values get a "did you mean" (edit distance).
 import {
-  init, Sequential, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD, loadMNIST, datasetFromIDX,
-  readSafetensors, readDatasetInfo, DATASET_KEY, type Optimizer, type Dataset, type DatasetInfo,
+  init, Sequential, createOptimizer, loadMNIST, datasetFromIDX,
+  readSafetensors, readDatasetInfo, DATASET_KEY, type Optimizer, type OptimizerKind, type Dataset, type DatasetInfo,
 } from './index.js';
 import { loadFashionMNIST } from './data/fashion.js';
 import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from './experiments.js';
@@ -374,19 +374,18 @@ async function buildModel(spec: string, data: Dataset, seed: number): Promise<{ 
   throw new UsageError(`--model must be widths like 784-256-10, 'cnn', 'cnn-small' or a path to a JSON spec, got '${spec}'`);
 }
 
-const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'ecsgd', 'ecmomentum', 'ecadam', 'pathsgd'] as const;
+/** The --optimizer ids: lowercase, as the command has always taken them; the library's kinds are the class names. */
+const OPTIMIZER_KIND_OF = {
+  sgd: 'SGD', momentum: 'Momentum', adam: 'Adam', ecsgd: 'ECSGD', ecmomentum: 'ECMomentum', ecadam: 'ECAdam', pathsgd: 'PathSGD',
+} as const satisfies Record<string, OptimizerKind>;
+type OptimizerName = keyof typeof OPTIMIZER_KIND_OF;
+const OPTIMIZERS = Object.keys(OPTIMIZER_KIND_OF) as OptimizerName[];
 const DEFAULT_LR: Record<string, number> = { sgd: 0.1, ecsgd: 0.1, momentum: 0.05, ecmomentum: 0.05, pathsgd: 0.01, adam: 0.001, ecadam: 0.001 };
 
-function makeOpt(name: string, model: Sequential, lr: number): Optimizer {
-  switch (name) {
-    case 'sgd': return new SGD(model, { lr });
-    case 'momentum': return new Momentum(model, { lr, momentum: 0.9 });
-    case 'adam': return new Adam(model, { lr });
-    case 'ecsgd': return new ECSGD(model, { lr });
-    case 'ecmomentum': return new ECMomentum(model, { lr, momentum: 0.9 });
-    case 'ecadam': return new ECAdam(model, { lr });
-    default: return new PathSGD(model, { lr });
-  }
+function makeOpt(name: OptimizerName, model: Sequential, lr: number): Optimizer {
+  const kind = OPTIMIZER_KIND_OF[name];
+  // momentum 0.9 is also the classes' default; written out, as the command always passed it
+  return createOptimizer(kind, model, kind === 'Momentum' || kind === 'ECMomentum' ? { lr, momentum: 0.9 } : { lr });
 }
 
 function fmtTime(s: number): string {
@@ -401,7 +400,7 @@ async function train(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ['dataset', 'model', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'threads', 'limit', 'test-limit', 'save']);
   if (args.opts.help) { process.stdout.write(HELP_TRAIN); return; }
   if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
-  const optName = String(args.opts.optimizer ?? 'momentum');
+  const optName = String(args.opts.optimizer ?? 'momentum') as OptimizerName;
   if (!(OPTIMIZERS as readonly string[]).includes(optName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${optName}'${didYouMean(optName, OPTIMIZERS)}`);
   const lr = numOpt(args, 'lr', DEFAULT_LR[optName]);
   const batchSize = intOpt(args, 'batch', 64);

@@ -6,7 +6,7 @@
 //   overhead         median time per training step, EC-SGD and Path-SGD relative to SGD
 // Each writes results.json, table.md and SVG plots to its output directory and returns a summary.
 import {
-  Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD,
+  Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, createOptimizer,
   loadMNIST, NonFiniteError, getRuntime, type Dataset, type Optimizer, type Layer,
 } from './index.js';
 import { loadFashionMNIST, mulberry32 } from './data/fashion.js';
@@ -54,18 +54,18 @@ export const OPTIMIZER_LABELS: Record<OptimizerId, string> = {
   ecmomentum: 'EC-Momentum', ecadam: 'EC-Adam', pathsgd: 'Path-SGD',
 };
 
-/** Creates an optimizer by id. EC optimizers use their defaults (trust region 0.1, skeleton floor 0.1). */
+/** Creates an optimizer by experiment id (through the library's createOptimizer). EC optimizers use their defaults (trust region 0.1, skeleton floor 0.1). */
 export function makeOptimizer(id: OptimizerId, model: Sequential, lr: number, extra: { trustRegion?: number } = {}): Optimizer {
   const tr = extra.trustRegion === undefined ? {} : { trustRegion: extra.trustRegion };
   switch (id) {
-    case 'sgd': return new SGD(model, { lr });
-    case 'momentum': return new Momentum(model, { lr, momentum: 0.9 });
-    case 'adam': return new Adam(model, { lr });
-    case 'ecsgd': return new ECSGD(model, { lr, ...tr });
-    case 'ecsgd-preserve': return new ECSGD(model, { lr, init: 'preserve', trustRegion: extra.trustRegion ?? PRESERVE_RHO });
-    case 'ecmomentum': return new ECMomentum(model, { lr, momentum: 0.9, ...tr });
-    case 'ecadam': return new ECAdam(model, { lr, ...tr });
-    case 'pathsgd': return new PathSGD(model, { lr });
+    case 'sgd': return createOptimizer('SGD', model, { lr });
+    case 'momentum': return createOptimizer('Momentum', model, { lr, momentum: 0.9 });
+    case 'adam': return createOptimizer('Adam', model, { lr });
+    case 'ecsgd': return createOptimizer('ECSGD', model, { lr, ...tr });
+    case 'ecsgd-preserve': return createOptimizer('ECSGD', model, { lr, init: 'preserve', trustRegion: extra.trustRegion ?? PRESERVE_RHO });
+    case 'ecmomentum': return createOptimizer('ECMomentum', model, { lr, momentum: 0.9, ...tr });
+    case 'ecadam': return createOptimizer('ECAdam', model, { lr, ...tr });
+    case 'pathsgd': return createOptimizer('PathSGD', model, { lr });
   }
 }
 
