@@ -1,13 +1,13 @@
 // Reproduction experiments for EC-Opt (G-SGD, Meng et al. arXiv 1802.03713), Node only:
 //   mnist-mlp        MLP 784-64-64-64-64-10 (bias-free) on MNIST, SGD / EC-SGD / Path-SGD / momentum / Adam
 //   fashion-width    2-hidden-layer MLPs on Fashion-MNIST, accuracy gap EC-SGD - SGD vs hidden width
-//   unbalanced-init  one network, hidden units rescaled log-uniformly in [1/c, c]: final accuracy vs c
+//   unbalanced-init  one network, hidden units rescaled by powers of 2 within [1/c, c]: final accuracy vs c
 //   mnist-cnn        small CNN on MNIST, SGD / EC-SGD / Adam / EC-Adam
 //   overhead         median time per training step, EC-SGD and Path-SGD relative to SGD
 // Each writes results.json, table.md and SVG plots to its output directory and returns a summary.
 import {
   Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, createOptimizer,
-  loadMNIST, NonFiniteError, getRuntime, type Dataset, type Optimizer, type Layer,
+  loadMNIST, NonFiniteError, getRuntime, exponentialDecay, type Dataset, type Optimizer, type Layer,
 } from './index.js';
 import { loadFashionMNIST, mulberry32 } from './data/fashion.js';
 import { lineChart, type Series } from './svgplot.js';
@@ -154,10 +154,19 @@ function mdTable(head: string[], rows: (string | number)[][]): string {
   return lines.join('\n');
 }
 
-/** Uniform [0, 1) from the integer-only mulberry32 of fashion.ts. */
-function uniform01(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => next() / 4294967296;
+/** The largest k with 2^k <= c (0 for c < 2), by exact doubling. */
+function log2Floor(c: number): number {
+  let k = 0;
+  for (let p = 2; p <= c; p *= 2) k++;
+  return k;
+}
+
+/** 2^k for an integer k, exact (doublings or halvings of 1). */
+function powerOf2(k: number): number {
+  let f = 1;
+  for (; k > 0; k--) f *= 2;
+  for (; k < 0; k++) f /= 2;
+  return f;
 }
 
 function slice(ds: Dataset, from: number, to: number): Dataset {
@@ -187,7 +196,7 @@ interface RunSpec {
   batchSize: number;
   train: Dataset;
   test: Dataset;
-  /** lr_t = lr0 * exp(-decay * t), t = epoch index from 0 (default 0.01, as the paper's MLP run). */
+  /** lr_t = lr0 * exp(-decay * t), t = epoch index from 0 (default 0.01, as the paper's MLP run); exponentialDecay, in wasm. */
   decay?: number;
   /** Trust-region radius for EC optimizers (default: the optimizer's). */
   trustRegion?: number;
@@ -217,6 +226,7 @@ async function trainRun(spec: RunSpec): Promise<RunRecord> {
     try {
       await model.fit(spec.train, {
         optimizer: opt, epochs: spec.epochs, batchSize: spec.batchSize, seed: spec.seed, yieldEveryMs: 1000,
+        lrSchedule: exponentialDecay({ rate: decay }),
         onProgress: typeof ec.lastStepScale === 'number' ? () => { scales.push(ec.lastStepScale!); } : undefined,
         onEpochEnd: (l) => {
           const ev = model.evaluate(spec.test);
@@ -228,7 +238,6 @@ async function trainRun(spec: RunSpec): Promise<RunRecord> {
             spec.log(`[${spec.tag}] ${OPTIMIZER_LABELS[spec.optimizer]} lr=${spec.lr} seed ${spec.seed} epoch ${l.epoch}/${spec.epochs}  ` +
               `train loss ${l.loss.toFixed(4)}  test acc ${(ev.accuracy * 100).toFixed(2)}%  (${r.seconds.toFixed(1)}s)`);
           }
-          opt.lr = spec.lr * Math.exp(-decay * l.epoch);
           if (!Number.isFinite(l.loss)) return false;
         },
       });
@@ -490,13 +499,16 @@ async function unbalancedInit(o: ExperimentOptions, log: (s: string) => void) {
         curSeed = s;
         let change = 0;
         const prepare = (m: Sequential) => {
-          // the same factors for every optimizer: log-uniform in [1/c, c], seeded by (seed, c)
-          const rnd = uniform01(1000003 * (s + 1) + Math.round(c * 1000));
+          // the same factors for every optimizer, seeded by (seed, c): 2^k with k a uniform integer in
+          // [-K, K], K = floor(log2 c). Powers of 2 rescale exactly in float32 (no JS Math.exp/log
+          // feeds training), so the rescaled network computes bit for bit the same function.
+          const next = mulberry32(1000003 * (s + 1) + Math.round(c * 1000));
+          const K = log2Floor(c);
           const before = m.predict(probe.images, probe.count);
           const dense = m.layers.map((l, i) => (l.kind === 'Dense' ? i : -1)).filter((i) => i >= 0).slice(0, -1);
           for (const li of dense) {
             const units = (m.layers[li] as Dense).outFeatures;
-            for (let u = 0; u < units; u++) m.rescaleHiddenUnit(li, u, Math.exp((2 * rnd() - 1) * Math.log(c)));
+            for (let u = 0; u < units; u++) m.rescaleHiddenUnit(li, u, powerOf2((next() % (2 * K + 1)) - K));
           }
           const after = m.predict(probe.images, probe.count);
           let scale = 0;
@@ -523,12 +535,12 @@ async function unbalancedInit(o: ExperimentOptions, log: (s: string) => void) {
     return { name: OPTIMIZER_LABELS[id], x: cs, y: ys.map(mean) };
   });
   const svgs = {
-    'accuracy-vs-c.svg': lineChart({ title: `Unbalanced init, MLP 784-64x4-10, ${epochs} epochs: test accuracy`, xLabel: 'c (unit scales log-uniform in [1/c, c])', yLabel: 'test accuracy (%)', series, logX: true }),
-    'train-loss-vs-c.svg': lineChart({ title: 'Unbalanced init: final training loss', xLabel: 'c (unit scales log-uniform in [1/c, c])', yLabel: 'final-epoch training loss', series: lossSeries, logX: true, logY: true }),
+    'accuracy-vs-c.svg': lineChart({ title: `Unbalanced init, MLP 784-64x4-10, ${epochs} epochs: test accuracy`, xLabel: 'c (unit scales 2^k, k uniform in [-floor(log2 c), floor(log2 c)])', yLabel: 'test accuracy (%)', series, logX: true }),
+    'train-loss-vs-c.svg': lineChart({ title: 'Unbalanced init: final training loss', xLabel: 'c (unit scales 2^k, k uniform in [-floor(log2 c), floor(log2 c)])', yLabel: 'final-epoch training loss', series: lossSeries, logX: true, logY: true }),
   };
   return {
     description: 'One starting network (MLP 784-64-64-64-64-10, bias-free, seeded), its hidden units rescaled by factors ' +
-      'log-uniform in [1/c, c] (model.rescaleHiddenUnit: the function is unchanged). EC optimizers are created before the rescaling ' +
+      '2^k, k a uniform integer in [-floor(log2 c), floor(log2 c)] (model.rescaleHiddenUnit; powers of 2: the function is unchanged bit for bit). EC optimizers are created before the rescaling ' +
       '(their unit-skeleton init would otherwise undo it). Same batches for every optimizer; lr fixed per optimizer; lr_t = lr0 * exp(-0.01 t)',
     config: { model: '784-64-64-64-64-10 bias-free ReLU', cs, batchSize, epochs, seeds, lr: Object.fromEntries(ids.map((id) => [id, LR[id]])), preserveTrustRegion: PRESERVE_RHO, ecTrustRegion: 0.1, trainSamples: train.count, testSamples: test.count },
     table, data: { runs }, svgs,
@@ -679,7 +691,7 @@ type Runner = (o: ExperimentOptions, log: (s: string) => void) => Promise<{
 export const EXPERIMENTS: Record<string, { summary: string; run: Runner; defaults: string }> = {
   'mnist-mlp': { summary: 'MLP 784-64x4-10 (bias-free) on MNIST: SGD, EC-SGD (unit-skeleton, preserve), Path-SGD, Momentum/EC-Momentum, Adam/EC-Adam; lr by grid on a validation split', run: mnistMLP, defaults: 'epochs 20, grid epochs 2' },
   'fashion-width': { summary: '2-hidden-layer MLPs on Fashion-MNIST, widths 32..1024: accuracy gap EC-SGD minus SGD vs width', run: fashionWidth, defaults: 'epochs 10, widths 32,64,128,256,512,1024, grid epochs 2' },
-  'unbalanced-init': { summary: 'one network, hidden units rescaled log-uniformly in [1/c, c]: final accuracy vs c for SGD and EC-SGD', run: unbalancedInit, defaults: 'epochs 5, c in 1,2,5,10,100' },
+  'unbalanced-init': { summary: 'one network, hidden units rescaled by powers of 2 within [1/c, c]: final accuracy vs c for SGD and EC-SGD', run: unbalancedInit, defaults: 'epochs 5, c in 1,2,5,10,100' },
   'mnist-cnn': { summary: 'small CNN on MNIST: SGD, EC-SGD, Adam, EC-Adam', run: mnistCNN, defaults: 'epochs 3, cnn-small, grid epochs 1 on 10k' },
   overhead: { summary: 'median time per training step of EC-SGD, Path-SGD (and EC-Momentum/EC-Adam) relative to SGD; MLP 784-512-512-10 batch 128 and the CNN batch 64', run: overhead, defaults: 'steps 30 (MLP) / 10 (CNN), full cnn' },
 };
