@@ -8,8 +8,8 @@
 import {
   Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten, createOptimizer,
   loadMNIST, NonFiniteError, getRuntime, exponentialDecay, type Dataset, type Optimizer, type Layer,
-} from './index.js';
-import { loadFashionMNIST, mulberry32 } from './data/fashion.js';
+  loadFashionMNIST,
+} from 'ecopt';
 import { lineChart, type Series } from './svgplot.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +152,18 @@ function mdTable(head: string[], rows: (string | number)[][]): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
   return lines.join('\n');
+}
+
+/** mulberry32: a seeded uint32 generator from integer operations only (the same numbers in every engine). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
 }
 
 /** The largest k with 2^k <= c (0 for c < 2), by exact doubling. */

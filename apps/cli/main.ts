@@ -3,16 +3,16 @@
 //   ecopt train       train a model (MLP spec, the small CNN or a JSON spec) on MNIST, Fashion-MNIST or IDX files
 //   ecopt eval        evaluate a saved model (.safetensors) on a dataset's test split
 //   ecopt bench       short built-in throughput measurement (samples/s)
-//   ecopt experiment  the paper-reproduction experiments (src/experiments.ts)
+//   ecopt experiment  the paper-reproduction experiments (apps/experiments/)
 //   ecopt help <cmd>  = ecopt <cmd> --help;  ecopt --version (-v) prints the package version
 // Exit codes: 0 ok, 2 bad usage (unknown option, bad value), 1 failure (with a message). Typos in
 // commands, options and values get a "did you mean" (edit distance).
 import {
   init, Sequential, createOptimizer, loadMNIST, datasetFromIDX,
   readSafetensors, readDatasetInfo, DATASET_KEY, type Optimizer, type OptimizerKind, type Dataset, type DatasetInfo,
-} from './index.js';
-import { loadFashionMNIST } from './data/fashion.js';
-import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from './experiments.js';
+  loadFashionMNIST,
+} from 'ecopt';
+import { EXPERIMENTS, runExperiment, buildMLP, buildCNN, measureStepTimes, OPTIMIZER_LABELS, type ExperimentOptions, type OptimizerId } from '../experiments/run.js';
 
 class UsageError extends Error {}
 
@@ -73,17 +73,19 @@ function table(header: string[], rows: string[][], right: boolean[], indent = ''
   return [header, ...rows].map(line).join('\n') + '\n';
 }
 
-/** The package version, from the package.json next to dist/ (or src/) at run time. */
+/** The package version, from the package.json of the installed 'ecopt' (resolved through its "exports"). */
 async function packageVersion(): Promise<string> {
   const fs = await import('node:fs/promises');
-  const url = new URL('../package.json', import.meta.url);
+  const { createRequire } = await import('node:module');
+  let file = 'ecopt/package.json';
   let version: unknown;
   try {
-    version = JSON.parse(await fs.readFile(url, 'utf8')).version;
+    file = createRequire(import.meta.url).resolve('ecopt/package.json');
+    version = JSON.parse(await fs.readFile(file, 'utf8')).version;
   } catch (e) {
-    throw new Error(`cannot read the version from ${url.pathname}: ${(e as Error).message}`);
+    throw new Error(`cannot read the version from ${file}: ${(e as Error).message}`);
   }
-  if (typeof version !== 'string') throw new Error(`${url.pathname} has no "version" string`);
+  if (typeof version !== 'string') throw new Error(`${file} has no "version" string`);
   return version;
 }
 
