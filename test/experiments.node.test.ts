@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init } from '../src/index.js';
-import { runExperiment, EXPERIMENTS, mean, std } from '../apps/experiments/run.js';
+import { runExperiment, EXPERIMENTS } from '../apps/experiments/run.js';
+import { mean, std } from '../apps/experiments/stats.js';
 import { loadFashionMNIST } from '../src/data/fashion.js';
 import { lineChart } from '../apps/experiments/svgplot.js';
 
