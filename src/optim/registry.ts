@@ -4,7 +4,7 @@
 // Kinds match exactly (case-sensitive class names): callers with other spellings (the CLI's
 // lowercase `--optimizer sgd`) map them to a kind themselves.
 import type { Sequential } from '../graph/model.js';
-import { Optimizer, SGD, Momentum, Adam } from './optimizer.js';
+import { SGD, Momentum, Adam, type Optimizer } from './optimizer.js';
 import { ECSGD, ECMomentum, ECAdam, PathSGD } from '../ec/ec.js';
 import { ArgumentError, describeValue } from '../core/errors.js';
 
