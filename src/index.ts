@@ -41,3 +41,5 @@ export {
 export { stepDecay, exponentialDecay, cosineDecay, linearWarmup, type LRSchedule, type ScheduleContext } from './train/schedules.js';
 export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './io/safetensors.js';
 export { type MNISTProgress } from './data/data.js';
+// The one optimizer factory (kind -> constructor): createOptimizer('Adam', model, { lr }) and the kinds it knows.
+export { createOptimizer, OPTIMIZER_KINDS, type OptimizerKind, type OptimizerOptionsByKind } from './optim/registry.js';

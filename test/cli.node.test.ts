@@ -1,4 +1,4 @@
-// The `ecopt` command line (runs the built dist/cli.js, as `npm test` builds first): --help for
+// The `ecopt` command line (runs the built dist/apps/cli/main.js, as `npm test` builds first): --help for
 // every command exits 0, bad usage exits 2 with a message, a tiny training run prints valid JSON,
 // and a model saved with --save evaluates with `ecopt eval` to the same accuracy.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors, writeSafetensors, tensorData } from '../src/io/safetensors.js';
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/apps/cli/main.js', import.meta.url));
 let dir = '';
 
 function run(...args: string[]) {
@@ -19,7 +19,7 @@ function run(...args: string[]) {
 }
 
 beforeAll(() => {
-  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  if (!existsSync(cli)) throw new Error('dist/apps/cli/main.js is missing: run `npm run build` first');
   dir = mkdtempSync(join(tmpdir(), 'ecopt-cli-'));
 });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });

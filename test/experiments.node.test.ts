@@ -1,14 +1,15 @@
 // Every reproduction experiment in a tiny configuration (1 seed, 1 epoch, a few hundred samples,
-// one-point grids where possible, temp output dir): keeps src/experiments.ts working end to end
+// one-point grids where possible, temp output dir): keeps apps/experiments/ working end to end
 // and checks the outputs it writes (results.json, table.md, SVG plots).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init } from '../src/index.js';
-import { runExperiment, EXPERIMENTS, mean, std } from '../src/experiments.js';
+import { runExperiment, EXPERIMENTS } from '../apps/experiments/run.js';
+import { mean, std } from '../apps/experiments/stats.js';
 import { loadFashionMNIST } from '../src/data/fashion.js';
-import { lineChart } from '../src/svgplot.js';
+import { lineChart } from '../apps/experiments/svgplot.js';
 
 let dir = '';
 const quiet = () => {};

@@ -117,11 +117,11 @@ describe('npm pack and install', () => {
     const paths = packed.files.map((f) => f.path);
     for (const p of [
       'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md',
-      'dist/index.js', 'dist/index.d.ts', 'dist/require.cjs', 'dist/pool-worker.js', 'dist/cli.js',
+      'dist/index.js', 'dist/index.d.ts', 'dist/require.cjs', 'dist/pool-worker.js', 'dist/apps/cli/main.js',
       'build/ecopt.wasm', 'build/ecopt.threads.wasm', 'build/ecopt.debug.wasm', 'build/ecopt.threads.debug.wasm', 'build/ecopt.relaxed.wasm',
     ]) expect(paths, p).toContain(p);
-    // every module of dist has its types
-    for (const p of paths.filter((q) => /^dist\/.*\.js$/.test(q) && q !== 'dist/pool-worker.js')) {
+    // every library module of dist has its types (dist/apps/ holds the command, no API)
+    for (const p of paths.filter((q) => /^dist\/.*\.js$/.test(q) && q !== 'dist/pool-worker.js' && !q.startsWith('dist/apps/'))) {
       expect(paths, p).toContain(p.replace(/\.js$/, '.d.ts'));
     }
     expect(paths.filter((p) => /^test\//.test(p) || /\.test\.ts$/.test(p))).toEqual([]);
@@ -129,7 +129,8 @@ describe('npm pack and install', () => {
     expect(paths.filter((p) => /^(node_modules|bench|examples|docs|scripts|\.ci)\//.test(p))).toEqual([]);
     // source maps ship only together with the sources they point at
     const maps = paths.filter((p) => p.endsWith('.js.map'));
-    for (const m of maps) expect(paths, m).toContain(`src/${m.slice('dist/'.length).replace(/\.js\.map$/, '.ts')}`);
+    const sourceOf = (m: string) => m.replace(/^dist\/(apps\/)?/, (_, apps) => (apps ? 'apps/' : 'src/')).replace(/\.js\.map$/, '.ts');
+    for (const m of maps) expect(paths, m).toContain(sourceOf(m));
     console.log(`tarball ${packed.filename}: ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked, ${packed.entryCount} files`);
     expect(packed.size).toBeLessThan(1 * MB);
     expect(packed.unpackedSize).toBeLessThan(2.5 * MB);
@@ -239,5 +240,12 @@ for (const f of [loadMNIST, loadFashionMNIST]) {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Usage: ecopt/);
     expect(r.stdout).toMatch(/\btrain\b/);
+    // the command finds its package ('ecopt/package.json') and its experiments from the installed tree
+    const version = run(join(project, 'node_modules', '.bin', 'ecopt'), ['--version'], project);
+    expect(version.stdout.trim()).toBe(pkg.version);
+    expect(version.status).toBe(0);
+    const experiment = run(join(project, 'node_modules', '.bin', 'ecopt'), ['experiment', '--help'], project);
+    expect(experiment.stdout).toContain('unbalanced-init');
+    expect(experiment.status).toBe(0);
   });
 });

@@ -12,8 +12,8 @@ import { bufferBytes, isDim, MAX_DIM } from '../core/sizes.js';
 import { Model } from '../graph/model.js';
 import type { LoadOptions } from '../graph/codec.js';
 import { sizeOf } from '../layers/layer.js';
-import { Optimizer, SGD, Momentum, Adam } from '../optim/optimizer.js';
-import { ECSGD, ECMomentum, ECAdam, PathSGD } from '../ec/ec.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { createOptimizer, isOptimizerKind, OPTIMIZER_KINDS } from '../optim/registry.js';
 import { checkSpec, planFromSpec, modelFromPlan, modelToSpec, parseSpec, type ModelSpec, type GraphSpec } from './spec.js';
 import { GRAPH_SPEC_FORMAT, checkGraphSpec, planGraphSpec } from './graph-spec.js';
 import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from '../core/errors.js';
@@ -499,9 +499,6 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
   }
 }
 
-type OptimizerCtor = new (model: Model, options: never) => Optimizer;
-const OPTIMIZERS: Record<string, OptimizerCtor> = { SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD } as unknown as Record<string, OptimizerCtor>;
-
 /**
  * Resumes training from a checkpoint written by `model.toSafetensors({ optimizer })`: the model
  * (from the file's spec), an optimizer of the saved kind created with the saved options, and then
@@ -513,11 +510,11 @@ export function loadCheckpoint(bytes: Uint8Array, spec?: ModelSpec | GraphSpec |
   try {
     const record = optimizerRecord(readSafetensors(bytes));
     if (!record) throw new FormatError(`safetensors: the file holds no optimizer state (no '${OPTIMIZER_KEY}' metadata); use Model.fromSafetensors (or Sequential.fromSafetensors) for weights only`);
-    const Ctor = Object.prototype.hasOwnProperty.call(OPTIMIZERS, record.kind) ? OPTIMIZERS[record.kind] : undefined;
-    if (!Ctor) throw new FormatError(`safetensors: unknown optimizer kind ${show(record.kind)} (known: ${Object.keys(OPTIMIZERS).join(', ')})`);
+    const kind = record.kind;
+    if (!isOptimizerKind(kind)) throw new FormatError(`safetensors: unknown optimizer kind ${show(kind)} (known: ${OPTIMIZER_KINDS.join(', ')})`);
     let optimizer: Optimizer;
     try {
-      optimizer = new Ctor(model, record.options as never);
+      optimizer = createOptimizer(kind, model, record.options as never);
     } catch (e) {
       // out of memory (or a runtime shut down) is not a problem of the file
       if (e instanceof MemoryError || e instanceof StateError) throw e;

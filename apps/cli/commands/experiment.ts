@@ -1,0 +1,37 @@
+// `ecopt experiment <name>`: checks the options and runs one paper-reproduction experiment.
+import { UsageError, parseArgs, intOpt, optInt, listOpt } from '../args.js';
+import { didYouMean } from '../suggest.js';
+import { HELP_EXPERIMENT } from '../help.js';
+import { initRuntime } from '../runtime.js';
+import { EXPERIMENTS, runExperiment } from '../../experiments/run.js';
+import { OPTIMIZER_LABELS, type OptimizerId } from '../../experiments/optimizers.js';
+import type { ExperimentOptions } from '../../experiments/options.js';
+
+export async function experiment(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads'], []);
+  if (args.opts.help) { process.stdout.write(HELP_EXPERIMENT); return; }
+  if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one experiment name, got ${args.positional.join(' ')}` : `missing the experiment name (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const name = args.positional[0];
+  if (!EXPERIMENTS[name]) throw new UsageError(`unknown experiment '${name}'${didYouMean(name, Object.keys(EXPERIMENTS))} (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const o: ExperimentOptions = {
+    seeds: intOpt(args, 'seeds', 3), epochs: optInt(args, 'epochs'), limit: optInt(args, 'limit'),
+    testLimit: optInt(args, 'test-limit'), gridEpochs: optInt(args, 'grid-epochs', 0),
+    widths: listOpt(args, 'widths'), cs: listOpt(args, 'cs'), steps: optInt(args, 'steps'),
+    out: args.opts.out === undefined ? undefined : String(args.opts.out),
+  };
+  if (o.widths?.some((w) => !Number.isInteger(w))) throw new UsageError('--widths must be positive integers');
+  if (o.cs?.some((c) => c < 1)) throw new UsageError('--cs values must be >= 1');
+  if (args.opts.cnn !== undefined) {
+    const c = String(args.opts.cnn);
+    if (c !== 'cnn' && c !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${c}'${didYouMean(c, ['cnn', 'cnn-small'])}`);
+    o.cnn = c;
+  }
+  if (args.opts.optimizers !== undefined) {
+    const ids = String(args.opts.optimizers).split(',').map((s) => s.trim());
+    const bad = ids.find((id) => !(id in OPTIMIZER_LABELS));
+    if (bad !== undefined || !ids.length) throw new UsageError(`--optimizers: unknown optimizer '${bad}'${didYouMean(String(bad), Object.keys(OPTIMIZER_LABELS))} (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})`);
+    o.optimizers = ids as OptimizerId[];
+  }
+  await initRuntime(args);
+  await runExperiment(name, o, `ecopt experiment ${argv.join(' ')}`);
+}

@@ -1,0 +1,65 @@
+// Reproduction experiments for EC-Opt (G-SGD, Meng et al. arXiv 1802.03713), Node only:
+//   mnist-mlp        MLP 784-64-64-64-64-10 (bias-free) on MNIST, SGD / EC-SGD / Path-SGD / momentum / Adam
+//   fashion-width    2-hidden-layer MLPs on Fashion-MNIST, accuracy gap EC-SGD - SGD vs hidden width
+//   unbalanced-init  one network, hidden units rescaled by powers of 2 within [1/c, c]: final accuracy vs c
+//   mnist-cnn        small CNN on MNIST, SGD / EC-SGD / Adam / EC-Adam
+//   overhead         median time per training step, EC-SGD and Path-SGD relative to SGD
+// Each writes results.json, table.md and SVG plots to its output directory and returns a summary.
+// This file: the experiment table (name -> runner, summary, defaults) and runExperiment, which runs one
+// and writes its outputs; each experiment lives in its own file beside it.
+import { getRuntime } from 'ecopt';
+import type { ExperimentOptions } from './options.js';
+import type { ExperimentResult, Runner } from './records.js';
+import { mnistMLP } from './mnist-mlp.js';
+import { fashionWidth } from './fashion-width.js';
+import { unbalancedInit } from './unbalanced-init.js';
+import { mnistCNN } from './mnist-cnn.js';
+import { overhead } from './overhead.js';
+
+const stdoutLog = (line: string) => { process.stdout.write(line + '\n'); };
+
+/** Writes each file into dir (created if needed); none when dir is null. Returns the paths written. */
+async function writeOutputs(dir: string | null, files: Record<string, string>): Promise<string[]> {
+  if (dir === null) return [];
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  await fs.mkdir(dir, { recursive: true });
+  const out: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const p = path.join(dir, name);
+    await fs.writeFile(p, content);
+    out.push(p);
+  }
+  return out;
+}
+
+export const EXPERIMENTS: Record<string, { summary: string; run: Runner; defaults: string }> = {
+  'mnist-mlp': { summary: 'MLP 784-64x4-10 (bias-free) on MNIST: SGD, EC-SGD (unit-skeleton, preserve), Path-SGD, Momentum/EC-Momentum, Adam/EC-Adam; lr by grid on a validation split', run: mnistMLP, defaults: 'epochs 20, grid epochs 2' },
+  'fashion-width': { summary: '2-hidden-layer MLPs on Fashion-MNIST, widths 32..1024: accuracy gap EC-SGD minus SGD vs width', run: fashionWidth, defaults: 'epochs 10, widths 32,64,128,256,512,1024, grid epochs 2' },
+  'unbalanced-init': { summary: 'one network, hidden units rescaled by powers of 2 within [1/c, c]: final accuracy vs c for SGD and EC-SGD', run: unbalancedInit, defaults: 'epochs 5, c in 1,2,5,10,100' },
+  'mnist-cnn': { summary: 'small CNN on MNIST: SGD, EC-SGD, Adam, EC-Adam', run: mnistCNN, defaults: 'epochs 3, cnn-small, grid epochs 1 on 10k' },
+  overhead: { summary: 'median time per training step of EC-SGD, Path-SGD (and EC-Momentum/EC-Adam) relative to SGD; MLP 784-512-512-10 batch 128 and the CNN batch 64', run: overhead, defaults: 'steps 30 (MLP) / 10 (CNN), full cnn' },
+};
+
+/** Runs one experiment, prints progress and the final table, writes results.json, table.md and SVGs. */
+export async function runExperiment(name: string, options: ExperimentOptions = {}, command = `ecopt experiment ${name}`): Promise<ExperimentResult> {
+  const exp = EXPERIMENTS[name];
+  if (!exp) throw new RangeError(`unknown experiment '${name}' (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
+  const log = options.log ?? stdoutLog;
+  const t0 = performance.now();
+  const started = new Date().toISOString();
+  const r = await exp.run(options, log);
+  const seconds = (performance.now() - t0) / 1000;
+  const outDir = options.out === undefined ? `out/${name}` : options.out;
+  const os = await import('node:os');
+  const env = { threads: getRuntime().threads, node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, started, seconds };
+  const json = { experiment: name, description: r.description, command, config: r.config, environment: env, table: r.table, ...r.data };
+  const tableDoc = `# ${name}\n\n${r.description}\n\nCommand: \`${command}\`\n\n${r.table}\n\n(${seconds.toFixed(0)} s on ${env.cpus} cores, ${env.node})\n`;
+  const files = await writeOutputs(outDir, { 'results.json': JSON.stringify(json, null, 1) + '\n', 'table.md': tableDoc, ...r.svgs });
+  log('');
+  log(`${name}: ${r.description}`);
+  log(r.table);
+  log(`(${seconds.toFixed(1)} s)${files.length ? `  wrote ${files.join(', ')}` : ''}`);
+  return { experiment: name, description: r.description, command, config: r.config, table: r.table, data: r.data, files, seconds };
+}
+
