@@ -26,6 +26,8 @@ conformance('Add', {
     add([[7], [7], [7]], { feeds: [0, 1, 0], batches: [1, 3, 5] }),
     add([[13, 2, 1], [13, 2, 1]]),
     add([[5, 3, 3], [5, 3, 3]], { feeds: [-1, 0] }),
+    add([[3], [3], [3]], { feeds: [0, 0, 0] }),
+    add([[1, 2, 2], [1, 2, 2]], { feeds: [-1, -1] }),
   ],
   shapeErrors: [
     { make: (o) => new Add(o), inputs: [[3], [4]], good: [[3], [3]], message: /every input must have the same shape; input 0 is \[3\], input 1 is \[4\]/ },
@@ -53,6 +55,7 @@ conformance('Concat', {
     concat(2, [[1, 2, 3], [1, 2, 5]]),
     concat(0, [[3, 4, 4], [2, 4, 4]], { feeds: [-1, 0] }),
     concat(0, [[7], [3], [7]], { feeds: [0, 1, -1] }),
+    concat(-1, [[2, 2, 3], [2, 2, 1], [2, 2, 1]], { feeds: [1, 0, 0] }),
   ],
   shapeErrors: [
     { make: (o) => new Concat(o), inputs: [[2, 3, 4], [2, 4, 4]], good: [[2, 3, 4], [5, 3, 4]], message: /inputs must agree on every dimension but axis 0; input 0 is \[2, 3, 4\], input 1 is \[2, 4, 4\]/ },
