@@ -56,3 +56,13 @@ export function prelu_backward_ref(dy: Arr, x: Arr, slope: Arr, B: number, C: nu
   }
   return { dx, dslope };
 }
+
+// y = 1 / (1 + exp(-x))
+export function sigmoid_forward_ref(x: Arr): Float64Array {
+  return Float64Array.from(x, (v) => 1 / (1 + Math.exp(-v)));
+}
+
+// y = tanh(x)
+export function tanh_forward_ref(x: Arr): Float64Array {
+  return Float64Array.from(x, (v) => Math.tanh(v));
+}
