@@ -19,28 +19,16 @@ import { fileURLToPath } from 'node:url';
 const MAX_LINES = 400;
 
 /**
- * Library files over MAX_LINES today, each with its line count as a ceiling it may not exceed.
- * The migration steps of architecture.md split them; delete an entry once its file is within budget.
+ * Today's known exceptions (mid-migration), as data in scripts/check-layers.known.json of the checked
+ * tree (absent: none): `oversize` {file: line ceiling}, `cycles` [[files]], `upward` ["a -> b"]. They
+ * print as warnings and may only shrink; the script says when an entry can go. Generated files (a
+ * first line starting with "// GENERATED") are exempt from the line budget.
  */
-const KNOWN_OVERSIZE = {
-  'src/graph/model.ts': 1129, // plan, weights, guard, fit, hooks: split by migration steps 5-6
-  'src/core/wasm.ts': 741, // Kernels typed by hand: replaced by the generated ABI (step 2)
-  'src/ec/ec.ts': 588, // structure + stages + optimizers: split in step 8
-  'src/io/safetensors.ts': 508, // format vs checkpoint: io/safetensors.ts + io/checkpoint.ts
-  'src/data/data.ts': 419, // dataset.ts, idx.ts, mnist.ts
-};
-
-/**
- * Import cycles (strongly connected components of the import graph) that exist today, each as the set
- * of its files. A component must lie inside one of these sets: a new tangle, or a file joining one,
- * fails. The big one is the model/spec/safetensors/ec/optimizer circle of architecture.md (the
- * serialization hooks and the model's `import('../io/...')` types); optim/registry.ts is in it because
- * io/safetensors.ts creates optimizers through it and the optimizers see the model's type. It goes away
- * when graph/model.ts calls the pure io functions itself (migration step 5).
- */
-const KNOWN_CYCLES = [
-  ['src/graph/model.ts', 'src/io/spec.ts', 'src/io/safetensors.ts', 'src/ec/ec.ts', 'src/optim/optimizer.ts', 'src/optim/registry.ts'],
-];
+function readKnown(root) {
+  const file = join(root, 'scripts', 'check-layers.known.json');
+  const k = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  return { oversize: k.oversize ?? {}, cycles: k.cycles ?? [], upward: k.upward ?? [] };
+}
 
 /**
  * The floors of architecture.md, lowest first, as path patterns relative to src/ ('*' = any name in
@@ -54,14 +42,15 @@ const FLOORS = [
   ['data/*'],
   ['graph/tensor.ts'],
   ['layers/*'],
-  ['graph/graph.ts', 'graph/shapes.ts', 'graph/plan.ts'],
-  ['io/safetensors.ts', 'io/spec.ts'],
+  ['graph/graph.ts', 'graph/shapes.ts', 'graph/plan.ts', 'graph/execute.ts', 'graph/buffers.ts', 'graph/batch.ts',
+    'graph/init.ts', 'graph/summary.ts', 'graph/options.ts', 'graph/codec.ts'],
+  ['io/safetensors.ts', 'io/spec.ts', 'io/graph-spec.ts'],
   ['ec/structure.ts'],
   ['optim/*'],
   ['ec/*'],
   ['optim/registry.ts'],
   ['train/*'],
-  ['graph/model.ts', 'graph/sequential.ts'],
+  ['graph/weights.ts', 'graph/model.ts', 'graph/sequential.ts'],
   ['io/checkpoint.ts'],
   ['index.ts'],
 ];
@@ -72,12 +61,6 @@ const FLOORS = [
  * Each disappears with the migration step that moves the code to its floor; delete an entry once its
  * import is gone.
  */
-const KNOWN_UPWARD = [
-  'src/io/spec.ts -> src/graph/model.ts', // spec builds a Sequential (step 5: spec returns a ShapePlan)
-  'src/io/safetensors.ts -> src/graph/model.ts', // checkpoint code builds models (step 5: io/checkpoint.ts)
-  'src/io/safetensors.ts -> src/optim/optimizer.ts', // checkpoint code (io/checkpoint.ts)
-  'src/io/safetensors.ts -> src/optim/registry.ts', // checkpoint code (io/checkpoint.ts)
-];
 
 // ---------------------------------------------------------------------------------------------
 // the tree
@@ -216,6 +199,7 @@ function floorOf(file) {
 }
 
 export function checkLayers(root) {
+  const { oversize: KNOWN_OVERSIZE, cycles: KNOWN_CYCLES, upward: KNOWN_UPWARD } = readKnown(root);
   const errors = [];
   const warnings = [];
   const notes = [];
@@ -226,14 +210,14 @@ export function checkLayers(root) {
   const edges = [];
   for (const file of lib) {
     const text = readFileSync(join(root, file), 'utf8');
-    const lines = lineCount(text);
+    const lines = text.startsWith('// GENERATED') ? 0 : lineCount(text);
     const ceiling = KNOWN_OVERSIZE[file];
     if (lines > MAX_LINES) {
       if (ceiling === undefined) errors.push(`${file}: ${lines} lines, over the budget of ${MAX_LINES} (split it: one job per file)`);
       else if (lines > ceiling) errors.push(`${file}: ${lines} lines, grew past its known ceiling of ${ceiling} (KNOWN_OVERSIZE may only shrink; split it)`);
       else warnings.push(`${file}: ${lines} lines, over ${MAX_LINES} (known, ceiling ${ceiling})`);
     } else if (ceiling !== undefined) {
-      notes.push(`${file}: ${lines} lines, within the budget now: remove it from KNOWN_OVERSIZE in scripts/check-layers.mjs`);
+      notes.push(`${file}: ${lines} lines, within the budget now: remove it from KNOWN_OVERSIZE in scripts/check-layers.known.json`);
     }
     if (!file.endsWith('.ts')) continue;
     const targets = new Set();
@@ -248,7 +232,7 @@ export function checkLayers(root) {
     graph.set(file, targets);
   }
   for (const [file] of Object.entries(KNOWN_OVERSIZE)) {
-    if (!lib.includes(file)) notes.push(`${file} is gone: remove it from KNOWN_OVERSIZE in scripts/check-layers.mjs`);
+    if (!lib.includes(file)) notes.push(`${file} is gone: remove it from KNOWN_OVERSIZE in scripts/check-layers.known.json`);
   }
 
   const found = cycles(graph);
@@ -260,7 +244,7 @@ export function checkLayers(root) {
   for (const k of KNOWN_CYCLES) {
     const live = found.filter((comp) => comp.every((f) => k.includes(f)));
     const gone = k.filter((f) => !live.some((comp) => comp.includes(f)));
-    if (gone.length) notes.push(`no longer in a cycle: ${gone.join(', ')}: shrink KNOWN_CYCLES in scripts/check-layers.mjs`);
+    if (gone.length) notes.push(`no longer in a cycle: ${gone.join(', ')}: shrink KNOWN_CYCLES in scripts/check-layers.known.json`);
   }
 
   const seenUpward = new Set();
@@ -276,7 +260,7 @@ export function checkLayers(root) {
   }
   for (const key of new Set(KNOWN_UPWARD)) {
     if (seenUpward.has(key)) warnings.push(`upward value import (known): ${key}`);
-    else notes.push(`${key} no longer imports values upward: remove it from KNOWN_UPWARD in scripts/check-layers.mjs`);
+    else notes.push(`${key} no longer imports values upward: remove it from KNOWN_UPWARD in scripts/check-layers.known.json`);
   }
 
   // (c): the apps use the library as its users do

@@ -25,18 +25,25 @@ export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, 
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data/data.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';
 export { Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, type Conv2DOptions, type PoolOptions } from './layers/conv.js';
-export { ECSGD, ECMomentum, ECAdam, PathSGD, ecStructure, type ECStructure, type ECLayer, type ECOptions, type ECAdamOptions } from './ec/ec.js';
+export { ECSGD, ECMomentum, ECAdam, type ECOptions, type ECAdamOptions } from './ec/optimizers.js';
+export { PathSGD } from './ec/path-sgd.js';
+export { ecStructure, type ECStructure, type ECLayer } from './ec/structure.js';
 export { loadFashionMNIST, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './data/fashion.js';
-export { modelToSpec, modelFromSpec, checkSpec, SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type LayerSpec } from './io/spec.js';
+export { checkSpec, SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type LayerSpec } from './io/spec.js';
+export { checkGraphSpec, GRAPH_SPEC_FORMAT, GRAPH_SPEC_VERSION, type GraphSpec, type GraphNodeSpec } from './io/graph-spec.js';
+/** @internal The implementations behind `model.toSpec()` and `Sequential.fromSpec()` / `Model.fromSpec()`: use those. */
+export { modelToSpec, modelFromSpec } from './io/checkpoint.js';
 /**
  * @internal The serialization hooks behind `model.toSafetensors()` and `Sequential.fromSafetensors()`:
  * use those.
  */
-export { modelToSafetensors, modelFromSafetensors } from './io/safetensors.js';
+export { modelToSafetensors, modelFromSafetensors } from './io/checkpoint.js';
+export { loadOptimizerState, loadCheckpoint, type OptimizerRecord } from './io/checkpoint.js';
+export { type SafetensorsOptions } from './graph/codec.js';
 export {
-  readSafetensors, writeSafetensors, tensorData, loadOptimizerState, loadCheckpoint,
+  readSafetensors, writeSafetensors, tensorData,
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, MAX_HEADER_BYTES,
-  type SafetensorsFile, type SafetensorsEntry, type TensorToWrite, type SafetensorsOptions, type OptimizerRecord,
+  type SafetensorsFile, type SafetensorsEntry, type TensorToWrite,
 } from './io/safetensors.js';
 export { stepDecay, exponentialDecay, cosineDecay, linearWarmup, type LRSchedule, type ScheduleContext } from './train/schedules.js';
 export { DATASET_KEY, readDatasetInfo, type DatasetInfo } from './io/safetensors.js';

@@ -3,7 +3,7 @@
 // checking it is WebAssembly of the right kind (single-thread vs threads), compiling it, and the
 // messages that say what was fetched from where and how to fix it.
 import { ArgumentError, FormatError, describeValue } from './errors.js';
-import type { InitOptions } from './wasm.js';
+import type { InitOptions } from './init-options.js';
 
 /** Whether this runs in Node (not a browser or a worker there). */
 export const inNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';

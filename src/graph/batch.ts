@@ -3,7 +3,7 @@
 // wasm): each error names the call, the array or sample, and the expected form.
 import type { Kernels } from '../core/wasm.js';
 import type { Arena } from '../core/arena.js';
-import type { Dataset } from '../data/data.js';
+import type { Dataset } from '../data/dataset.js';
 import { ShapeError, checkPositiveInt, describeValue } from '../core/errors.js';
 
 /** The batch size of `x` for a model of per-sample size `n`, checked against `batch`. */

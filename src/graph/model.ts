@@ -11,7 +11,7 @@
 import { getRuntime } from '../core/wasm.js';
 import { ArgumentError, NonFiniteError, ShapeError, StateError, checkOptions, checkPositiveInt, describeValue } from '../core/errors.js';
 import { sizeOf } from '../layers/layer.js';
-import { checkDataset, type Dataset } from '../data/data.js';
+import { checkDataset, type Dataset } from '../data/dataset.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { guardedStep } from '../optim/guard.js';
 import { fitModel, type FitOptions, type FitResult } from '../train/fit.js';
@@ -341,7 +341,7 @@ export class Model extends ModelWeights {
   // ---- files (io/spec.ts and io/safetensors.ts install these when the package loads) ----
 
   /** @internal The implementations behind toSpec/fromSpec/toSafetensors/fromSafetensors. */
-  static readonly serialization: Codec = {};
+  static readonly serialization: Codec<Model> = {};
 
   /**
    * The architecture as data: `{ format: 'ecopt.graph', version: 1, inputShape, seed, nodes, output }`
@@ -379,7 +379,7 @@ export class Model extends ModelWeights {
   }
 }
 
-function codec<K extends keyof Codec>(name: K): NonNullable<Codec[K]> {
+function codec<K extends keyof Codec<Model>>(name: K): NonNullable<Codec<Model>[K]> {
   const f = Model.serialization[name];
   if (!f) throw new Error(`Model.${name}: serialization is not loaded; import ecopt from its entry point (src/index.ts)`);
   return f;

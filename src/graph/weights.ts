@@ -8,7 +8,7 @@ import { bufferBytes } from '../core/sizes.js';
 import { MemoryError, ShapeError, StateError, describeValue } from '../core/errors.js';
 import { sizeOf, type Layer } from '../layers/layer.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { ecStructure, rescaleHiddenUnit, type ECStructure } from '../ec/ec.js';
+import { ecStructure, rescaleHiddenUnit, type ECStructure } from '../ec/structure.js';
 import type { ParamLayout } from './plan.js';
 
 /** The parameter memory of a model; Model (model.ts) adds the graph and the batch buffers. */
@@ -127,13 +127,13 @@ export abstract class ModelWeights {
   }
 
   /** @internal Second half: installs the prepared backup (freeing the old one) and the optimizer. */
-  commitAttach(opt: Optimizer, prepared: Block | null): void {
+  commitAttach(opt: object, prepared: Block | null): void {
     if (prepared) {
       this.arena.release(this.backup);
       this.backup = prepared;
       this.backupFloats = prepared.size / 4;
     }
-    this.optimizers.add(opt);
+    this.optimizers.add(opt as Optimizer);
   }
 
   /** @internal Undoes prepareAttach() after a failed optimizer construction. */
@@ -147,8 +147,8 @@ export abstract class ModelWeights {
   }
 
   /** @internal */
-  detachOptimizer(opt: Optimizer): void {
-    this.optimizers.delete(opt);
+  detachOptimizer(opt: object): void {
+    this.optimizers.delete(opt as Optimizer);
   }
 
   /** @internal The step backup, for the guard (optim/guard.ts). */
@@ -269,7 +269,7 @@ export abstract class ModelWeights {
    */
   ecStructure(): ECStructure {
     this.checkAlive();
-    return ecStructure(this as never);
+    return ecStructure(this);
   }
 
   /**
@@ -279,6 +279,6 @@ export abstract class ModelWeights {
    */
   rescaleHiddenUnit(layerIndex: number, unit: number, c: number): void {
     this.checkAlive();
-    rescaleHiddenUnit(this as never, layerIndex, unit, c);
+    rescaleHiddenUnit(this, layerIndex, unit, c);
   }
 }

@@ -6,8 +6,8 @@ import { FormatError } from '../core/errors.js';
 import { isDim, tooLarge } from '../core/sizes.js';
 import type { Layer } from '../layers/layer.js';
 import { checkLayerFields, layerFromFields, show } from '../layers/registry.js';
-import { Model } from '../graph/model.js';
 import { input, type SymbolicTensor } from '../graph/tensor.js';
+import type { Graph } from '../graph/graph.js';
 
 /** The `format` field of a functional Model's spec. */
 export const GRAPH_SPEC_FORMAT = 'ecopt.graph';
@@ -40,8 +40,16 @@ const TOP_FIELDS = ['format', 'version', 'seed', 'inputs', 'nodes', 'outputs'];
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** What graphSpecOf reads of a model. */
+export interface GraphSpecSource {
+  readonly graph: Graph;
+  readonly seed: number;
+  readonly inputShape: number[];
+  nodeName(i: number): string;
+}
+
 /** The spec of a functional model (its layers must be built-in: the caller checked). */
-export function graphSpecOf(model: Model): GraphSpec {
+export function graphSpecOf(model: GraphSpecSource): GraphSpec {
   const g = model.graph;
   const inputName = 'input';
   const names = [inputName, ...g.nodes.map((_, i) => model.nodeName(i))];
@@ -119,10 +127,14 @@ export function checkGraphSpec(spec: unknown): GraphSpec {
 
 /** A checked graph spec with its layers built and applied (shapes inferred once), before any memory is allocated. */
 export interface GraphPlan {
+  /** The symbolic input and output: `new Model({ inputs, outputs, seed })` makes the model. */
+  inputs: SymbolicTensor;
+  outputs: SymbolicTensor;
+  seed: number;
+  /** Number of nodes the spec lists (the model must have as many layers). */
+  nodes: number;
   /** Parameter names and shapes, in the model's order (to match a file before allocating). */
   params: { name: string; shape: number[] }[];
-  /** Allocates the model (a Model owning the planned layers). */
-  model(training: boolean): Model;
 }
 
 /** Builds and applies every layer of a checked graph spec; FormatError naming the node on a bad shape or config. */
@@ -146,15 +158,5 @@ export function planGraphSpec(spec: GraphSpec): GraphPlan {
   });
   const params: { name: string; shape: number[] }[] = [];
   spec.nodes.forEach((n, i) => { for (const p of layers[i].params) params.push({ name: `${n.name}.${p.name}`, shape: p.shape.slice() }); });
-  return {
-    params,
-    model: (training) => {
-      const m = new Model({ inputs: x, outputs: y, seed: spec.seed ?? 0, training });
-      if (m.layers.length !== spec.nodes.length) {
-        m.dispose();
-        throw new FormatError(`spec: ${spec.nodes.length - m.layers.length} of the nodes do not lead to the output; a spec lists only the model's layers`);
-      }
-      return m;
-    },
-  };
+  return { inputs: x, outputs: y, seed: spec.seed ?? 0, nodes: spec.nodes.length, params };
 }

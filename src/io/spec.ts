@@ -1,17 +1,16 @@
 // Model specs as data: the JSON architecture format of a Sequential model
 // ({ format: 'ecopt.sequential', version: 1, inputShape, seed?, layers: [{ type, ...config() }] }),
-// its validation (messages name the layer index, type and field) and building a model from it.
-// A spec is data read from files, so every problem with one is a FormatError.
-import { Model } from '../graph/model.js';
-import type { LoadOptions } from '../graph/codec.js';
-import { Sequential, inferInputShape } from '../graph/sequential.js';
+// its validation (messages name the layer index, type and field) and its layers built and shaped
+// (planFromSpec), without any memory: io/checkpoint.ts makes the model. A spec is data read from
+// files, so every problem with one is a FormatError.
+import { inferInputShape } from '../graph/shapes.js';
 import { isDim, tooLarge } from '../core/sizes.js';
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Conv2D } from '../layers/conv.js';
-import { checkLayerFields, isBuiltinLayer, layerFromFields, show } from '../layers/registry.js';
-import { FormatError, ArgumentError } from '../core/errors.js';
-import { GRAPH_SPEC_FORMAT, checkGraphSpec, graphSpecOf, planGraphSpec, type GraphSpec } from './graph-spec.js';
+import { checkLayerFields, layerFromFields, show } from '../layers/registry.js';
+import { FormatError } from '../core/errors.js';
+import { GRAPH_SPEC_FORMAT } from './graph-spec.js';
 
 export { type GraphSpec } from './graph-spec.js';
 
@@ -98,18 +97,10 @@ export function checkSpec(spec: unknown): ModelSpec {
   return out;
 }
 
-/**
- * The spec of a model: its input shape, seed and every layer's config().
- *
- * @internal The implementation behind `model.toSpec()`: use that.
- */
-export function modelToSpec(model: Model): ModelSpec | GraphSpec {
-  for (const l of model.layers) {
-    if (!isBuiltinLayer(l)) throw new ArgumentError(`modelToSpec: ${l.label} is not a built-in layer, so it has no spec`);
-  }
-  if (!(model instanceof Sequential)) return graphSpecOf(model);
-  const layers = model.layers.map((l) => ({ type: l.kind, ...(JSON.parse(JSON.stringify(l.config())) as Record<string, unknown>) }));
-  return { format: SPEC_FORMAT, version: SPEC_VERSION, inputShape: model.inputShape.slice(), seed: model.seed, layers };
+/** The sequential spec of a chain of built-in layers (the caller checked they are built-in). */
+export function sequentialSpecOf(layers: Layer[], inputShape: number[], seed: number): ModelSpec {
+  const specs = layers.map((l) => ({ type: l.kind, ...(JSON.parse(JSON.stringify(l.config())) as Record<string, unknown>) }));
+  return { format: SPEC_FORMAT, version: SPEC_VERSION, inputShape: inputShape.slice(), seed, layers: specs };
 }
 
 /** Layers built from a checked spec, with the resolved input shape and the parameter names and shapes. */
@@ -184,21 +175,6 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
  */
 export function disposeLayers(_layers: Layer[]): void {}
 
-/**
- * Builds the model a spec describes (weights initialized from its seed): a Sequential for an
- * 'ecopt.sequential' spec, a Model for an 'ecopt.graph' one. Throws FormatError on a bad spec.
- *
- * @internal The implementation behind `Sequential.fromSpec()` / `Model.fromSpec()`: use those.
- */
-export function modelFromSpec(spec: ModelSpec | GraphSpec | string | unknown, options: LoadOptions = {}): Model {
-  const parsed = parseSpec(spec);
-  if (isObject(parsed) && parsed.format === GRAPH_SPEC_FORMAT && !options.sequential) {
-    return buildModel(() => planGraphSpec(checkGraphSpec(parsed)).model(options.training ?? true));
-  }
-  const plan = planFromSpec(checkSpec(parsed));
-  return modelFromPlan(plan, options.training ?? true);
-}
-
 /** The object of a spec given as JSON text (FormatError on bad JSON); other values as they are. */
 export function parseSpec(spec: unknown): unknown {
   if (typeof spec !== 'string') return spec;
@@ -209,23 +185,3 @@ export function parseSpec(spec: unknown): unknown {
   }
 }
 
-/** The model of a plan; its layers become the model's. */
-export function modelFromPlan(plan: SpecPlan, training = true): Sequential {
-  return buildModel(() => new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape, training }));
-}
-
-/** Runs a model constructor for a spec: shape and argument problems are the spec's (FormatError). */
-function buildModel<M extends Model>(make: () => M): M {
-  try {
-    return make();
-  } catch (e) {
-    if (e instanceof FormatError) throw e;
-    if (e instanceof RangeError && !(e.name === 'ShapeError' || e.name === 'ArgumentError')) throw e; // out of memory: not a format problem
-    throw new FormatError(`spec: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-// Model.toSpec() / Model.fromSpec() call these through the hook model.ts exposes, so that
-// model.ts need not import this module (which imports model.ts).
-Model.serialization.toSpec = modelToSpec;
-Model.serialization.fromSpec = modelFromSpec;

@@ -3,7 +3,7 @@
 // The model calls step(); a step that would leave NaN/Inf in the weights or state is undone.
 // Memory: every state block is allocated before the optimizer attaches (a failed constructor
 // leaves nothing behind), owned by the model, and checked for liveness before each use.
-import type { Model } from '../graph/model.js';
+import type { OptimizerHost } from './host.js';
 import type { Block } from '../core/arena.js';
 import type { Layer } from '../layers/layer.js';
 import { checkNumber, checkOptions, ArgumentError, NonFiniteError, StateError, describeValue } from '../core/errors.js';
@@ -43,7 +43,7 @@ export interface OptimizerStateDict {
  */
 export abstract class Optimizer {
   abstract readonly kind: string;
-  readonly model: Model;
+  readonly model: OptimizerHost;
   /**
    * Learning rate; may be changed between steps (schedules). The constructors need lr > 0; between
    * steps 0 is allowed too (a step at lr 0 changes no weight, as cosineDecay() reaches at its end).
@@ -66,8 +66,8 @@ export abstract class Optimizer {
   private disposed = false;
   private attached = false;
 
-  constructor(model: Model, lr: unknown) {
-    if (!model || typeof (model as Model).attachOptimizer !== 'function') {
+  constructor(model: OptimizerHost, lr: unknown) {
+    if (!model || typeof (model as OptimizerHost).prepareAttach !== 'function') {
       throw new ArgumentError(`${new.target.name}: the first argument must be a model (Sequential or Model), got ${typeof model}`);
     }
     model.checkAlive(`new ${new.target.name}`);
@@ -297,7 +297,7 @@ export interface SGDOptions extends CommonOptions {
 export class SGD extends Optimizer {
   readonly kind = 'SGD';
   weightDecay: number;
-  constructor(model: Model, options: SGDOptions) {
+  constructor(model: OptimizerHost, options: SGDOptions) {
     super(model, options?.lr);
     this.weightDecay = checkNumber(options.weightDecay ?? 0, 'SGD: weightDecay', 0, Infinity);
     this.takeCommonOptions(options, 'SGD');
@@ -326,7 +326,7 @@ export class Momentum extends Optimizer {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  constructor(model: Model, options: MomentumOptions) {
+  constructor(model: OptimizerHost, options: MomentumOptions) {
     super(model, options?.lr);
     this.momentum = checkNumber(options.momentum ?? 0.9, 'Momentum: momentum', 0, 1, false, true);
     this.nesterov = !!options.nesterov;
@@ -363,7 +363,7 @@ export class Adam extends Optimizer {
   eps: number;
   weightDecay: number;
   decoupled: boolean;
-  constructor(model: Model, options: AdamOptions = {}) {
+  constructor(model: OptimizerHost, options: AdamOptions = {}) {
     options = checkOptions(options, 'Adam');
     super(model, options.lr ?? 0.001);
     const betas = options.betas ?? [0.9, 0.999];

@@ -3,9 +3,10 @@
 // loadCheckpoint, the `ecopt` command and the experiments all create optimizers through it.
 // Kinds match exactly (case-sensitive class names): callers with other spellings (the CLI's
 // lowercase `--optimizer sgd`) map them to a kind themselves.
-import type { Model } from '../graph/model.js';
+import type { OptimizerHost } from './host.js';
 import { SGD, Momentum, Adam, type Optimizer } from './optimizer.js';
-import { ECSGD, ECMomentum, ECAdam, PathSGD } from '../ec/ec.js';
+import { ECSGD, ECMomentum, ECAdam } from '../ec/optimizers.js';
+import { PathSGD } from '../ec/path-sgd.js';
 import { ArgumentError, describeValue } from '../core/errors.js';
 
 const CONSTRUCTORS = { SGD, Momentum, Adam, ECSGD, ECMomentum, ECAdam, PathSGD } as const;
@@ -69,12 +70,12 @@ export function isOptimizerKind(kind: unknown): kind is OptimizerKind {
  * suggests the closest one ("did you mean 'Adam'?") and lists the known kinds. The options are the
  * kind's constructor options and are checked by that constructor.
  */
-export function createOptimizer<K extends OptimizerKind>(kind: K, model: Model, options: OptimizerOptionsByKind[K]): Optimizer {
+export function createOptimizer<K extends OptimizerKind>(kind: K, model: OptimizerHost, options: OptimizerOptionsByKind[K]): Optimizer {
   if (!isOptimizerKind(kind)) {
     const guess = typeof kind === 'string' ? closestKind(kind) : undefined;
     throw new ArgumentError(`createOptimizer: unknown optimizer kind ${typeof kind === 'string' ? `'${kind}'` : describeValue(kind)}` +
       `${guess === undefined ? '' : `; did you mean '${guess}'?`} (known: ${OPTIMIZER_KINDS.join(', ')})`);
   }
-  const Ctor = CONSTRUCTORS[kind] as unknown as new (model: Model, options: OptimizerOptionsByKind[K]) => Optimizer;
+  const Ctor = CONSTRUCTORS[kind] as unknown as new (model: OptimizerHost, options: OptimizerOptionsByKind[K]) => Optimizer;
   return new Ctor(model, options);
 }

@@ -3,7 +3,7 @@
 // drives any model through the FitHost interface (load a batch, take a guarded step, evaluate).
 import type { Kernels } from '../core/wasm.js';
 import type { Arena, Block } from '../core/arena.js';
-import { checkDataset, type Dataset } from '../data/data.js';
+import { checkDataset, type Dataset } from '../data/dataset.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRSchedule } from './schedules.js';
 import { bufferBytes } from '../core/sizes.js';
