@@ -1,4 +1,4 @@
-// Serialization (src/io/spec.ts, src/io/safetensors.ts): spec and safetensors round trips of MLPs and
+// Serialization (src/io/spec.ts, src/io/safetensors.ts, src/io/checkpoint.ts): spec and safetensors round trips of MLPs and
 // CNNs, the exact byte layout, bad specs and every corrupt-file case with its message, and
 // bit-identical resume of training from a checkpoint for every optimizer.
 import { describe, it, expect, beforeAll } from 'vitest';
