@@ -84,7 +84,7 @@ export enum PoolSlot {
   Share = 14,
   /** 0, or tid + 1 of the first worker whose job trapped (stored by src/pool-worker.js). */
   Fault = 15,
-  /** Elementwise job: op, n, four pointers, five f32, two i32. */
+  /** Elementwise job: op, n, four pointers, six f32 (F0-F5), two i32. */
   ElemOp = 16,
   ElemN = 17,
   ElemPtr0 = 18,
@@ -98,6 +98,7 @@ export enum PoolSlot {
   ElemF4 = 26,
   ElemA = 27,
   ElemB = 28,
+  ElemF5 = 29,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results = 32,
   Count = 64,

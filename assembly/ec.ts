@@ -17,6 +17,7 @@
 
 import { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc } from './abi';
 import { parallel_rows, pool_can_split } from './threads';
+import { momentum_m, momentum_step, adam_m, adam_s, adam_step, momentum_m4, momentum_step4, adam_m4, adam_s4, adam_step4 } from './rules';
 
 // Skeleton modes, frozen rules, update rules and the hyperparameter block (f64 slots, written by
 // TypeScript, completed by ec_hyper_prepare): Skeleton, Frozen, Rule, ECHyper of assembly/abi.ts.
@@ -147,18 +148,18 @@ export function ec_layer_units(desc: usize, beta: usize, ibeta: usize, phi: usiz
   if (kind == Rule.SGD) return d;
   if (kind == Rule.Momentum) {
     let m = f32at(s1, j);
-    if (update) { m = mu * m + d; setf32(s1, j, m); }
-    return nest ? d + mu * m : m;
+    if (update) { m = momentum_m(m, d, mu); setf32(s1, j, m); }
+    return momentum_step(m, d, mu, nest);
   }
   let m = f32at(s1, j);
   let s = f32at(s2, j);
   if (update) {
-    m = b1 * m + (<f32>1 - b1) * d;
-    s = b2 * s + (<f32>1 - b2) * (d * d);
+    m = adam_m(m, d, b1);
+    s = adam_s(s, d, b2);
     setf32(s1, j, m);
     setf32(s2, j, s);
   }
-  return (m / bc1) / (Mathf.sqrt(s) * isbc2 + eps);
+  return adam_step(m, s, bc1, isbc2, eps);
 }
 
 // @ts-ignore: decorator
@@ -167,20 +168,20 @@ export function ec_layer_units(desc: usize, beta: usize, ibeta: usize, phi: usiz
   if (kind == Rule.Momentum) {
     let m = v128.load(s1 + off);
     if (update) {
-      m = v128.bitselect(f32x4.add(f32x4.mul(mu, m), d), m, mask);
+      m = v128.bitselect(momentum_m4(m, d, mu), m, mask);
       v128.store(s1 + off, m);
     }
-    return nest ? f32x4.add(d, f32x4.mul(mu, m)) : m;
+    return momentum_step4(m, d, mu, nest);
   }
   let m = v128.load(s1 + off);
   let s = v128.load(s2 + off);
   if (update) {
-    m = v128.bitselect(f32x4.add(f32x4.mul(b1, m), f32x4.mul(c1, d)), m, mask);
-    s = v128.bitselect(f32x4.add(f32x4.mul(b2, s), f32x4.mul(c2, f32x4.mul(d, d))), s, mask);
+    m = v128.bitselect(adam_m4(m, d, b1, c1), m, mask);
+    s = v128.bitselect(adam_s4(s, d, b2, c2), s, mask);
     v128.store(s1 + off, m);
     v128.store(s2 + off, s);
   }
-  return f32x4.div(f32x4.div(m, bc1), f32x4.add(f32x4.mul(f32x4.sqrt(s), isbc2), eps));
+  return adam_step4(m, s, bc1, isbc2, eps);
 }
 
 /** dst[i] = 1 / src[i] for i < n (reciprocals of chain products, so the bulk passes multiply). */
@@ -493,12 +494,8 @@ export function ec_skeleton_unbulk(desc: usize, sk1: usize, sk2: usize, h: usize
     if (wd != 0) d = d + wd * v;
     // the bulk's step from the restored state, without storing it
     let st = d;
-    if (kind == Rule.Momentum) { const m = mu * f32at(s1, j) + d; st = nest ? d + mu * m : m; }
-    else if (kind == Rule.Adam) {
-      const m = b1 * f32at(s1, j) + (<f32>1 - b1) * d;
-      const sv = b2 * f32at(s2, j) + (<f32>1 - b2) * (d * d);
-      st = (m / bc1) / (Mathf.sqrt(sv) * isbc2 + eps);
-    }
+    if (kind == Rule.Momentum) { const m = momentum_m(f32at(s1, j), d, mu); st = momentum_step(m, d, mu, nest); }
+    else if (kind == Rule.Adam) st = adam_step(adam_m(f32at(s1, j), d, b1), adam_s(f32at(s2, j), d, b2), bc1, isbc2, eps);
     nv += <f64>(v * v);
     ns += <f64>(st * st);
   }

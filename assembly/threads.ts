@@ -179,10 +179,10 @@ function runElementShare(p: usize, tid: i32, T: i32): void {
   const op = load<i32>(at(p, PoolSlot.ElemOp));
   const p0 = <usize>load<i32>(at(p, PoolSlot.ElemPtr0)), p1 = <usize>load<i32>(at(p, PoolSlot.ElemPtr1)), p2 = <usize>load<i32>(at(p, PoolSlot.ElemPtr2)), p3 = <usize>load<i32>(at(p, PoolSlot.ElemPtr3));
   const f0 = load<f32>(at(p, PoolSlot.ElemF0)), f1 = load<f32>(at(p, PoolSlot.ElemF1)), f2 = load<f32>(at(p, PoolSlot.ElemF2)), f3 = load<f32>(at(p, PoolSlot.ElemF3)), f4 = load<f32>(at(p, PoolSlot.ElemF4));
-  const a = load<i32>(at(p, PoolSlot.ElemA)), b = load<i32>(at(p, PoolSlot.ElemB));
+  const a = load<i32>(at(p, PoolSlot.ElemA)), b = load<i32>(at(p, PoolSlot.ElemB)), f5 = load<f32>(at(p, PoolSlot.ElemF5));
   if (op == ElemOp.SGD) sgd_range(p0, p1, i0, i1, f0, f1);
   else if (op == ElemOp.Momentum) momentum_range(p0, p1, p2, i0, i1, f0, f1, f2, a);
-  else if (op == ElemOp.Adam) adam_range(p0, p1, p2, p3, i0, i1, f0, f1, f2, f3, f4, reinterpret<f32>(a), reinterpret<f32>(b));
+  else if (op == ElemOp.Adam) adam_range(p0, p1, p2, p3, i0, i1, f0, f1, f2, f3, f4, f5, reinterpret<f32>(a), reinterpret<f32>(b));
   else if (op == ElemOp.Copy) copy_range(p0, p1, i0, i1);
   else store<i32>(at(p, PoolSlot.Results + tid), first_nonfinite_range(p0, i0, i1));
 }
@@ -193,7 +193,7 @@ function runElementShare(p: usize, tid: i32, T: i32): void {
  * are in the block (pool_first_result combines them).
  */
 export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: usize, p3: usize,
-  f0: f32, f1: f32, f2: f32, f3: f32, f4: f32, a: i32, b: i32): bool {
+  f0: f32, f1: f32, f2: f32, f3: f32, f4: f32, a: i32, b: i32, f5: f32 = 0): bool {
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0 || n < ELEM_MIN) return false;
@@ -204,7 +204,7 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   store<i32>(at(p, PoolSlot.ElemN), n);
   store<i32>(at(p, PoolSlot.ElemPtr0), <i32>p0); store<i32>(at(p, PoolSlot.ElemPtr1), <i32>p1); store<i32>(at(p, PoolSlot.ElemPtr2), <i32>p2); store<i32>(at(p, PoolSlot.ElemPtr3), <i32>p3);
   store<f32>(at(p, PoolSlot.ElemF0), f0); store<f32>(at(p, PoolSlot.ElemF1), f1); store<f32>(at(p, PoolSlot.ElemF2), f2); store<f32>(at(p, PoolSlot.ElemF3), f3); store<f32>(at(p, PoolSlot.ElemF4), f4);
-  store<i32>(at(p, PoolSlot.ElemA), a); store<i32>(at(p, PoolSlot.ElemB), b);
+  store<i32>(at(p, PoolSlot.ElemA), a); store<i32>(at(p, PoolSlot.ElemB), b); store<f32>(at(p, PoolSlot.ElemF5), f5);
   post(p, T);
   runElementShare(p, 0, T);
   join(p);

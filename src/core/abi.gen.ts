@@ -147,7 +147,7 @@ export const PoolSlot = {
   Share: 14,
   /** 0, or tid + 1 of the first worker whose job trapped (stored by src/pool-worker.js). */
   Fault: 15,
-  /** Elementwise job: op, n, four pointers, five f32, two i32. */
+  /** Elementwise job: op, n, four pointers, six f32 (F0-F5), two i32. */
   ElemOp: 16,
   ElemN: 17,
   ElemPtr0: 18,
@@ -161,6 +161,7 @@ export const PoolSlot = {
   ElemF4: 26,
   ElemA: 27,
   ElemB: 28,
+  ElemF5: 29,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results: 32,
   Count: 64,
@@ -436,20 +437,21 @@ export interface Kernels {
    */
   sgd_update(w: number, g: number, n: number, lr: number, wd: number): void;
   /**
-   * Heavy ball (torch.optim.SGD with momentum, dampening 0):
-   *   d = g + wd*w;  v = mu*v + d;  w -= lr * (nesterov ? d + mu*v : v)
+   * Heavy ball (torch.optim.SGD with momentum, dampening 0), the rule of rules.ts on d = g + wd*w:
+   *   m = mu*m + d;  w -= lr * (nesterov ? d + mu*m : m)
    * AS: (w: usize, v: usize, g: usize, n: i32, lr: f32, mu: f32, wd: f32, nesterov: i32) => void
    */
   momentum_update(
     w: number, v: number, g: number, n: number, lr: number, mu: number, wd: number, nesterov: number,
   ): void;
   /**
-   * Adam (torch.optim.Adam; AdamW when decoupled != 0), t = step number starting at 1 (an f64: any
-   * safe integer step count is exact, no 32-bit wrap in the bias corrections):
+   * Adam (torch.optim.Adam; AdamW when decoupled != 0), the rule of rules.ts, t = step number from 1
+   * (an f64: any safe integer step count is exact, no 32-bit wrap in the bias corrections):
    *   decoupled: w *= 1 - lr*wd, d = g      else d = g + wd*w
-   *   m = b1*m + (1-b1)*d;  v = b2*v + (1-b2)*d*d
-   *   w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-   * AS: (w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32,
+   *   m = b1*m + (1-b1)*d;  s = b2*s + (1-b2)*d*d;  w -= lr * (m / bc1) / (sqrt(s)*isbc2 + eps)
+   * with bc1 = 1 - b1^t and isbc2 = 1/sqrt(1 - b2^t) computed in f64 from the f64 betas (as the EC
+   * optimizers' hyperparameter block does), then rounded to f32.
+   * AS: (w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f64, b2: f64, eps: f32, wd: f32,
    * decoupled: i32, t: f64) => void
    */
   adam_update(
@@ -865,7 +867,7 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
     'w: usize', 'v: usize', 'g: usize', 'n: i32', 'lr: f32', 'mu: f32', 'wd: f32', 'nesterov: i32',
   ],
   adam_update: [
-    'w: usize', 'm: usize', 'v: usize', 'g: usize', 'n: i32', 'lr: f32', 'b1: f32', 'b2: f32', 'eps: f32',
+    'w: usize', 'm: usize', 'v: usize', 'g: usize', 'n: i32', 'lr: f32', 'b1: f64', 'b2: f64', 'eps: f32',
     'wd: f32', 'decoupled: i32', 't: f64',
   ],
   lr_schedule: ['kind: i32', 'lr0: f64', 'a: f64', 'b: f64', 't: f64', 'T: f64'],
@@ -1106,6 +1108,7 @@ export const ABI_GLOBALS: Readonly<Record<string, number>> = {
   'PoolSlot.ElemF4': PoolSlot.ElemF4,
   'PoolSlot.ElemA': PoolSlot.ElemA,
   'PoolSlot.ElemB': PoolSlot.ElemB,
+  'PoolSlot.ElemF5': PoolSlot.ElemF5,
   'PoolSlot.Results': PoolSlot.Results,
   'PoolSlot.Count': PoolSlot.Count,
   'ConvDesc.C': ConvDesc.C,
