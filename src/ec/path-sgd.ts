@@ -1,12 +1,9 @@
 // Path-SGD (Neyshabur et al. 2015), the rescaling-invariant peer of EC-SGD: SGD scaled per weight
 // by the path norm through it (gamma from two squared-weight passes over the chain).
-import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import type { OptimizerHost } from '../optim/host.js';
-import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
-import { Skeleton, Frozen, Rule, ECHyper } from '../core/abi.gen.js';
-import { ecStructure, modeOf, ruleOf, type ECStructure, type ECLayer } from './structure.js';
+import { ecStructure, type ECStructure } from './structure.js';
 
 /**
  * Path-SGD (Neyshabur, Salakhutdinov & Srebro 2015): w_e -= lr * dL/dw_e / gamma_e with

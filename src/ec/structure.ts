@@ -12,7 +12,6 @@
 // weight outside the pivot matrix W^s); otherwise the general one (the designated in-edge of every
 // hidden unit). Both give the same basis paths for unimodal widths.
 import type { Layer } from '../layers/layer.js';
-import { sizeOf } from '../layers/layer.js';
 import { ArgumentError, checkNumber } from '../core/errors.js';
 import type { Kernels } from '../core/wasm.js';
 import { Skeleton, Frozen } from '../core/abi.gen.js';

@@ -2,7 +2,7 @@
 // v1), tensor names ('0.weight') and training bits as v0.1; the input shape may be inferred from
 // the first layer (a Dense's inFeatures, or the smallest square that fits a Conv2D stack).
 import { ArgumentError, ShapeError, describeValue } from '../core/errors.js';
-import { Layer, sizeOf } from '../layers/layer.js';
+import { Layer } from '../layers/layer.js';
 import { isDim, tooLarge } from '../core/sizes.js';
 import { chainGraph } from './graph.js';
 import { inferInputShape } from './shapes.js';

@@ -9,8 +9,8 @@
 // The reader never allocates more than the file's own size justifies: the header is decoded from a
 // view of at most the file, tensors are views into it, and a model is only allocated after its
 // parameter shapes were matched against tensors the file really holds.
-import { bufferBytes, isDim, product, MAX_DIM } from '../core/sizes.js';
-import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from '../core/errors.js';
+import { isDim, product, MAX_DIM } from '../core/sizes.js';
+import { FormatError, ArgumentError, describeValue } from '../core/errors.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;

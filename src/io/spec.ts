@@ -7,7 +7,7 @@ import { inferInputShape } from '../graph/shapes.js';
 import { isDim, tooLarge } from '../core/sizes.js';
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
-import { Conv2D } from '../layers/conv.js';
+import { Conv2D } from '../layers/conv2d.js';
 import { checkLayerFields, layerFromFields, show } from '../layers/registry.js';
 import { FormatError } from '../core/errors.js';
 import { GRAPH_SPEC_FORMAT } from './graph-spec.js';

@@ -2,6 +2,7 @@
 // Sigmoid and Tanh (no rescaling symmetry: EC optimizers refuse them by name).
 import type { Kernels } from '../core/wasm.js';
 import { checkNumber, checkOptions } from '../core/errors.js';
+import { FIELD, type LayerSpecType } from './fields.js';
 import { Layer, sizeOf, checkLayerName, type LayerIO, type LayerOptions, type ECRole } from './layer.js';
 
 /** Shape-preserving activation: the output shape is the input shape. */
@@ -20,6 +21,8 @@ abstract class Elementwise extends Layer {
 
 /** y = max(x, 0). */
 export class ReLU extends Elementwise {
+  /** The spec schema of ReLU. */
+  static readonly spec: LayerSpecType = { type: 'ReLU', fields: {}, make: () => new ReLU() };
   readonly kind = 'ReLU';
   constructor(options: LayerOptions = {}) {
     super(options, 'ReLU');
@@ -35,6 +38,8 @@ export class ReLU extends Elementwise {
 
 /** y = x > 0 ? x : alpha * x, fixed alpha (default 0.01). */
 export class LeakyReLU extends Elementwise {
+  /** The spec schema of LeakyReLU. */
+  static readonly spec: LayerSpecType = { type: 'LeakyReLU', fields: { alpha: FIELD.finite }, make: (f) => new LeakyReLU(f.alpha) };
   readonly kind = 'LeakyReLU';
   readonly alpha: number;
   constructor(alpha = 0.01, options: LayerOptions = {}) {
@@ -62,6 +67,8 @@ export interface PReLUOptions extends LayerOptions {
  * (first dimension) for (C, H, W) maps. The slope count is inferred from the input shape.
  */
 export class PReLU extends Elementwise {
+  /** The spec schema of PReLU. */
+  static readonly spec: LayerSpecType = { type: 'PReLU', fields: { init: FIELD.finite }, make: (f) => new PReLU({ init: f.init }) };
   readonly kind = 'PReLU';
   readonly initSlope: number;
   constructor(options: PReLUOptions = {}) {
@@ -90,6 +97,8 @@ export class PReLU extends Elementwise {
  * symmetry, so EC optimizers refuse it (classic optimizers work).
  */
 export class Sigmoid extends Elementwise {
+  /** The spec schema of Sigmoid. */
+  static readonly spec: LayerSpecType = { type: 'Sigmoid', fields: {}, make: () => new Sigmoid() };
   readonly kind = 'Sigmoid';
   override readonly ecRole: ECRole = 'none';
   constructor(options: LayerOptions = {}) {
@@ -106,6 +115,8 @@ export class Sigmoid extends Elementwise {
 
 /** y = tanh(x). Not positively homogeneous (see Sigmoid). */
 export class Tanh extends Elementwise {
+  /** The spec schema of Tanh. */
+  static readonly spec: LayerSpecType = { type: 'Tanh', fields: {}, make: () => new Tanh() };
   readonly kind = 'Tanh';
   override readonly ecRole: ECRole = 'none';
   constructor(options: LayerOptions = {}) {

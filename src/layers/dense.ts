@@ -2,6 +2,7 @@
 import type { Kernels } from '../core/wasm.js';
 import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
 import { checkDim } from '../core/sizes.js';
+import { FIELD, type LayerSpecType } from './fields.js';
 import { Layer, sizeOf, checkLayerName, type LayerIO, type InitKind, type LayerOptions } from './layer.js';
 
 /** Options of `new Dense(inFeatures, outFeatures, options)`. */
@@ -16,6 +17,12 @@ const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-
 
 /** Fully connected layer: y = x · Wᵀ + b, W is (out, in) row-major as in PyTorch. */
 export class Dense extends Layer {
+  /** The spec schema of Dense (layers/fields.ts). */
+  static readonly spec: LayerSpecType = {
+    type: 'Dense',
+    fields: { inFeatures: FIELD.posInt, outFeatures: FIELD.posInt, bias: FIELD.bool, init: FIELD.init },
+    make: (f) => new Dense(f.inFeatures, f.outFeatures, { bias: f.bias, init: f.init }),
+  };
   readonly kind = 'Dense';
   readonly ecRole = 'weight';
   readonly inFeatures: number;

@@ -3,6 +3,7 @@
 // parameters, and are the only layers whose forward reads io.xs and whose backward writes io.dxs.
 import type { Kernels } from '../core/wasm.js';
 import { ArgumentError, ShapeError, checkOptions, describeValue } from '../core/errors.js';
+import { FIELD, type LayerSpecType } from './fields.js';
 import { Layer, sizeOf, checkLayerName, type LayerIO, type LayerOptions, type ECRole } from './layer.js';
 
 const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -21,6 +22,8 @@ function joinIO(layer: Layer, io: LayerIO, what: 'forward' | 'backward'): { xs: 
  * of a residual block (`new Add().apply([body, shortcut])`). Backward: every input gets dy.
  */
 export class Add extends Layer {
+  /** The spec schema of Add. */
+  static readonly spec: LayerSpecType = { type: 'Add', fields: {}, make: () => new Add() };
   readonly kind = 'Add';
   readonly ecRole: ECRole = 'join';
 
@@ -77,6 +80,8 @@ export interface ConcatOptions extends LayerOptions {
  * dimension must agree. Backward: each input gets its slice of dy.
  */
 export class Concat extends Layer {
+  /** The spec schema of Concat. */
+  static readonly spec: LayerSpecType = { type: 'Concat', fields: { axis: FIELD.axis }, make: (f) => new Concat({ axis: f.axis }) };
   readonly kind = 'Concat';
   readonly ecRole: ECRole = 'join';
   /** The axis as given (may be negative). */

@@ -1,49 +1,14 @@
-// Convolutional layers on per-sample [C, H, W] maps (NCHW batches): Conv2D, MaxPool2D, AvgPool2D,
-// GlobalAvgPool2D and Flatten. Shape logic and validation live here; the loops are the kernels in
-// assembly/conv2d.ts and assembly/pool2d.ts. Layers own no memory: the model that holds a layer
-// allocates its blocks (the conv shape descriptor, the max-pool argmax cache) in its own plan.
-// Every integer is bounded (src/core/sizes.ts) and every derived size checked here, so nothing the
-// kernels compute in 32 bits can wrap.
+// Conv2D on per-sample [C, H, W] maps (NCHW batches, PyTorch's layouts): shape logic and validation
+// here, the loops in assembly/conv2d.ts (im2col + GEMM). The layer owns no memory: the model that
+// holds it allocates its shape descriptor in its own plan. Every integer is bounded
+// (src/core/sizes.ts) and every derived size checked, so nothing the kernels compute in 32 bits can wrap.
 import type { Kernels } from '../core/wasm.js';
-import { Layer, sizeOf, checkLayerName, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
-import { ShapeError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
-import { checkDim, isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js';
+import { FIELD, type LayerSpecType } from './fields.js';
+import { Layer, checkLayerName, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
+import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
+import { checkDim } from '../core/sizes.js';
 import { warnDeprecated } from '../core/deprecation.js';
-
-type Pair = number | [number, number];
-
-const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
-
-function pair(v: unknown, what: string, min = 1): [number, number] {
-  const ok = (x: unknown) => isDim(x, min);
-  if (ok(v)) return [v as number, v as number];
-  if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) return [v[0], v[1]];
-  const kind = min === 0 ? 'non-negative' : 'positive';
-  const bound = tooLarge(v) ? ` (each at most ${MAX_DIM})` : '';
-  throw new ArgumentError(`${what} must be a ${kind} integer or a pair of them${bound}, got ${Array.isArray(v) ? JSON.stringify(v).slice(0, 60) : describeValue(v)}`);
-}
-
-/** Largest padded extent or window span a 32-bit kernel index may reach (oh*stride + kh*dilation). */
-const MAX_SPAN = 2 ** 30;
-
-const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
-const pairStr = (p: readonly [number, number]) => (p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`);
-
-/** Checks a per-sample [C, H, W] input; returns it. */
-function check3D(layer: Layer, inShape: number[]): [number, number, number] {
-  if (inShape.length !== 3) {
-    throw new ShapeError(`${layer.label} expects a per-sample input of shape [channels, height, width], got ${shapeStr(inShape)}` +
-      (inShape.length === 1 ? ' (pass { inputShape: [C, H, W] } to Sequential, or put Flatten after the conv layers, not before)' : ''));
-  }
-  return [inShape[0], inShape[1], inShape[2]];
-}
-
-/** Refuses a per-batch-independent element count the 32-bit kernels cannot index. */
-function checkElements(layer: Layer, n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n > MAX_BUFFER_ELEMENTS) {
-    throw new ShapeError(`${layer.label}: ${what} has ${n} elements, more than the ${MAX_BUFFER_ELEMENTS} one buffer may hold (2 GiB of float32)`);
-  }
-}
+import { pair, pairStr, shapeStr, check3D, checkElements, INITS, MAX_SPAN, type Pair } from './spatial.js';
 
 /** Options of `new Conv2D(inChannels, outChannels, kernel, options)`. */
 export interface Conv2DOptions extends LayerOptions {
@@ -70,6 +35,15 @@ export interface Conv2DOptions extends LayerOptions {
  * weight (outC, inC, kh, kw), bias (outC).
  */
 export class Conv2D extends Layer {
+  /** The spec schema of Conv2D. */
+  static readonly spec: LayerSpecType = {
+    type: 'Conv2D',
+    fields: {
+      inChannels: FIELD.posInt, outChannels: FIELD.posInt, kernel: FIELD.pair(true), stride: FIELD.pair(false), padding: FIELD.padding,
+      dilation: FIELD.pair(false), bias: FIELD.bool, init: FIELD.init,
+    },
+    make: (f) => new Conv2D(f.inChannels, f.outChannels, f.kernel, { stride: f.stride, padding: f.padding, dilation: f.dilation, bias: f.bias, init: f.init }),
+  };
   readonly kind = 'Conv2D';
   readonly ecRole: ECRole = 'weight';
   readonly inChannels: number;
@@ -200,137 +174,3 @@ export class Conv2D extends Layer {
   }
 }
 
-/** Options of `new MaxPool2D(kernel, options)` and `new AvgPool2D(kernel, options)`. */
-export interface PoolOptions extends LayerOptions {
-  /** Step between windows (default: the kernel size, non-overlapping windows). */
-  stride?: Pair;
-}
-
-/** Shared shape logic of the windowed pools: no padding, Ho = floor((H - kh) / sh) + 1. */
-abstract class Pool2D extends Layer {
-  readonly ecRole: ECRole = 'homogeneous';
-  readonly kernelH: number;
-  readonly kernelW: number;
-  readonly stride: [number, number];
-
-  constructor(name: string, kernel: Pair, options: PoolOptions) {
-    super();
-    this.name = checkLayerName(options.name, name);
-    [this.kernelH, this.kernelW] = pair(kernel, `${name}: kernel`);
-    this.stride = options.stride === undefined ? [this.kernelH, this.kernelW] : pair(options.stride, `${name}: options.stride`);
-  }
-
-  override describe(): string {
-    const s = this.stride[0] === this.kernelH && this.stride[1] === this.kernelW ? '' : `, stride ${pairStr(this.stride)}`;
-    return `${this.kind} ${this.kernelH}x${this.kernelW}${s}`;
-  }
-
-  build(inShape: number[]): number[] {
-    const [C, H, W] = check3D(this, inShape);
-    if (this.kernelH > H || this.kernelW > W) {
-      throw new ShapeError(`${this.label}: the ${this.kernelH}x${this.kernelW} window is larger than the input ${H}x${W} (input shape ${shapeStr(inShape)}; pooling does not pad)`);
-    }
-    checkElements(this, C * H * W, 'the input map');
-    this.inShape = inShape.slice();
-    this.outShape = [C, Math.floor((H - this.kernelH) / this.stride[0]) + 1, Math.floor((W - this.kernelW) / this.stride[1]) + 1];
-    return this.outShape;
-  }
-
-  /** Kernel arguments B, C, H, W, KH, KW, sh, sw, Ho, Wo. */
-  protected dims(B: number): [number, number, number, number, number, number, number, number, number, number] {
-    const [C, H, W] = this.inShape;
-    return [B, C, H, W, this.kernelH, this.kernelW, this.stride[0], this.stride[1], this.outShape[1], this.outShape[2]];
-  }
-
-  config(): Record<string, unknown> {
-    return { kernel: [this.kernelH, this.kernelW], stride: this.stride.slice() };
-  }
-}
-
-/** Max over each window; backward routes the gradient to the (first) maximum of its window. */
-export class MaxPool2D extends Pool2D {
-  readonly kind = 'MaxPool2D';
-
-  constructor(kernel: Pair, options: PoolOptions = {}) {
-    super('MaxPool2D', kernel, checkOptions(options, 'MaxPool2D'));
-  }
-
-  /** The argmax of every output (an i32 index per output element), kept for backward. */
-  override cacheFloatsPerSample(): number {
-    return this.outSize;
-  }
-
-  forward(k: Kernels, io: LayerIO): void {
-    if (!io.cache) throw new ArgumentError(`${this.label}: forward needs the argmax cache (io.cache) its model plans`);
-    const [B, C, H, W, KH, KW, sh, sw, Ho, Wo] = this.dims(io.B);
-    k.maxpool2d_forward(io.y, io.cache, io.x, B, C, H, W, KH, KW, sh, sw, Ho, Wo);
-  }
-
-  backward(k: Kernels, io: LayerIO): void {
-    if (!io.dx) return;
-    if (!io.cache) throw new ArgumentError(`${this.label}: backward needs the argmax cache (io.cache) of its forward`);
-    const [B, C, H, W, , , , , Ho, Wo] = this.dims(io.B);
-    k.maxpool2d_backward(io.dx, io.dy, io.cache, B, C, H, W, Ho, Wo);
-  }
-}
-
-/** Mean over each window (divides by kh·kw). */
-export class AvgPool2D extends Pool2D {
-  readonly kind = 'AvgPool2D';
-  constructor(kernel: Pair, options: PoolOptions = {}) {
-    super('AvgPool2D', kernel, checkOptions(options, 'AvgPool2D'));
-  }
-  forward(k: Kernels, io: LayerIO): void {
-    k.avgpool2d_forward(io.y, io.x, ...this.dims(io.B));
-  }
-  backward(k: Kernels, io: LayerIO): void {
-    if (io.dx) k.avgpool2d_backward(io.dx, io.dy, ...this.dims(io.B));
-  }
-}
-
-/** Mean of each channel: [C, H, W] -> [C]. */
-export class GlobalAvgPool2D extends Layer {
-  readonly kind = 'GlobalAvgPool2D';
-  readonly ecRole: ECRole = 'homogeneous';
-  constructor(options: LayerOptions = {}) {
-    super();
-    this.name = checkLayerName(checkOptions(options, 'GlobalAvgPool2D').name, 'GlobalAvgPool2D');
-  }
-  build(inShape: number[]): number[] {
-    const [C] = check3D(this, inShape);
-    this.inShape = inShape.slice();
-    this.outShape = [C];
-    return this.outShape;
-  }
-  forward(k: Kernels, io: LayerIO): void {
-    k.global_avgpool_forward(io.y, io.x, io.B, this.inShape[0], this.inShape[1] * this.inShape[2]);
-  }
-  backward(k: Kernels, io: LayerIO): void {
-    if (io.dx) k.global_avgpool_backward(io.dx, io.dy, io.B, this.inShape[0], this.inShape[1] * this.inShape[2]);
-  }
-  config(): Record<string, unknown> { return {}; }
-}
-
-/** Any per-sample shape -> one vector (row-major, C then H then W): a copy into the layer's own buffer. */
-export class Flatten extends Layer {
-  readonly kind = 'Flatten';
-  readonly ecRole: ECRole = 'homogeneous';
-  constructor(options: LayerOptions = {}) {
-    super();
-    this.name = checkLayerName(checkOptions(options, 'Flatten').name, 'Flatten');
-  }
-  /** A view: inside a model it shares its input's buffer (no copy); forward/backward copy when called directly. */
-  override readonly isView: boolean = true;
-  build(inShape: number[]): number[] {
-    this.inShape = inShape.slice();
-    this.outShape = [sizeOf(inShape)];
-    return this.outShape;
-  }
-  forward(k: Kernels, io: LayerIO): void {
-    k.copy_bytes(io.y, io.x, io.B * this.inSize * 4);
-  }
-  backward(k: Kernels, io: LayerIO): void {
-    if (io.dx) k.copy_bytes(io.dx, io.dy, io.B * this.inSize * 4);
-  }
-  config(): Record<string, unknown> { return {}; }
-}
