@@ -4,7 +4,7 @@
 import { ArgumentError, ShapeError, describeValue } from '../core/errors.js';
 import { Layer } from '../layers/layer.js';
 import { isDim, tooLarge } from '../core/sizes.js';
-import { chainGraph } from './graph.js';
+import { chainGraph, type Graph } from './graph.js';
 import { inferInputShape } from './shapes.js';
 
 export { inferInputShape } from './shapes.js';
@@ -19,6 +19,8 @@ export interface SequentialOptions {
   inputShape?: number[];
   /** @internal false: for inference only (no gradients, no optimizer); set by the loaders. */
   training?: boolean;
+  /** @internal The chain's graph, already built for these layers and inputShape (spec loading): not built again. */
+  graph?: Graph;
 }
 
 /**
@@ -48,6 +50,11 @@ export class Sequential extends Model {
     });
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError(`Sequential: seed must be a non-negative integer, got ${describeValue(seed)}`);
+    const given = options.graph;
+    if (given && given.nodes.length === layers.length && given.nodes.every((n, i) => n.layer === layers[i])) {
+      layers.forEach((l, i) => { l.index = i; });
+      return given;
+    }
     try {
       const inputShape = options.inputShape !== undefined ? checkInputShape(options.inputShape) : inferInputShape(layers);
       return chainGraph(layers, inputShape);

@@ -48,7 +48,7 @@ export function modelFromSpec(spec: ModelSpec | GraphSpec | string | unknown, op
 
 /** The Sequential of a plan; its layers become the model's. */
 export function modelFromPlan(plan: SpecPlan, training = true): Sequential {
-  return buildModel(() => new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape, training }));
+  return buildModel(() => new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape, training, graph: plan.graph }));
 }
 
 /** The Model of a graph plan; refuses a spec with nodes that do not lead to the output. */

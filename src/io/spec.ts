@@ -4,6 +4,7 @@
 // (planFromSpec), without any memory: io/checkpoint.ts makes the model. A spec is data read from
 // files, so every problem with one is a FormatError.
 import { inferInputShape } from '../graph/shapes.js';
+import { chainGraph, type Graph } from '../graph/graph.js';
 import { isDim, tooLarge } from '../core/sizes.js';
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
@@ -109,6 +110,8 @@ export interface SpecPlan {
   inputShape: number[];
   seed: number;
   params: { name: string; shape: number[] }[];
+  /** The chain's graph with every shape inferred (the model reuses it: each layer is built once). */
+  graph: Graph;
 }
 
 /**
@@ -128,11 +131,6 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
         throw new FormatError(`spec.layers[${i}] (${l.type}): ${(e as Error).message}`, { cause: e });
       }
     });
-    const tryShapes = (input: number[]): number[] => {
-      let shape = input;
-      for (const l of layers) shape = l.build(shape);
-      return shape;
-    };
     let inputShape = spec.inputShape;
     if (!inputShape) {
       const first = layers[0];
@@ -145,22 +143,22 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
         throw new FormatError('spec: no square input up to 1024x1024 fits the layers; give spec.inputShape');
       }
     }
-    // the layers' own messages say "layer -1": index them as the model will
-    layers.forEach((l, i) => { l.index = i; });
-    let out: number[];
+    // chainGraph indexes the layers as the model will, for the layers' own messages
+    let graph: Graph;
     try {
-      out = tryShapes(inputShape);
+      graph = chainGraph(layers, inputShape);
     } catch (e) {
       throw new FormatError(`spec: ${(e as Error).message}`, { cause: e });
     } finally {
       layers.forEach((l) => { l.index = -1; });
     }
+    const out = graph.shapes[graph.shapes.length - 1];
     if (out.length !== 1) {
       throw new FormatError(`spec: the last layer must output a vector of class scores, got shape [${out.join(', ')}]`);
     }
     const params: { name: string; shape: number[] }[] = [];
     layers.forEach((l, i) => { for (const p of l.params) params.push({ name: `${i}.${p.name}`, shape: p.shape.slice() }); });
-    return { layers, inputShape: inputShape.slice(), seed: spec.seed ?? 0, params };
+    return { layers, inputShape: inputShape.slice(), seed: spec.seed ?? 0, params, graph };
   } catch (e) {
     disposeLayers(layers);
     throw e;
