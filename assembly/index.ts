@@ -44,6 +44,9 @@ export { lr_schedule } from './schedule';
 // initialisation and shuffling
 export { init_uniform, init_normal, permutation } from './random';
 
+// batch normalisation
+export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from './batchnorm';
+
 // joins (Concat) and gradient clipping
 export { copy_rows_f32 } from './merge';
 export { clip_grad_norm } from './clip';

@@ -480,6 +480,37 @@ export interface Kernels {
    * AS: (idx: usize, n: i32, seedLo: u32, seedHi: u32, stream: u32) => void
    */
   permutation(idx: number, n: number, seedLo: number, seedHi: number, stream: number): void;
+  // assembly/batchnorm.ts
+  /**
+   * Training-mode forward: normalises with the batch statistics, updates the running statistics.
+   * AS: (y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize, saved: usize, B: i32,
+   * C: i32, S: i32, eps: f32, momentum: f32) => void
+   */
+  batchnorm_forward_train(
+    y: number, x: number, gamma: number, beta: number, rmean: number, rvar: number, saved: number, B: number,
+    C: number, S: number, eps: number, momentum: number,
+  ): void;
+  /**
+   * Evaluation-mode forward: normalises with the running statistics.
+   * AS: (y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize, B: i32, C: i32, S: i32,
+   * eps: f32) => void
+   */
+  batchnorm_forward_eval(
+    y: number, x: number, gamma: number, beta: number, rmean: number, rvar: number, B: number, C: number,
+    S: number, eps: number,
+  ): void;
+  /**
+   * Backward of either mode. Training (saved = batch mean, invstd):
+   *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * invstd * (dy - dbeta / N - xhat * dgamma / N)
+   * Evaluation (saved = 0: running statistics, which do not depend on x): dx = dy * gamma * invstd.
+   * dx = 0: input gradient not needed; dgamma = dbeta = 0: no affine part.
+   * AS: (dx: usize, dgamma: usize, dbeta: usize, dy: usize, x: usize, gamma: usize, saved: usize,
+   * rmean: usize, rvar: usize, B: i32, C: i32, S: i32, eps: f32) => void
+   */
+  batchnorm_backward(
+    dx: number, dgamma: number, dbeta: number, dy: number, x: number, gamma: number, saved: number,
+    rmean: number, rvar: number, B: number, C: number, S: number, eps: number,
+  ): void;
   // assembly/merge.ts
   /**
    * dst[r * dstStride + c] = src[r * srcStride + c] for r < rows, c < cols (floats; strides >= cols).
@@ -784,10 +815,11 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'maxpool2d_forward', 'maxpool2d_backward', 'avgpool2d_forward', 'avgpool2d_backward',
   'global_avgpool_forward', 'global_avgpool_backward', 'softmax_xent_forward_backward', 'softmax_xent_eval',
   'softmax_forward', 'argmax_rows', 'sgd_update', 'momentum_update', 'adam_update', 'lr_schedule',
-  'init_uniform', 'init_normal', 'permutation', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32', 'scale_f32',
-  'axpy_f32', 'copy_bytes', 'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32',
-  'gather_rows_f32', 'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask',
-  'ec_recip', 'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2',
+  'init_uniform', 'init_normal', 'permutation', 'batchnorm_forward_train', 'batchnorm_forward_eval',
+  'batchnorm_backward', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32', 'scale_f32', 'axpy_f32', 'copy_bytes',
+  'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32', 'gather_rows_f32',
+  'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask', 'ec_recip',
+  'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2',
   'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
   'ec_skeleton_step', 'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
   'ec_skeleton_apply', 'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward',
@@ -874,6 +906,18 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
   init_uniform: ['x: usize', 'n: i32', 'seedLo: u32', 'seedHi: u32', 'stream: u32', 'variance: f64'],
   init_normal: ['x: usize', 'n: i32', 'seedLo: u32', 'seedHi: u32', 'stream: u32', 'variance: f64'],
   permutation: ['idx: usize', 'n: i32', 'seedLo: u32', 'seedHi: u32', 'stream: u32'],
+  batchnorm_forward_train: [
+    'y: usize', 'x: usize', 'gamma: usize', 'beta: usize', 'rmean: usize', 'rvar: usize', 'saved: usize',
+    'B: i32', 'C: i32', 'S: i32', 'eps: f32', 'momentum: f32',
+  ],
+  batchnorm_forward_eval: [
+    'y: usize', 'x: usize', 'gamma: usize', 'beta: usize', 'rmean: usize', 'rvar: usize', 'B: i32', 'C: i32',
+    'S: i32', 'eps: f32',
+  ],
+  batchnorm_backward: [
+    'dx: usize', 'dgamma: usize', 'dbeta: usize', 'dy: usize', 'x: usize', 'gamma: usize', 'saved: usize',
+    'rmean: usize', 'rvar: usize', 'B: i32', 'C: i32', 'S: i32', 'eps: f32',
+  ],
   copy_rows_f32: ['dst: usize', 'dstStride: i32', 'src: usize', 'srcStride: i32', 'rows: i32', 'cols: i32'],
   clip_grad_norm: ['g: usize', 'n: i32', 'maxNorm: f64'],
   fill_f32: ['x: usize', 'n: i32', 'v: f32'],
@@ -979,6 +1023,9 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   init_uniform: [0],
   init_normal: [0],
   permutation: [0],
+  batchnorm_forward_train: [0, 1, 2, 3, 4, 5, 6],
+  batchnorm_forward_eval: [0, 1, 2, 3, 4, 5],
+  batchnorm_backward: [0, 1, 2, 3, 4, 5, 6, 7, 8],
   copy_rows_f32: [0, 2],
   clip_grad_norm: [0],
   fill_f32: [0],

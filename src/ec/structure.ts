@@ -85,6 +85,10 @@ export function ecStructure(model: ECModel, who = 'ecStructure'): ECStructure {
   let units = 0;
   let first = true;
   for (const l of model.layers) {
+    if (l.ecRole === 'scale-cut') {
+      throw new ArgumentError(`${who}: ${l.label} normalises its input, so the network's rescaling symmetry changes form; EC optimizers on ` +
+        'networks with BatchNorm come with EC-Opt on residual graphs in a later release: train this model with SGD, Momentum or Adam');
+    }
     if (l.ecRole === 'join') {
       throw new ArgumentError(`${who}: ${l.label} joins branches of the graph; EC optimizers work on chains for now (EC-Opt on residual ` +
         'graphs comes in a later release): train this model with SGD, Momentum or Adam');

@@ -11,6 +11,11 @@ export function initParameters(k: Kernels, layers: Layer[], seed: number): void 
   for (const l of layers) l.params.forEach((p, j) => initParam(k, l.paramPtr[j], p, lo, hi, stream++));
 }
 
+/** Fills every buffer of `layers` (BatchNorm: running mean 0, running variance 1). */
+export function initBuffers(k: Kernels, layers: Layer[]): void {
+  for (const l of layers) l.buffers.forEach((b, j) => initParam(k, l.bufferPtr[j], b, 0, 0, 0));
+}
+
 /** He (Kaiming) and Glorot (Xavier) as PyTorch defines them: variance 2/fanIn and 2/(fanIn + fanOut). */
 function initParam(k: Kernels, ptr: number, p: ParamSpec, lo: number, hi: number, stream: number): void {
   const n = sizeOf(p.shape);

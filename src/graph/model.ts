@@ -20,7 +20,7 @@ import { batchLayout, planGraph, type BackwardSchedule } from './plan.js';
 import { backwardGraph, forwardGraph } from './execute.js';
 import { allocateBatch, type BatchBuffers } from './buffers.js';
 import { checkInput, checkLabels, inferBatch, lengthOf, loadShuffled, checkDatasetInWasm } from './batch.js';
-import { initParameters } from './init.js';
+import { initParameters, initBuffers } from './init.js';
 import { ModelWeights } from './weights.js';
 import { summarize } from './summary.js';
 import type { Codec, GraphSpec, LoadOptions, ModelSpec, SafetensorsOptions } from './codec.js';
@@ -70,13 +70,14 @@ export class Model extends ModelWeights {
     const plan = planGraph(g, kind);
     const training = options.training ?? true;
     if (typeof training !== 'boolean') throw new ArgumentError(`${kind}: options.training must be a boolean, got ${describeValue(training)}`);
-    super(rt, g.nodes.map((n) => n.layer), plan.layout, kind, training); // allocates all or nothing
+    super(rt, g.nodes.map((n) => n.layer), plan.layout, plan.buffers, kind, training); // allocates all or nothing
     this.graph = g;
     this.seed = seed;
     this.inputShape = g.shapes[0].slice();
     this.outputShape = plan.outputShape;
     this.schedule = plan.schedule;
     this.initParameters();
+    initBuffers(this.kernels, this.layers);
   }
 
   /** Number of classes (the output size). */
@@ -102,7 +103,7 @@ export class Model extends ModelWeights {
    */
   private ensureCapacity(B: number): void {
     if (this.buffers && B <= this.capacity) return;
-    const plan = batchLayout(this.graph, this.schedule, this.kernels, B, this.arena.limitBytes, this.name, this.training);
+    const plan = batchLayout(this.graph, this.schedule, this.kernels, B, this.arena.limitBytes, this.name, this.trainable);
     const buffers = allocateBatch(this.arena, this, plan, B, this.name);
     this.releaseBuffers();
     this.buffers = buffers;
@@ -178,7 +179,7 @@ export class Model extends ModelWeights {
     for (let s = 0; s < B; s += chunk) {
       const b = Math.min(chunk, B - s);
       this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict', s);
-      forwardGraph(this.kernels, this.graph, this.buffers!, b);
+      forwardGraph(this.kernels, this.graph, this.buffers!, b, false);
       out.set(this.arena.f32(this.outputBuffer, b * K), s * K);
     }
     return out;
@@ -215,11 +216,12 @@ export class Model extends ModelWeights {
   }
 
   /** Forward, softmax cross-entropy, then backward (always, or only when the loss is finite); the mean loss. */
-  private forwardBackward(B: number, always: boolean): number {
+  private forwardBackward(B: number, always: boolean, training: boolean): number {
     const buf = this.buffers!;
-    forwardGraph(this.kernels, this.graph, buf, B);
+    forwardGraph(this.kernels, this.graph, buf, B, training);
+    if (training && this.bufferRegionFloats > 0) this.batches++;
     const loss = this.kernels.softmax_xent_forward_backward(this.outputGradient, this.outputBuffer, buf.labels, B, this.classes);
-    if (always || Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B);
+    if (always || Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B, training);
     return loss;
   }
 
@@ -244,23 +246,37 @@ export class Model extends ModelWeights {
   computeGradients(x: Float32Array, y: Uint8Array | Int32Array): number {
     this.checkAlive();
     const B = this.loadBatchArrays(x, y, 'computeGradients');
-    return this.forwardBackward(B, true);
+    return this.forwardBackward(B, true, this.training);
   }
 
-  /** @internal Forward, loss, backward and one guarded step on the loaded batch (trainBatch and fit). */
-  stepLoaded(B: number, optimizer: Optimizer, guard: boolean): number {
-    const loss = this.forwardBackward(B, false);
-    if (!Number.isFinite(loss)) {
-      throw new NonFiniteError(`trainBatch: the loss is ${loss} (the logits overflowed); step refused, weights unchanged. ` +
-        'Either the inputs are far too large (scale them, e.g. to [0, 1]) or the weights have grown too large ' +
-        '(lower the learning rate or restore an earlier checkpoint).');
+  /**
+   * @internal Forward, loss, backward and one guarded step on the loaded batch (trainBatch in the
+   * model's mode, fit in training mode). A refused step also puts back the running statistics the
+   * forward updated, so the model is exactly as it was.
+   */
+  stepLoaded(B: number, optimizer: Optimizer, guard: boolean, training = this.training): number {
+    const batches = this.batches;
+    if (training && guard) this.saveBuffers();
+    try {
+      const loss = this.forwardBackward(B, false, training);
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteError(`trainBatch: the loss is ${loss} (the logits overflowed); step refused, weights unchanged. ` +
+          'Either the inputs are far too large (scale them, e.g. to [0, 1]) or the weights have grown too large ' +
+          '(lower the learning rate or restore an earlier checkpoint).');
+      }
+      const badGrad = this.kernels.first_nonfinite(this.gradBase, this.paramRegionFloats);
+      if (badGrad >= 0) {
+        throw new NonFiniteError(`trainBatch: a gradient of ${this.locate(badGrad)} is non-finite; step refused, weights unchanged. Lower the learning rate.`);
+      }
+      guardedStep(this, optimizer, guard);
+      return loss;
+    } catch (e) {
+      if (training && guard) {
+        this.restoreBuffers();
+        this.batches = batches;
+      }
+      throw e;
     }
-    const badGrad = this.kernels.first_nonfinite(this.gradBase, this.paramRegionFloats);
-    if (badGrad >= 0) {
-      throw new NonFiniteError(`trainBatch: a gradient of ${this.locate(badGrad)} is non-finite; step refused, weights unchanged. Lower the learning rate.`);
-    }
-    guardedStep(this, optimizer, guard);
-    return loss;
   }
 
   /** Mean loss and accuracy over a dataset (forward only, in chunks). */
@@ -278,7 +294,7 @@ export class Model extends ModelWeights {
       const b = Math.min(chunk, ds.count - s);
       this.loadInput(ds.images.subarray(s * n, (s + b) * n), b, 'evaluate', s);
       this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate', s);
-      forwardGraph(this.kernels, this.graph, buf, b);
+      forwardGraph(this.kernels, this.graph, buf, b, false);
       loss += this.kernels.softmax_xent_eval(buf.misc, this.outputBuffer, buf.labels, b, this.classes);
       correct += this.arena.i32(buf.misc, 1)[0];
     }
@@ -297,14 +313,10 @@ export class Model extends ModelWeights {
   }
 
   /** @internal A fit() is running on this model. */
-  get isFitting(): boolean {
-    return this.fitting;
-  }
+  get isFitting(): boolean { return this.fitting; }
 
   /** @internal */
-  beginFit(): void {
-    this.fitting = true;
-  }
+  beginFit(): void { this.fitting = true; }
 
   /** @internal */
   endFit(): void {

@@ -23,10 +23,10 @@ export interface ParamLayout {
 }
 
 /** Lays the parameters out and refuses a region that cannot exist (MemoryError naming the size). */
-export function paramLayout(g: Graph, who: string): ParamLayout {
+export function paramLayout(g: Graph, who: string, of: (l: Graph['nodes'][number]['layer']) => ParamSpec[] = (l) => l.params): ParamLayout {
   let floats = 0;
   let count = 0;
-  const offsets = g.nodes.map((n) => n.layer.params.map((p: ParamSpec) => {
+  const offsets = g.nodes.map((n) => of(n.layer).map((p: ParamSpec) => {
     const off = floats;
     const size = sizeOf(p.shape);
     count += size;
@@ -152,7 +152,7 @@ export function batchLayout(g: Graph, sched: BackwardSchedule, k: Kernels, B: nu
     scratch = Math.max(scratch, sb);
     act.push(l.isView ? act[n.inputs[0]] : plan(B * sizeOf(g.shapes[i + 1]), `the activations of ${l.label}`));
   });
-  const cache = g.nodes.map((n) => (n.layer.cacheFloatsPerSample() > 0 ? plan(B * n.layer.cacheFloatsPerSample(), `the cache of ${n.layer.label}`) : -1));
+  const cache = g.nodes.map((n) => (n.layer.cacheFloats(B) > 0 ? plan(n.layer.cacheFloats(B), `the cache of ${n.layer.label}`) : -1));
   // a model for inference only never runs backward: no gradient buffers
   const grad = training ? sched.slotSizes.map((s) => plan(B * s, 'activation gradients')) : [];
   const temp = training && sched.tempSize > 0 ? plan(B * sched.tempSize, 'the gradient sum of a fanned-out tensor') : -1;
@@ -170,11 +170,14 @@ export function batchLayout(g: Graph, sched: BackwardSchedule, k: Kernels, B: nu
 }
 
 /** Indexes the layers, checks names and the output, lays out parameters, fixes the backward pass. */
-export function planGraph(g: Graph, kind: string): { layout: ParamLayout; outputShape: number[]; schedule: BackwardSchedule } {
+export function planGraph(g: Graph, kind: string): { layout: ParamLayout; buffers: ParamLayout; outputShape: number[]; schedule: BackwardSchedule } {
   try {
     g.nodes.forEach((n, i) => { n.layer.index = i; });
     checkNames(g, kind);
-    return { outputShape: checkOutputShape(g, kind).slice(), layout: paramLayout(g, kind), schedule: backwardSchedule(g) };
+    return {
+      outputShape: checkOutputShape(g, kind).slice(), layout: paramLayout(g, kind), buffers: paramLayout(g, kind, (l) => l.buffers),
+      schedule: backwardSchedule(g),
+    };
   } catch (e) {
     for (const n of g.nodes) n.layer.index = -1; // the layers stay usable (their symbolic outputs too)
     throw e;

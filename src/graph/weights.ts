@@ -38,13 +38,20 @@ export abstract class ModelWeights {
   private disposed = false;
   private readonly paramBlock: Block;
   private readonly gradBlock: Block | null = null;
-  /** False for a model loaded for inference only: no gradient region, no optimizer. */
-  readonly training: boolean;
+  /** False for a model loaded for inference only (`{ training: false }`): no gradient region, no optimizer. */
+  readonly trainable: boolean;
+  /** @internal Start of the buffer region (BatchNorm running statistics), 0 when no layer has buffers. */
+  readonly bufferBase: number = 0;
+  /** @internal Length of the buffer region in floats (0 without buffers). */
+  readonly bufferRegionFloats: number = 0;
+  private readonly bufferBlock: Block | null = null;
+  /** A copy of the buffers taken before a guarded training step (the forward updates them). */
+  private readonly bufferBackup: Block | null = null;
   private descBlocks: Block[] = [];
 
-  constructor(rt: Runtime, layers: Layer[], layout: ParamLayout, kind: string, training: boolean) {
+  constructor(rt: Runtime, layers: Layer[], layout: ParamLayout, bufferLayout: ParamLayout, kind: string, training: boolean) {
     this.kindName = kind;
-    this.training = training;
+    this.trainable = training;
     this.arena = rt.arena;
     this.layers = layers;
     this.kernels = pointerChecksEnabled(rt.build) ? checkedKernels(rt.kernels, rt.arena, this, () => this.name) : rt.kernels;
@@ -68,6 +75,13 @@ export abstract class ModelWeights {
         }
         throw e;
       }
+      if (bufferLayout.count > 0) {
+        const bytes = bufferLayout.regionFloats * 4;
+        this.bufferBlock = alloc(bytes, 'buffers (running statistics)');
+        if (training) this.bufferBackup = alloc(bytes, 'buffer backup');
+        this.bufferBase = this.bufferBlock.ptr;
+        this.bufferRegionFloats = bufferLayout.regionFloats;
+      }
       const descs = layers.map((l) => {
         const n = l.descriptorBytes(rt.kernels);
         return n > 0 ? alloc(n, `descriptor of ${l.label}`) : null;
@@ -78,13 +92,14 @@ export abstract class ModelWeights {
       layers.forEach((l, i) => {
         l.paramPtr = layout.offsets[i].map((o) => this.paramBase + o * 4);
         l.gradPtr = training ? layout.offsets[i].map((o) => this.gradBase + o * 4) : [];
+        l.bufferPtr = bufferLayout.offsets[i].map((o) => this.bufferBase + o * 4);
         const desc = descs[i];
         if (desc) l.bindDescriptor(this.kernels, desc.ptr);
       });
     } catch (e) {
       // leave the layers reusable and the arena as it was
       for (const b of blocks) this.arena.release(b);
-      for (const l of layers) { l.index = -1; l.bindDescriptor(rt.kernels, null); l.paramPtr = []; l.gradPtr = []; }
+      for (const l of layers) { l.index = -1; l.bindDescriptor(rt.kernels, null); l.paramPtr = []; l.gradPtr = []; l.bufferPtr = []; }
       throw e;
     }
   }
@@ -176,6 +191,8 @@ export abstract class ModelWeights {
     for (const l of this.layers) l.bindDescriptor(this.kernels, null);
     this.arena.release(this.paramBlock);
     if (this.gradBlock) this.arena.release(this.gradBlock);
+    if (this.bufferBlock) this.arena.release(this.bufferBlock);
+    if (this.bufferBackup) this.arena.release(this.bufferBackup);
   }
 
   /**
@@ -192,9 +209,48 @@ export abstract class ModelWeights {
 
   /** @internal Throws StateError for a model loaded for inference only. */
   checkTraining(what: string): void {
-    if (!this.training) {
+    if (!this.trainable) {
       throw new StateError(`${this.name} was loaded for inference only ({ training: false }): it has no gradient memory, so ${what} cannot run; load it with { training: true } to train it`);
     }
+  }
+
+  // ---- mode ----
+
+  /** train() / eval(). */
+  protected mode: 'train' | 'eval' = 'train';
+  /** Training forwards taken (BatchNorm's num_batches_tracked). */
+  protected batches = 0;
+
+  /**
+   * Training mode (the default): BatchNorm normalises with the batch's statistics and updates its
+   * running ones; Dropout drops. trainBatch and computeGradients use the mode; fit always trains in
+   * training mode; predict, predictProba and evaluate always use evaluation mode. Returns the model.
+   */
+  train(): this {
+    this.checkAlive('train');
+    this.mode = 'train';
+    return this;
+  }
+
+  /** Evaluation mode: BatchNorm uses its running statistics, Dropout passes its input on. Returns the model. */
+  eval(): this {
+    this.checkAlive('eval');
+    this.mode = 'eval';
+    return this;
+  }
+
+  /** True in training mode (train()), false in evaluation mode (eval()). */
+  get training(): boolean {
+    return this.mode === 'train';
+  }
+
+  /** @internal Training forwards taken so far (each BatchNorm's num_batches_tracked); settable by checkpoint loading. */
+  get batchesTracked(): number {
+    return this.batches;
+  }
+
+  set batchesTracked(n: number) {
+    this.batches = n;
   }
 
   // ---- weights ----
@@ -246,6 +302,52 @@ export abstract class ModelWeights {
     });
     let i = 0;
     for (const l of this.layers) l.params.forEach((_, j) => { this.arena.f32(l.paramPtr[j], ws[i].length).set(ws[i]); i++; });
+  }
+
+  /** Names and shapes of the layers' buffers (BatchNorm: '1.running_mean' [16], '1.running_var' [16]). */
+  bufferSpecs(): { name: string; shape: number[] }[] {
+    const out: { name: string; shape: number[] }[] = [];
+    this.layers.forEach((l, i) => { for (const b of l.buffers) out.push({ name: `${this.nodeName(i)}.${b.name}`, shape: b.shape.slice() }); });
+    return out;
+  }
+
+  /** Copies of the layers' buffers (BatchNorm running statistics), in bufferSpecs() order. */
+  getBuffers(): Float32Array[] {
+    this.checkAlive();
+    return this.readRegionOf((l) => l.buffers, (l) => l.bufferPtr);
+  }
+
+  /** Replaces the buffers (bufferSpecs() order and lengths, finite values); checks everything before writing. */
+  setBuffers(bs: Float32Array[]): void {
+    this.checkAlive();
+    const specs = this.bufferSpecs();
+    if (!Array.isArray(bs) || bs.length !== specs.length) {
+      throw new ShapeError(`setBuffers: expected ${specs.length} Float32Arrays (${specs.map((s) => `${s.name} [${s.shape.join(', ')}]`).join(', ')}), got ${describeValue(bs)}`);
+    }
+    bs.forEach((b, i) => {
+      const n = sizeOf(specs[i].shape);
+      if (!(b instanceof Float32Array) || b.length !== n) throw new ShapeError(`setBuffers: array ${i} (${specs[i].name}) must be a Float32Array of ${n} values, got ${describeValue(b)}`);
+      const bad = b.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ShapeError(`setBuffers: array ${i} (${specs[i].name}) has a non-finite value (${b[bad]}) at index ${bad}`);
+    });
+    let i = 0;
+    for (const l of this.layers) l.buffers.forEach((_, j) => { this.arena.f32(l.bufferPtr[j], bs[i].length).set(bs[i]); i++; });
+  }
+
+  private readRegionOf(specs: (l: Layer) => { shape: number[] }[], ptrs: (l: Layer) => number[]): Float32Array[] {
+    const out: Float32Array[] = [];
+    for (const l of this.layers) specs(l).forEach((p, j) => out.push(this.arena.f32(ptrs(l)[j], sizeOf(p.shape)).slice()));
+    return out;
+  }
+
+  /** @internal Copies the buffers aside before a training step (restoreBuffers puts them back). */
+  saveBuffers(): void {
+    if (this.bufferBlock && this.bufferBackup) this.kernels.copy_bytes(this.bufferBackup.ptr, this.bufferBlock.ptr, this.bufferRegionFloats * 4);
+  }
+
+  /** @internal */
+  restoreBuffers(): void {
+    if (this.bufferBlock && this.bufferBackup) this.kernels.copy_bytes(this.bufferBlock.ptr, this.bufferBackup.ptr, this.bufferRegionFloats * 4);
   }
 
   /** @internal Name of the parameter holding float index i of the parameter region. */

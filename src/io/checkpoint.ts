@@ -4,7 +4,7 @@
 // the model's serialization functions (Model.serialization) when the package loads.
 import { bufferBytes } from '../core/sizes.js';
 import { FormatError, ArgumentError, MemoryError, StateError, describeValue } from '../core/errors.js';
-import { sizeOf } from '../layers/layer.js';
+import { sizeOf, type Layer } from '../layers/layer.js';
 import { isBuiltinLayer } from '../layers/registry.js';
 import { Model } from '../graph/model.js';
 import { Sequential } from '../graph/sequential.js';
@@ -12,7 +12,7 @@ import type { LoadOptions, SafetensorsOptions } from '../graph/codec.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { createOptimizer, isOptimizerKind, OPTIMIZER_KINDS } from '../optim/registry.js';
 import {
-  readSafetensors, writeSafetensors, datasetInfoProblem, show, isObject, isIndex,
+  readSafetensors, writeSafetensors, datasetInfoProblem, tensorIntegers, show, isObject, isIndex,
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, DATASET_KEY, type SafetensorsFile, type SafetensorsEntry, type TensorToWrite,
 } from './safetensors.js';
 import { checkSpec, planFromSpec, parseSpec, sequentialSpecOf, type ModelSpec, type SpecPlan } from './spec.js';
@@ -103,6 +103,11 @@ export function modelToSafetensors(model: Model, options: SafetensorsOptions = {
   for (const l of model.layers) {
     l.params.forEach((p, j) => tensors.push({ name: names[i++].name, shape: p.shape.slice(), data: a.f32(l.paramPtr[j], sizeOf(p.shape)) }));
   }
+  for (const x of extraTensorsOf(model.layers, (i) => model.nodeName(i))) {
+    tensors.push(x.dtype === 'I64'
+      ? { name: x.name, shape: [], data: BigInt64Array.of(BigInt(model.batchesTracked)) }
+      : { name: x.name, shape: x.shape, data: a.f32(x.layer.bufferPtr[x.index], sizeOf(x.shape)) });
+  }
   // 'format: pt' is what safetensors.torch.save_file writes; tools such as transformers look for it
   const meta: Record<string, string> = { format: 'pt', [SPEC_KEY]: JSON.stringify(modelToSpec(model)), ...metadata };
   if (optimizer) {
@@ -112,6 +117,29 @@ export function modelToSafetensors(model: Model, options: SafetensorsOptions = {
     state.forEach((p, k) => tensors.push({ name: `${STATE_PREFIX}${k}`, shape: [model.paramRegionFloats], data: a.f32(p, model.paramRegionFloats) }));
   }
   return writeSafetensors(tensors, meta);
+}
+
+/** A tensor a model file holds besides the weights: a buffer (F32) or a BatchNorm batch counter (I64, shape []). */
+interface ExtraTensor { name: string; shape: number[]; dtype: 'F32' | 'I64'; layer: Layer; index: number }
+
+/** The buffers (running statistics) and the num_batches_tracked counters of layers named by `nameOf`. */
+function extraTensorsOf(layers: Layer[], nameOf: (i: number) => string): ExtraTensor[] {
+  const out: ExtraTensor[] = [];
+  layers.forEach((l, i) => {
+    l.buffers.forEach((b, j) => out.push({ name: `${nameOf(i)}.${b.name}`, shape: b.shape.slice(), dtype: 'F32', layer: l, index: j }));
+    if (l.buffers.some((b) => b.name === 'running_mean')) out.push({ name: `${nameOf(i)}.num_batches_tracked`, shape: [], dtype: 'I64', layer: l, index: -1 });
+  });
+  return out;
+}
+
+/** Copies the buffers and the batch counter of a file into a model (tensors matched and F32 values checked here). */
+function loadExtras(model: Model, extras: ExtraTensor[], entries: SafetensorsEntry[]): void {
+  let counter: number | null = null;
+  extras.forEach((x, i) => {
+    if (x.dtype === 'I64') counter ??= tensorIntegers(entries[i])[0];
+    else copyChecked(model, x.layer.bufferPtr[x.index], entries[i]);
+  });
+  if (counter !== null) model.batchesTracked = counter;
 }
 
 /** toSafetensors: DATASET_KEY metadata must be valid and describe data this model takes. */
@@ -148,11 +176,12 @@ function optimizerRecord(file: SafetensorsFile): OptimizerRecord | null {
  * `optimizer.state.<k>` with the parameter region): every name present, no extras, equal shapes.
  * Returns the weight entries in parameter order and the state entries in k order.
  */
-function matchTensors(file: SafetensorsFile, params: { name: string; shape: number[] }[], regionFloats: number):
-  { weights: SafetensorsEntry[]; state: SafetensorsEntry[]; record: OptimizerRecord | null } {
+function matchTensors(file: SafetensorsFile, params: { name: string; shape: number[] }[], regionFloats: number, extras: ExtraTensor[] = []):
+  { weights: SafetensorsEntry[]; state: SafetensorsEntry[]; extras: SafetensorsEntry[]; record: OptimizerRecord | null } {
   const record = optimizerRecord(file);
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
-  const expected = new Map<string, number[]>(params.map((p) => [p.name, p.shape]));
+  const expected = new Map<string, number[]>([...params, ...extras].map((p) => [p.name, p.shape]));
+  const dtypes = new Map(extras.map((x) => [x.name, x.dtype]));
   const stateNames: string[] = [];
   // the count comes from the file: bound it by the tensors the file really has before looping
   if (record && record.buffers > file.tensors.length) {
@@ -171,14 +200,16 @@ function matchTensors(file: SafetensorsFile, params: { name: string; shape: numb
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new FormatError(`safetensors: tensor '${name}' has shape [${t.shape.join(', ')}], but the model needs [${shape.join(', ')}]`);
     }
+    const dtype = dtypes.get(name) ?? 'F32';
+    if (t.dtype !== dtype) throw new FormatError(`safetensors: tensor '${name}' has dtype ${t.dtype}, but the model needs ${dtype}`);
   }
   for (const t of file.tensors) {
     if (!expected.has(t.name)) {
-      throw new FormatError(`safetensors: unexpected tensor ${show(t.name)} (the model has ${params.map((p) => p.name).join(', ')}` +
+      throw new FormatError(`safetensors: unexpected tensor ${show(t.name)} (the model has ${[...params, ...extras].map((p) => p.name).join(', ')}` +
         `${stateNames.length ? ` and ${stateNames.join(', ')}` : ''})`);
     }
   }
-  return { weights: params.map((p) => byName.get(p.name)!), state: stateNames.map((s) => byName.get(s)!), record };
+  return { weights: params.map((p) => byName.get(p.name)!), state: stateNames.map((s) => byName.get(s)!), extras: extras.map((x) => byName.get(x.name)!), record };
 }
 
 /** Copies F32 file bytes into arena memory at ptr and checks them in wasm; throws FormatError naming the tensor. */
@@ -199,9 +230,12 @@ export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | Graph
   const training = options.training ?? true;
   let params: { name: string; shape: number[] }[];
   let make: () => Model;
+  let extras: ExtraTensor[];
   if (isObject(source) && source.format === GRAPH_SPEC_FORMAT && !options.sequential) {
-    const plan = planGraphSpec(checkGraphSpec(source));
+    const checked = checkGraphSpec(source);
+    const plan = planGraphSpec(checked);
     params = plan.params;
+    extras = extraTensorsOf(plan.layers, (i) => checked.nodes[i].name);
     make = () => modelFromGraphPlan(plan, training);
   } else {
     const checked = checkSpec(source);
@@ -212,15 +246,18 @@ export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | Graph
     }
     const plan = planFromSpec(checked);
     params = plan.params;
+    extras = extraTensorsOf(plan.layers, (i) => String(i));
     make = () => modelFromPlan(plan, training);
   }
   // params are matched against tensors the file holds before any model memory is allocated
   const regionFloats = Math.max(4, params.reduce((a, p) => a + Math.ceil(sizeOf(p.shape) / 4) * 4, 0));
-  const { weights } = matchTensors(file, params, regionFloats);
+  const { weights, extras: extraEntries } = matchTensors(file, params, regionFloats, extras);
   const model = make();
   try {
     let i = 0;
     for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, ptr, weights[i++]);
+    // the plan's layers are the model's: the extras point at them
+    loadExtras(model, extras, extraEntries);
     return model;
   } catch (e) {
     model.dispose();
@@ -276,16 +313,26 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
     }
   }
   const n = model.paramRegionFloats;
-  const { weights, state: stateEntries } = matchTensors(file, model.weightSpecs(), n);
+  const extras = extraTensorsOf(model.layers, (i) => model.nodeName(i));
+  const { weights, state: stateEntries, extras: extraEntries } = matchTensors(file, model.weightSpecs(), n, extras);
   // stage everything, check finiteness in wasm, then commit: a bad file leaves the model untouched
   const a = model.arena;
-  const staging = model.allocBlock(bufferBytes(n * (1 + state.length), 'loadOptimizerState: the staging copy of weights and state'), 'checkpoint staging').ptr;
+  const nb = model.bufferRegionFloats;
+  const staging = model.allocBlock(bufferBytes(n * (1 + state.length) + nb, 'loadOptimizerState: the staging copy of weights, state and buffers'), 'checkpoint staging').ptr;
   try {
     let i = 0;
     for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, staging + (ptr - model.paramBase), weights[i++]);
     stateEntries.forEach((t, k) => copyChecked(model, staging + (k + 1) * n * 4, t));
+    const bufferStage = staging + (1 + state.length) * n * 4;
+    let counter: number | null = null;
+    extras.forEach((x, k) => {
+      if (x.dtype === 'I64') counter ??= tensorIntegers(extraEntries[k])[0];
+      else copyChecked(model, bufferStage + (x.layer.bufferPtr[x.index] - model.bufferBase), extraEntries[k]);
+    });
     model.kernels.copy_bytes(model.paramBase, staging, n * 4);
     state.forEach((p, k) => model.kernels.copy_bytes(p, staging + (k + 1) * n * 4, n * 4));
+    if (nb > 0) model.kernels.copy_bytes(model.bufferBase, bufferStage, nb * 4);
+    if (counter !== null) model.batchesTracked = counter;
     optimizer.t = record.step;
   } finally {
     a.release(staging);

@@ -135,6 +135,8 @@ export interface GraphPlan {
   nodes: number;
   /** Parameter names and shapes, in the model's order (to match a file before allocating). */
   params: { name: string; shape: number[] }[];
+  /** The built layers, in node order (they become the model's). */
+  layers: Layer[];
 }
 
 /** Builds and applies every layer of a checked graph spec; FormatError naming the node on a bad shape or config. */
@@ -158,5 +160,5 @@ export function planGraphSpec(spec: GraphSpec): GraphPlan {
   });
   const params: { name: string; shape: number[] }[] = [];
   spec.nodes.forEach((n, i) => { for (const p of layers[i].params) params.push({ name: `${n.name}.${p.name}`, shape: p.shape.slice() }); });
-  return { inputs: x, outputs: y, seed: spec.seed ?? 0, nodes: spec.nodes.length, params };
+  return { inputs: x, outputs: y, seed: spec.seed ?? 0, nodes: spec.nodes.length, params, layers };
 }

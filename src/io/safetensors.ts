@@ -32,7 +32,8 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** One tensor of a file: its header entry and a view of its bytes (no copy). */
 export interface SafetensorsEntry {
   name: string;
-  dtype: 'F32';
+  /** 'F32', or 'I64' (PyTorch's integer buffers, e.g. BatchNorm's num_batches_tracked). */
+  dtype: 'F32' | 'I64';
   shape: number[];
   /** Offsets relative to the start of the data region. */
   begin: number;
@@ -50,11 +51,11 @@ export interface SafetensorsFile {
   headerLength: number;
 }
 
-/** A tensor to write: F32 values in row-major order. */
+/** A tensor to write: F32 values (a Float32Array) or I64 values (a BigInt64Array) in row-major order. */
 export interface TensorToWrite {
   name: string;
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | BigInt64Array;
 }
 
 // ---- the format ----
@@ -115,7 +116,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (!isObject(entry)) throw new FormatError(`${at}: the header entry must be an object { dtype, shape, data_offsets }, got ${show(entry)}`);
     const { dtype, shape, data_offsets: offs } = entry;
     if (typeof dtype !== 'string') throw new FormatError(`${at}: dtype must be a string, got ${show(dtype)}`);
-    if (dtype !== 'F32') throw new FormatError(`${at} has dtype ${show(dtype)}; ecopt reads F32 only`);
+    if (dtype !== 'F32' && dtype !== 'I64') throw new FormatError(`${at} has dtype ${show(dtype)}; ecopt reads F32 (and I64 for integer buffers) only`);
+    const size = dtype === 'I64' ? 8 : 4;
     if (!Array.isArray(shape) || !shape.every(isIndex)) throw new FormatError(`${at}: shape must be an array of non-negative integers, got ${show(shape)}`);
     if (!Array.isArray(offs) || offs.length !== 2 || !isIndex(offs[0]) || !isIndex(offs[1])) {
       throw new FormatError(`${at}: data_offsets must be [begin, end] with non-negative integers, got ${show(offs)}`);
@@ -127,12 +129,12 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     let count = 1;
     for (const d of shape as number[]) {
       count *= d;
-      if (count * 4 > dataLen) break;
+      if (count * size > dataLen) break;
     }
-    if (count * 4 !== end - begin) {
-      throw new FormatError(`${at}: shape [${(shape as number[]).join(', ')}] needs ${count * 4 > dataLen ? `more than ${dataLen}` : count * 4} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    if (count * size !== end - begin) {
+      throw new FormatError(`${at}: shape [${(shape as number[]).join(', ')}] needs ${count * size > dataLen ? `more than ${dataLen}` : count * size} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
-    tensors.push({ name, dtype: 'F32', shape: (shape as number[]).slice(), begin, end, bytes: bytes.subarray(dataStart + begin, dataStart + end) });
+    tensors.push({ name, dtype, shape: (shape as number[]).slice(), begin, end, bytes: bytes.subarray(dataStart + begin, dataStart + end) });
   }
   tensors.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
@@ -167,11 +169,11 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
       throw new ArgumentError(`writeSafetensors: tensor name ${show(t.name)} is empty, reserved or repeated`);
     }
     seen.add(t.name);
-    if (!(t.data instanceof Float32Array)) throw new ArgumentError(`writeSafetensors: tensor '${t.name}' must hold a Float32Array, got ${describeValue(t.data)}`);
+    if (!(t.data instanceof Float32Array) && !(t.data instanceof BigInt64Array)) throw new ArgumentError(`writeSafetensors: tensor '${t.name}' must hold a Float32Array (or a BigInt64Array for I64), got ${describeValue(t.data)}`);
     if (!Array.isArray(t.shape) || !t.shape.every(isIndex) || product(t.shape, 'shape') !== t.data.length) {
       throw new ArgumentError(`writeSafetensors: tensor '${t.name}' has ${t.data.length} values, which does not match shape ${show(t.shape)}`);
     }
-    entries.push(`${JSON.stringify(t.name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${offset + t.data.byteLength}]}`);
+    entries.push(`${JSON.stringify(t.name)}:{"dtype":"${t.data instanceof BigInt64Array ? 'I64' : 'F32'}","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${offset + t.data.byteLength}]}`);
     offset += t.data.byteLength;
   }
   const json = new TextEncoder().encode(`{${entries.join(',')}}`);
@@ -184,14 +186,33 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
   out.fill(0x20, 8 + json.length, 8 + n);
   let pos = 8 + n;
   for (const t of tensors) {
-    writeF32(out, pos, t.data);
+    if (t.data instanceof BigInt64Array) {
+      const v = new DataView(out.buffer, pos, t.data.byteLength);
+      t.data.forEach((x, i) => v.setBigInt64(i * 8, x, true));
+    } else {
+      writeF32(out, pos, t.data);
+    }
     pos += t.data.byteLength;
+  }
+  return out;
+}
+
+/** An I64 tensor's values as safe integers (FormatError beyond 2^53). */
+export function tensorIntegers(t: SafetensorsEntry): number[] {
+  if (t.dtype !== 'I64') throw new FormatError(`safetensors: tensor ${show(t.name)} has dtype ${t.dtype}, expected I64`);
+  const v = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i < t.bytes.byteLength / 8; i++) {
+    const x = v.getBigInt64(i * 8, true);
+    if (x < 0n || x > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`safetensors: tensor ${show(t.name)} holds ${x}, not a count in [0, 2^53)`);
+    out.push(Number(x));
   }
   return out;
 }
 
 /** A tensor's values as a fresh (aligned) Float32Array. */
 export function tensorData(t: SafetensorsEntry): Float32Array {
+  if (t.dtype !== 'F32') throw new FormatError(`safetensors: tensor ${show(t.name)} has dtype ${t.dtype}, expected F32`);
   if (LITTLE_ENDIAN_HOST) return new Float32Array(t.bytes.slice().buffer);
   const v = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   const out = new Float32Array(t.bytes.byteLength / 4);

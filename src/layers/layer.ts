@@ -41,6 +41,8 @@ export interface LayerIO {
   scratch: number;
   /** The layer's per-batch cache planned by the model (cacheFloatsPerSample() floats per sample), or 0. */
   cache?: number;
+  /** Training mode (batch statistics, dropout masks) or evaluation mode; set by the model. */
+  training?: boolean;
   /** Joins (Add, Concat): the inputs, in the order the layer was applied to them. */
   xs?: number[];
   /** Joins: the gradient of each input (0: not needed). */
@@ -108,6 +110,17 @@ export abstract class Layer {
   output: SymbolicTensor | null = null;
   /** Parameter specs (empty for parameter-free layers). */
   params: ParamSpec[] = [];
+  /**
+   * Non-trained state the layer keeps (BatchNorm's running_mean and running_var), saved with the
+   * weights as `${name}.${buffer}`; empty for most layers.
+   */
+  buffers: ParamSpec[] = [];
+  /**
+   * Byte offsets of the buffers, set by the model.
+   *
+   * @internal
+   */
+  bufferPtr: number[] = [];
   /**
    * Byte offsets of parameters and their gradients, set by the model.
    *
@@ -177,6 +190,13 @@ export abstract class Layer {
    * @internal
    */
   cacheFloatsPerSample(): number { return 0; }
+  /**
+   * Floats kept from forward for backward for a batch of B (default B * cacheFloatsPerSample();
+   * BatchNorm keeps 2 per channel whatever B): the model plans them as `io.cache`.
+   *
+   * @internal
+   */
+  cacheFloats(B: number): number { return B * this.cacheFloatsPerSample(); }
   /**
    * Bytes of a fixed block the layer's kernels read (Conv2D's shape descriptor), allocated by the
    * model that owns the layer after build(); 0 for none.

@@ -10,12 +10,15 @@ import { Conv2D } from './conv2d.js';
 import { MaxPool2D, AvgPool2D, GlobalAvgPool2D } from './pool2d.js';
 import { Flatten } from './flatten.js';
 import { Add, Concat } from './merge.js';
+import { BatchNorm1D, BatchNorm2D } from './batchnorm.js';
 
 /**
  * Every layer class a spec can name (each declares its `static spec`: type, fields, constructor).
  * Adding a layer adds its class here.
  */
-const LAYER_CLASSES = [Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, Add, Concat];
+const LAYER_CLASSES = [
+  Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, Add, Concat, BatchNorm1D, BatchNorm2D,
+];
 
 const KINDS: Record<string, LayerSpecType> = Object.fromEntries(LAYER_CLASSES.map((C) => [C.spec.type, C.spec]));
 const KIND_CTORS: Record<string, Function> = Object.fromEntries(LAYER_CLASSES.map((C) => [C.spec.type, C]));

@@ -121,7 +121,7 @@ export interface FitHost {
   /** Copies samples perm[s..s+B) (or s..s+B) into the batch buffers, checked in wasm. */
   loadBatch(ds: Dataset, perm: Int32Array | null, s: number, B: number): void;
   /** Forward, loss, backward and one guarded optimizer step on the loaded batch; the mean loss. */
-  stepLoaded(B: number, opt: Optimizer, guard: boolean): number;
+  stepLoaded(B: number, opt: Optimizer, guard: boolean, training: boolean): number;
   evaluate(data: Dataset): { loss: number; accuracy: number };
   getWeights(): Float32Array[];
   setWeights(ws: Float32Array[]): void;
@@ -218,7 +218,7 @@ export async function fitModel(host: FitHost, data: Dataset, options: FitOptions
         }
         if (opt.isDisposed) throw new StateError(`fit: the ${opt.kind} optimizer of ${host.name} was disposed during training; ${step} steps were taken`);
         opt.checkHyperparameters();
-        const batchLoss = host.stepLoaded(B, opt, true);
+        const batchLoss = host.stepLoaded(B, opt, true, true);
         sum += batchLoss * B;
         done += B;
         step++;
