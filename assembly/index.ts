@@ -47,6 +47,9 @@ export { init_uniform, init_normal, permutation } from './random';
 // batch normalisation
 export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from './batchnorm';
 
+// dropout
+export { dropout_forward, dropout_backward } from './dropout';
+
 // joins (Concat) and gradient clipping
 export { copy_rows_f32 } from './merge';
 export { clip_grad_norm } from './clip';

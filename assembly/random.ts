@@ -3,19 +3,19 @@
 // splitmix64(key(k, s) + i * golden), so any element can be regenerated independently.
 
 // @ts-ignore: decorator
-@inline function mix64(z: u64): u64 {
+@inline export function mix64(z: u64): u64 {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
   z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
   return z ^ (z >> 31);
 }
 
 // @ts-ignore: decorator
-@inline function streamKey(seedLo: u32, seedHi: u32, stream: u32): u64 {
+@inline export function streamKey(seedLo: u32, seedHi: u32, stream: u32): u64 {
   return mix64(((<u64>seedHi << 32) | <u64>seedLo) ^ mix64(<u64>stream + 0x632be59bd9b4e019));
 }
 
 // @ts-ignore: decorator
-@inline function uniform01(key: u64, i: u64): f64 {
+@inline export function uniform01(key: u64, i: u64): f64 {
   // 53 random bits -> [0, 1)
   return <f64>(mix64(key + (i + 1) * 0x9e3779b97f4a7c15) >> 11) * 1.1102230246251565e-16;
 }

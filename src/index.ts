@@ -28,6 +28,7 @@ export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { MaxPool2D, AvgPool2D, GlobalAvgPool2D, type PoolOptions } from './layers/pool2d.js';
 export { Flatten } from './layers/flatten.js';
 export { BatchNorm1D, BatchNorm2D, type BatchNormOptions } from './layers/batchnorm.js';
+export { Dropout, Dropout2D } from './layers/dropout.js';
 export { ECSGD, ECMomentum, ECAdam, type ECOptions, type ECAdamOptions } from './ec/optimizers.js';
 export { PathSGD } from './ec/path-sgd.js';
 export { ecStructure, type ECStructure, type ECLayer } from './ec/structure.js';

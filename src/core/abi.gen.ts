@@ -511,6 +511,21 @@ export interface Kernels {
     dx: number, dgamma: number, dbeta: number, dy: number, x: number, gamma: number, saved: number,
     rmean: number, rvar: number, B: number, C: number, S: number, eps: number,
   ): void;
+  // assembly/dropout.ts
+  /**
+   * y[i] = x[i] * mask[i / group], mask drawn here; count = B * values per sample, a multiple of group.
+   * AS: (y: usize, mask: usize, x: usize, count: i32, group: i32, p: f32, seedLo: u32, seedHi: u32,
+   * node: u32, step: f64) => void
+   */
+  dropout_forward(
+    y: number, mask: number, x: number, count: number, group: number, p: number, seedLo: number,
+    seedHi: number, node: number, step: number,
+  ): void;
+  /**
+   * dx[i] = dy[i] * mask[i / group].
+   * AS: (dx: usize, dy: usize, mask: usize, count: i32, group: i32) => void
+   */
+  dropout_backward(dx: number, dy: number, mask: number, count: number, group: number): void;
   // assembly/merge.ts
   /**
    * dst[r * dstStride + c] = src[r * srcStride + c] for r < rows, c < cols (floats; strides >= cols).
@@ -816,11 +831,11 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'global_avgpool_forward', 'global_avgpool_backward', 'softmax_xent_forward_backward', 'softmax_xent_eval',
   'softmax_forward', 'argmax_rows', 'sgd_update', 'momentum_update', 'adam_update', 'lr_schedule',
   'init_uniform', 'init_normal', 'permutation', 'batchnorm_forward_train', 'batchnorm_forward_eval',
-  'batchnorm_backward', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32', 'scale_f32', 'axpy_f32', 'copy_bytes',
-  'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32', 'gather_rows_f32',
-  'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask', 'ec_recip',
-  'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2',
-  'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
+  'batchnorm_backward', 'dropout_forward', 'dropout_backward', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32',
+  'scale_f32', 'axpy_f32', 'copy_bytes', 'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32',
+  'sumsq_f32', 'gather_rows_f32', 'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton',
+  'ec_make_mask', 'ec_recip', 'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1',
+  'ec_pass2', 'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
   'ec_skeleton_step', 'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
   'ec_skeleton_apply', 'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward',
   'path_sgd_update', 'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
@@ -918,6 +933,11 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
     'dx: usize', 'dgamma: usize', 'dbeta: usize', 'dy: usize', 'x: usize', 'gamma: usize', 'saved: usize',
     'rmean: usize', 'rvar: usize', 'B: i32', 'C: i32', 'S: i32', 'eps: f32',
   ],
+  dropout_forward: [
+    'y: usize', 'mask: usize', 'x: usize', 'count: i32', 'group: i32', 'p: f32', 'seedLo: u32', 'seedHi: u32',
+    'node: u32', 'step: f64',
+  ],
+  dropout_backward: ['dx: usize', 'dy: usize', 'mask: usize', 'count: i32', 'group: i32'],
   copy_rows_f32: ['dst: usize', 'dstStride: i32', 'src: usize', 'srcStride: i32', 'rows: i32', 'cols: i32'],
   clip_grad_norm: ['g: usize', 'n: i32', 'maxNorm: f64'],
   fill_f32: ['x: usize', 'n: i32', 'v: f32'],
@@ -1026,6 +1046,8 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   batchnorm_forward_train: [0, 1, 2, 3, 4, 5, 6],
   batchnorm_forward_eval: [0, 1, 2, 3, 4, 5],
   batchnorm_backward: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  dropout_forward: [0, 1, 2],
+  dropout_backward: [0, 1, 2],
   copy_rows_f32: [0, 2],
   clip_grad_norm: [0],
   fill_f32: [0],

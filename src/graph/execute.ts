@@ -16,8 +16,11 @@ export interface BoundBuffers {
 }
 
 /** Runs every node forward on B samples; the input batch must be in act[0]. */
-export function forwardGraph(k: Kernels, g: Graph, buf: BoundBuffers, B: number, training: boolean): void {
-  const io: LayerIO = { B, x: 0, y: 0, dy: 0, dx: 0, scratch: buf.scratch, training };
+/** The mode of a pass: training or evaluation, and the seed and step Dropout draws its masks from. */
+export interface PassMode { training: boolean; seed: number; step: number }
+
+export function forwardGraph(k: Kernels, g: Graph, buf: BoundBuffers, B: number, mode: PassMode): void {
+  const io: LayerIO = { B, x: 0, y: 0, dy: 0, dx: 0, scratch: buf.scratch, ...mode };
   g.nodes.forEach((n, i) => {
     const l = n.layer;
     if (l.isView) return; // its output is its input's bytes
@@ -38,8 +41,8 @@ export function forwardGraph(k: Kernels, g: Graph, buf: BoundBuffers, B: number,
  * Runs every node backward from the gradient of the output, which must be in its slot. Fills the
  * parameter gradients of every layer (each layer is one node, so each is written exactly once).
  */
-export function backwardGraph(k: Kernels, g: Graph, sched: BackwardSchedule, buf: BoundBuffers, B: number, training: boolean): void {
-  const io: LayerIO = { B, x: 0, y: 0, dy: 0, dx: 0, scratch: buf.scratch, training };
+export function backwardGraph(k: Kernels, g: Graph, sched: BackwardSchedule, buf: BoundBuffers, B: number, mode: PassMode): void {
+  const io: LayerIO = { B, x: 0, y: 0, dy: 0, dx: 0, scratch: buf.scratch, ...mode };
   const gradOf = (t: number) => buf.grad[sched.slotOf[t]];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     if (!sched.runs[i]) continue;

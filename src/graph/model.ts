@@ -81,14 +81,10 @@ export class Model extends ModelWeights {
   }
 
   /** Number of classes (the output size). */
-  get classes(): number {
-    return this.outputShape[0];
-  }
+  get classes(): number { return this.outputShape[0]; }
 
   /** Values per input sample (the product of inputShape). */
-  get sampleSize(): number {
-    return sizeOf(this.inputShape);
-  }
+  get sampleSize(): number { return sizeOf(this.inputShape); }
 
   /** Re-initializes every parameter from `seed` (default: the model's seed), in wasm. */
   initParameters(seed = this.seed): void {
@@ -179,7 +175,7 @@ export class Model extends ModelWeights {
     for (let s = 0; s < B; s += chunk) {
       const b = Math.min(chunk, B - s);
       this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict', s);
-      forwardGraph(this.kernels, this.graph, this.buffers!, b, false);
+      forwardGraph(this.kernels, this.graph, this.buffers!, b, this.evalMode);
       out.set(this.arena.f32(this.outputBuffer, b * K), s * K);
     }
     return out;
@@ -218,12 +214,15 @@ export class Model extends ModelWeights {
   /** Forward, softmax cross-entropy, then backward (always, or only when the loss is finite); the mean loss. */
   private forwardBackward(B: number, always: boolean, training: boolean): number {
     const buf = this.buffers!;
-    forwardGraph(this.kernels, this.graph, buf, B, training);
-    if (training && this.bufferRegionFloats > 0) this.batches++;
+    const mode = { training, seed: this.seed, step: this.batches };
+    forwardGraph(this.kernels, this.graph, buf, B, mode);
+    if (training) this.batches++;
     const loss = this.kernels.softmax_xent_forward_backward(this.outputGradient, this.outputBuffer, buf.labels, B, this.classes);
-    if (always || Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B, training);
+    if (always || Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B, mode);
     return loss;
   }
+
+  private get evalMode() { return { training: false, seed: this.seed, step: this.batches }; }
 
   /**
    * One training step on a batch: forward, softmax cross-entropy, backward, optimizer update.
@@ -294,7 +293,7 @@ export class Model extends ModelWeights {
       const b = Math.min(chunk, ds.count - s);
       this.loadInput(ds.images.subarray(s * n, (s + b) * n), b, 'evaluate', s);
       this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate', s);
-      forwardGraph(this.kernels, this.graph, buf, b, false);
+      forwardGraph(this.kernels, this.graph, buf, b, this.evalMode);
       loss += this.kernels.softmax_xent_eval(buf.misc, this.outputBuffer, buf.labels, b, this.classes);
       correct += this.arena.i32(buf.misc, 1)[0];
     }

@@ -84,7 +84,18 @@ export interface OptimizerRecord {
   buffers: number;
 }
 
-const RESERVED = ['format', SPEC_KEY, OPTIMIZER_KEY];
+/** Metadata of models with Dropout: the training-step count its masks are drawn from (resumes replay them). */
+const STEP_KEY = 'ecopt.step';
+const RESERVED = ['format', SPEC_KEY, OPTIMIZER_KEY, STEP_KEY];
+
+/** The step count a file records (STEP_KEY), or null. */
+function recordedStep(file: SafetensorsFile): number | null {
+  const text = file.metadata[STEP_KEY];
+  if (text === undefined) return null;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new FormatError(`safetensors: metadata '${STEP_KEY}' must be a non-negative integer, got ${show(text)}`);
+  return n;
+}
 
 /** @internal See Sequential.toSafetensors(). Weights and state are written straight from wasm memory. */
 export function modelToSafetensors(model: Model, options: SafetensorsOptions = {}): Uint8Array {
@@ -110,6 +121,7 @@ export function modelToSafetensors(model: Model, options: SafetensorsOptions = {
   }
   // 'format: pt' is what safetensors.torch.save_file writes; tools such as transformers look for it
   const meta: Record<string, string> = { format: 'pt', [SPEC_KEY]: JSON.stringify(modelToSpec(model)), ...metadata };
+  if (model.layers.some((l) => l.usesStep)) meta[STEP_KEY] = String(model.batchesTracked);
   if (optimizer) {
     const state = optimizer.stateBuffers();
     const record: OptimizerRecord = { kind: optimizer.kind, options: optimizer.options(), step: optimizer.t, buffers: state.length };
@@ -252,12 +264,14 @@ export function modelFromSafetensors(bytes: Uint8Array, spec?: ModelSpec | Graph
   // params are matched against tensors the file holds before any model memory is allocated
   const regionFloats = Math.max(4, params.reduce((a, p) => a + Math.ceil(sizeOf(p.shape) / 4) * 4, 0));
   const { weights, extras: extraEntries } = matchTensors(file, params, regionFloats, extras);
+  const step = recordedStep(file);
   const model = make();
   try {
     let i = 0;
     for (const l of model.layers) for (const ptr of l.paramPtr) copyChecked(model, ptr, weights[i++]);
     // the plan's layers are the model's: the extras point at them
     loadExtras(model, extras, extraEntries);
+    if (step !== null) model.batchesTracked = step;
     return model;
   } catch (e) {
     model.dispose();
@@ -313,6 +327,7 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
     }
   }
   const n = model.paramRegionFloats;
+  const recorded = recordedStep(file);
   const extras = extraTensorsOf(model.layers, (i) => model.nodeName(i));
   const { weights, state: stateEntries, extras: extraEntries } = matchTensors(file, model.weightSpecs(), n, extras);
   // stage everything, check finiteness in wasm, then commit: a bad file leaves the model untouched
@@ -333,6 +348,7 @@ export function loadOptimizerState(optimizer: Optimizer, bytes: Uint8Array): voi
     state.forEach((p, k) => model.kernels.copy_bytes(p, staging + (k + 1) * n * 4, n * 4));
     if (nb > 0) model.kernels.copy_bytes(model.bufferBase, bufferStage, nb * 4);
     if (counter !== null) model.batchesTracked = counter;
+    if (recorded !== null) model.batchesTracked = recorded;
     optimizer.t = record.step;
   } finally {
     a.release(staging);

@@ -43,6 +43,9 @@ export interface LayerIO {
   cache?: number;
   /** Training mode (batch statistics, dropout masks) or evaluation mode; set by the model. */
   training?: boolean;
+  /** The model's seed and its training-step count: Dropout draws its masks from (seed, step, node). */
+  seed?: number;
+  step?: number;
   /** Joins (Add, Concat): the inputs, in the order the layer was applied to them. */
   xs?: number[];
   /** Joins: the gradient of each input (0: not needed). */
@@ -100,6 +103,8 @@ export abstract class Layer {
   index = -1;
   /** The name given with `options.name`, or null (the node index names it). */
   name: string | null = null;
+  /** Draws from the model's training-step count (Dropout): files then record the count. */
+  readonly usesStep: boolean = false;
   /** What the layer is to the EC optimizers (see ECRole); every layer declares it. */
   abstract readonly ecRole: ECRole;
   /**

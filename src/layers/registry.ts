@@ -11,6 +11,7 @@ import { MaxPool2D, AvgPool2D, GlobalAvgPool2D } from './pool2d.js';
 import { Flatten } from './flatten.js';
 import { Add, Concat } from './merge.js';
 import { BatchNorm1D, BatchNorm2D } from './batchnorm.js';
+import { Dropout, Dropout2D } from './dropout.js';
 
 /**
  * Every layer class a spec can name (each declares its `static spec`: type, fields, constructor).
@@ -18,6 +19,7 @@ import { BatchNorm1D, BatchNorm2D } from './batchnorm.js';
  */
 const LAYER_CLASSES = [
   Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, Add, Concat, BatchNorm1D, BatchNorm2D,
+  Dropout, Dropout2D,
 ];
 
 const KINDS: Record<string, LayerSpecType> = Object.fromEntries(LAYER_CLASSES.map((C) => [C.spec.type, C.spec]));
