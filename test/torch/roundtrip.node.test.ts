@@ -4,7 +4,7 @@
 //   ecopt -> PyTorch: ecopt's toSafetensors() loads into the torch model with
 //     load_state_dict(strict=True); torch's logits, mean cross-entropy loss, the gradient of every
 //     parameter (one backward on a batch) and the weights after one SGD step (lr 0.1) match ecopt's
-//     predict(), computeGradients(), getGradients() and trainBatch() with SGD.
+//     predict(), computeGradients(), getGradients() and SGD's step().
 //   PyTorch -> ecopt: a state dict initialised by PyTorch and written as safetensors loads with
 //     Model.fromSafetensors(bytes, spec) / Sequential.fromSafetensors(bytes, spec) bit for bit and
 //     gives torch's logits, loss, gradients and weights after one SGD step.
@@ -116,13 +116,17 @@ function close(what: string, e: Float32Array, t: Float32Array | undefined): numb
   return worst;
 }
 
-/** What ecopt computes on a batch: logits, loss, gradients, and the weights after one SGD step (the model is stepped). */
+/**
+ * What ecopt computes on a batch: logits (predict), then as torch does one training forward and
+ * backward (computeGradients: loss, gradients) and one SGD step on those gradients (optimizer.step();
+ * `trainBatch` is the two together). The model is stepped.
+ */
 function ecoptRun(m: Model, x: Float32Array, y: Int32Array) {
   const logits = m.predict(x, y.length);
+  const opt = new SGD(m, { lr: LR });
   const loss = m.computeGradients(x, y);
   const grads = m.getGradients();
-  const opt = new SGD(m, { lr: LR });
-  m.trainBatch(x, y, opt);
+  opt.step();
   const after = m.getWeights();
   opt.dispose();
   return { logits, loss, grads, after };
