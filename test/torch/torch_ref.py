@@ -16,10 +16,11 @@ A job:
   { "spec": <ecopt spec>, "inputs": "in.safetensors",   # x: F32 [B, ...inputShape], y: F32 class indices [B]
     "runs": [ { "weights": "ecopt.safetensors" | null,   # load these (strict=True); or else
                 "init_seed": 3, "save_weights": "torch.safetensors",   # initialise with torch.manual_seed and save
+                                                                       # the state dict (every entry in its own dtype)
                 "lr": 0.1, "out": "out.safetensors" } ] }
-An output file holds 'logits' [B, classes] (evaluation mode), 'loss' [1] (training mode, mean over the
-batch), 'grad.<name>' for every parameter and 'after.<name>' for every state-dict entry after one
-SGD(lr) step; its metadata 'state_dict_keys' lists the model's state-dict keys (JSON) in order.
+An output file holds, all as F32, 'logits' [B, classes] (evaluation mode), 'loss' [1] (training mode,
+mean over the batch), 'grad.<name>' for every parameter and 'after.<name>' for every state-dict entry
+after one SGD(lr) step; its metadata 'state_dict_keys' lists the model's state-dict keys (JSON) in order.
 A run that fails writes its traceback to '<out>.error' instead, and the other runs go on.
 
 Adding a layer: one entry in LAYERS, @layer('Type') on a function (fields, in_shapes) -> (module,
@@ -360,8 +361,8 @@ def run(spec, x, y, r):
     for name, p in model.named_parameters():
         out[f'grad.{name}'] = p.grad.numpy().copy()
     torch.optim.SGD(model.parameters(), lr=float(r.get('lr', 0.1))).step()
-    for name, v in model.state_dict().items():
-        out[f'after.{name}'] = v.detach().numpy().copy()
+    for name, v in model.state_dict().items():  # as F32 (the test reads F32): buffers such as an I64 step count too
+        out[f'after.{name}'] = v.detach().numpy().astype(np.float32)
     write_safetensors(r['out'], out, {'state_dict_keys': json.dumps(keys)})
 
 
