@@ -75,7 +75,7 @@ def write_safetensors(path, tensors, metadata=None):
         header['__metadata__'] = {str(k): str(v) for k, v in metadata.items()}
     chunks, offset = [], 0
     for name, a in tensors.items():
-        a = np.ascontiguousarray(a)
+        a = np.asarray(a)  # keeps 0-d tensors 0-d (a BN step count); tobytes() is row-major
         raw = a.astype(a.dtype.newbyteorder('<'), copy=False).tobytes()
         header[name] = {'dtype': CODES[a.dtype.newbyteorder('=')], 'shape': list(a.shape), 'data_offsets': [offset, offset + len(raw)]}
         chunks.append(raw)
