@@ -51,6 +51,7 @@ const FLOORS = [
   ['optim/registry.ts'],
   ['train/*'],
   ['graph/weights.ts', 'graph/model.ts', 'graph/sequential.ts'],
+  ['zoo/*'],
   ['io/checkpoint.ts'],
   ['index.ts'],
 ];

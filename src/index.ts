@@ -29,6 +29,7 @@ export { MaxPool2D, AvgPool2D, GlobalAvgPool2D, type PoolOptions } from './layer
 export { Flatten } from './layers/flatten.js';
 export { BatchNorm1D, BatchNorm2D, type BatchNormOptions } from './layers/batchnorm.js';
 export { Dropout, Dropout2D } from './layers/dropout.js';
+export { resnet, plainnet, BasicBlock, type ResNetOptions, type BasicBlockOptions } from './zoo/resnet.js';
 export { ECSGD, ECMomentum, ECAdam, type ECOptions, type ECAdamOptions } from './ec/optimizers.js';
 export { PathSGD } from './ec/path-sgd.js';
 export { ecStructure, type ECStructure, type ECLayer } from './ec/structure.js';
@@ -45,7 +46,7 @@ export { modelToSafetensors, modelFromSafetensors } from './io/checkpoint.js';
 export { loadOptimizerState, loadCheckpoint, type OptimizerRecord } from './io/checkpoint.js';
 export { type SafetensorsOptions } from './graph/codec.js';
 export {
-  readSafetensors, writeSafetensors, tensorData,
+  readSafetensors, writeSafetensors, tensorData, tensorIntegers,
   SPEC_KEY, OPTIMIZER_KEY, STATE_PREFIX, MAX_HEADER_BYTES,
   type SafetensorsFile, type SafetensorsEntry, type TensorToWrite,
 } from './io/safetensors.js';

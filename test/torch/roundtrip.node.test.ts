@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   input, Model, Sequential, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D,
-  GlobalAvgPool2D, Flatten, Add, Concat, SGD, readSafetensors, writeSafetensors, tensorData,
+  GlobalAvgPool2D, Flatten, Add, Concat, BatchNorm1D, BatchNorm2D, Dropout, Dropout2D, resnet, SGD, readSafetensors, writeSafetensors, tensorData, tensorIntegers,
   type ModelSpec, type GraphSpec,
 } from '../../src/index.js';
 import { LAYER_TYPES } from '../../src/layers/registry.js';
@@ -89,7 +89,8 @@ function runPython(job: string): void {
 function readTensors(path: string): { t: Map<string, Float32Array>; meta: Record<string, string> } {
   if (existsSync(`${path}.error`)) throw new Error(`torch_ref.py failed on this model:\n${readFileSync(`${path}.error`, 'utf8')}`);
   const f = readSafetensors(new Uint8Array(readFileSync(path)));
-  return { t: new Map(f.tensors.map((e) => [e.name, tensorData(e)])), meta: f.metadata };
+  // I64 tensors (BatchNorm's num_batches_tracked) as floats: counts, exact below 2^24
+  return { t: new Map(f.tensors.map((e) => [e.name, e.dtype === 'I64' ? Float32Array.from(tensorIntegers(e)) : tensorData(e)])), meta: f.metadata };
 }
 
 // ---- comparisons ----
@@ -128,8 +129,9 @@ function ecoptRun(m: Model, x: Float32Array, y: Int32Array) {
   const grads = m.getGradients();
   opt.step();
   const after = m.getWeights();
+  const buffers = m.getBuffers(); // BatchNorm's running statistics after the training forward
   opt.dispose();
-  return { logits, loss, grads, after };
+  return { logits, loss, grads, after, buffers };
 }
 
 /** Compares an ecopt run with torch's output file; returns the worst ratio (<= 1). */
@@ -139,6 +141,7 @@ function compare(m: Model, mine: ReturnType<typeof ecoptRun>, out: Map<string, F
   worst = Math.max(worst, close(`${dir} loss`, Float32Array.of(mine.loss), out.get('loss')));
   names.forEach((n, i) => { worst = Math.max(worst, close(`${dir} gradient of ${n}`, mine.grads[i], out.get(`grad.${n}`))); });
   names.forEach((n, i) => { worst = Math.max(worst, close(`${dir} ${n} after one SGD step (lr ${LR})`, mine.after[i], out.get(`after.${n}`))); });
+  m.bufferSpecs().forEach((b, i) => { worst = Math.max(worst, close(`${dir} ${b.name} after the training forward`, mine.buffers[i], out.get(`after.${b.name}`))); });
   const torchParams = [...out.keys()].filter((k) => k.startsWith('grad.')).map((k) => k.slice(5));
   expect(torchParams.sort(), `${dir}: torch's parameters are ecopt's`).toEqual(names.slice().sort());
   return worst;
@@ -163,6 +166,17 @@ interface Case {
 
 /** One model per family; together they use every layer type (coverage checks). */
 const CASES: Case[] = [
+  {
+    name: 'resnet({ depth: 8 }): torchvision names (conv1, bn1, layer2.0.downsample.0, fc), BatchNorm buffers',
+    build: () => resnet({ depth: 8, widths: [4, 6, 8], inputShape: [3, 8, 8], classes: 5, seed: 2 }),
+  },
+  {
+    name: 'conv-BatchNorm2D-ReLU with Dropout2D, BatchNorm1D and Dropout (p = 0) in the head',
+    build: () => new Sequential([
+      new Conv2D(2, 4, 3, { padding: 1, bias: false }), new BatchNorm2D(4), new ReLU(), new Dropout2D(0),
+      new Flatten(), new Dense(4 * 5 * 5, 6, { bias: false }), new BatchNorm1D(6), new ReLU(), new Dropout(0), new Dense(6, 3),
+    ], { inputShape: [2, 5, 5], seed: 3 }),
+  },
   {
     name: 'MLP (Dense with and without bias, ReLU, LeakyReLU, PReLU per feature, Sigmoid, Tanh)',
     build: () => new Sequential([
@@ -405,7 +419,8 @@ describe.skipIf(!torch.python)('PyTorch round trips', () => {
       const { model, x, y, dir } = get(k);
       const { t, meta } = readTensors(join(dir, 'a.safetensors'));
       // strict=True passed in torch_ref.py: the state dict's keys are exactly ecopt's names
-      expect(JSON.parse(meta.state_dict_keys).sort()).toEqual(model.weightSpecs().map((s) => s.name).sort());
+      const counters = model.bufferSpecs().filter((s) => s.name.endsWith('.running_mean')).map((s) => s.name.replace(/running_mean$/, 'num_batches_tracked'));
+      expect(JSON.parse(meta.state_dict_keys).sort()).toEqual([...model.weightSpecs(), ...model.bufferSpecs()].map((s) => s.name).concat(counters).sort());
       const worst = compare(model, ecoptRun(model, x, y), t, 'ecopt -> PyTorch:');
       if (process.env.ECOPT_TORCH_REPORT) console.log(`${c.name}: ecopt -> PyTorch worst error / tolerance ${worst.toFixed(3)}`);
     });

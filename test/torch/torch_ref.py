@@ -259,6 +259,28 @@ def concat(f, in_shapes):
     return Concat(a + 1), out  # torch's dim counts the batch
 
 
+
+@layer('BatchNorm1D')
+def batchnorm1d(f, in_shapes):
+    s = one(in_shapes)
+    return nn.BatchNorm1d(f['numFeatures'], eps=f.get('eps', 1e-5), momentum=f.get('momentum', 0.1), affine=f.get('affine', True)), list(s)
+
+
+@layer('BatchNorm2D')
+def batchnorm2d(f, in_shapes):
+    s = one(in_shapes)
+    return nn.BatchNorm2d(f['numFeatures'], eps=f.get('eps', 1e-5), momentum=f.get('momentum', 0.1), affine=f.get('affine', True)), list(s)
+
+
+@layer('Dropout')
+def dropout(f, in_shapes):
+    return nn.Dropout(f['p']), list(one(in_shapes))  # the cases use p = 0: random masks cannot match
+
+
+@layer('Dropout2D')
+def dropout2d(f, in_shapes):
+    return nn.Dropout2d(f['p']), list(one(in_shapes))
+
 # ---------------------------------------------------------------------------------------------
 # Models
 
