@@ -30,6 +30,7 @@ export { Flatten } from './layers/flatten.js';
 export { BatchNorm1D, BatchNorm2D, type BatchNormOptions } from './layers/batchnorm.js';
 export { Dropout, Dropout2D } from './layers/dropout.js';
 export { resnet, plainnet, BasicBlock, type ResNetOptions, type BasicBlockOptions } from './zoo/resnet.js';
+export { foldBatchNorm } from './zoo/fold.js';
 export { ECSGD, ECMomentum, ECAdam, type ECOptions, type ECAdamOptions } from './ec/optimizers.js';
 export { PathSGD } from './ec/path-sgd.js';
 export { ecStructure, type ECStructure, type ECLayer } from './ec/structure.js';

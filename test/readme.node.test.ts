@@ -72,6 +72,20 @@ describe('README examples', () => {
     expect(out).toMatch(/conv1\.weight conv1\.bias layer1\.0\.conv1\.weight .* fc\.bias/);
   }, 120_000);
 
+  it('the ResNet example runs as written: resnet() trains on Fashion-MNIST', () => {
+    const dist = join(root, 'dist', 'index.js');
+    if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    const block = blocks.find((b) => !b.fragment && b.code.includes('resnet({'));
+    expect(block, 'the README has a complete ts block using resnet()').toBeDefined();
+    const js = ts.transpileModule(block!.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } })
+      .outputText.replace(/from 'ecopt'/g, `from ${JSON.stringify(dist)}`);
+    const dir = mkdtempSync(join(tmpdir(), 'ecopt-readme-resnet-'));
+    writeFileSync(join(dir, 'example.mjs'), js);
+    const out = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(Number(/ResNet-8 test accuracy: ([0-9.]+)/.exec(out)?.[1])).toBeGreaterThan(0.6);
+    expect(out).toMatch(/conv1\.weight bn1\.weight bn1\.bias layer1\.0\.conv1\.weight/);
+  }, 300_000);
+
   it('the own-data example (a CSV file) runs as written: trains, saves, reloads and predicts', () => {
     const dist = join(root, 'dist', 'index.js');
     if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
