@@ -142,16 +142,20 @@ export function sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
   }
 }
 
-// y = tanh(x) = 1 - 2 / (exp(2x) + 1), saturating for large |x|
+// y = tanh(x) = -e / (2 + e) * sign(x) with e = expm1(-2|x|), in f64 (no cancellation near 0:
+// accurate to f32 rounding for every x; AssemblyScript's own expm1, identical in every engine)
 export function tanh_forward(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const off = <usize>i << 2;
-    const v = load<f32>(x + off);
-    let t: f32;
+    const v = <f64>load<f32>(x + off);
+    let t: f64;
     if (v > 20) t = 1;
     else if (v < -20) t = -1;
-    else t = <f32>1 - <f32>2 / (Mathf.exp(<f32>2 * v) + <f32>1);
-    store<f32>(y + off, t);
+    else {
+      const e = Math.expm1(-2.0 * Math.abs(v));
+      t = v < 0 ? e / (2.0 + e) : -e / (2.0 + e);
+    }
+    store<f32>(y + off, <f32>t);
   }
 }
 

@@ -288,9 +288,9 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'REPRODUCER: Tanh on small pre-activations (|x| ~ 1e-5) loses its relative precision',
-    reproducer: 'tanh_forward (assembly/activation.ts) computes 1 - 2 / (exp(2x) + 1), which cancels near 0: relative ' +
-      'error 1.7e-4 at |x| = 1e-4, 1.4e-3 at 1e-5, 4.6e-2 at 1e-6, and 0 instead of x for |x| < 6e-8 (torch.tanh: ~1 ulp)',
+    // a regression test: tanh_forward computed 1 - 2 / (exp(2x) + 1), which cancels near 0 (relative error
+    // 1.4e-3 at |x| = 1e-5, 0 instead of x below 6e-8); it now uses expm1 in f64
+    name: 'Tanh on small pre-activations (|x| ~ 1e-5) keeps its relative precision',
     build: () => new Sequential([new Dense(8, 8, { bias: false }), new Tanh(), new Dense(8, 3, { bias: false })], { seed: 11, inputShape: [8] }),
     inputScale: 1e-5,
   },
