@@ -44,6 +44,9 @@ export { lr_schedule } from './schedule';
 // initialisation and shuffling
 export { init_uniform, init_normal, permutation } from './random';
 
+// input preparation: bytes to [0, 1], random crop and flip, per-channel normalization
+export { bytes_to_unit, crop_flip, augment_sample, normalize_channel } from './augment';
+
 // joins (Concat) and gradient clipping
 export { copy_rows_f32 } from './merge';
 export { clip_grad_norm } from './clip';

@@ -3,14 +3,14 @@
 // splitmix64(key(k, s) + i * golden), so any element can be regenerated independently.
 
 // @ts-ignore: decorator
-@inline function mix64(z: u64): u64 {
+@inline export function mix64(z: u64): u64 {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
   z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
   return z ^ (z >> 31);
 }
 
 // @ts-ignore: decorator
-@inline function streamKey(seedLo: u32, seedHi: u32, stream: u32): u64 {
+@inline export function streamKey(seedLo: u32, seedHi: u32, stream: u32): u64 {
   return mix64(((<u64>seedHi << 32) | <u64>seedLo) ^ mix64(<u64>stream + 0x632be59bd9b4e019));
 }
 
