@@ -1,14 +1,15 @@
 // What augmentation and normalization cost per epoch of the MNIST CNN (conv 5x5x32, conv 5x5x64,
-// batch 64): epochs of fit() on the first N training images without options, with
+// batch 64): one-epoch fit() calls on the first N training images without options, with
 // `augment: { padding: 2, flip: true }` + `normalize`, and the same on the bytes (a Uint8Array
-// dataset, scaled in wasm), run interleaved (round-robin, so background load hits all alike); the
-// median ratio of each to the plain epoch in the same round. Then the kernels alone: the time to
-// augment and normalize one batch in the input buffer, against a training step.
-//   npm run build && node bench/augment.mjs [samples=4096] [rounds=5] [threads=1] [cnn|cnn-small]
+// dataset, scaled in wasm), interleaved in short rounds (in a rotating order, so background load
+// hits all alike); per round, each epoch's time over the plain one's, and the median and quartiles
+// of those ratios. Each fit() call also normalizes its data once up front (counted). Then the
+// kernels alone: the time to augment and normalize one batch in the input buffer, against a step.
+//   npm run build && node bench/augment.mjs [samples=1024] [rounds=20] [threads=1] [cnn|cnn-small]
 import { init, getRuntime, loadMNIST, Sequential, Conv2D, ReLU, MaxPool2D, Flatten, Dense, SGD } from '../dist/index.js';
 
-const N = Number(process.argv[2] ?? 4096);
-const rounds = Number(process.argv[3] ?? 5);
+const N = Number(process.argv[2] ?? 1024);
+const rounds = Number(process.argv[3] ?? 20);
 const T = Number(process.argv[4] ?? 1);
 const kind = process.argv[5] ?? 'cnn';
 if (![N, rounds, T].every((v) => Number.isInteger(v) && v > 0) || !['cnn', 'cnn-small'].includes(kind)) {
@@ -37,17 +38,20 @@ const runs = variants.map(([name, data, opts]) => {
 });
 for (const r of runs) await r.m.fit(r.data, { optimizer: r.opt, epochs: 1, batchSize: B, ...r.opts }); // warm-up
 for (let round = 0; round < rounds; round++) {
-  for (const r of runs) {
+  for (let j = 0; j < runs.length; j++) {
+    const r = runs[(j + round) % runs.length];
     const t0 = performance.now();
     await r.m.fit(r.data, { optimizer: r.opt, epochs: 1, batchSize: B, seed: round, ...r.opts });
     r.sec.push((performance.now() - t0) / 1000);
   }
 }
-const med = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
+const q = (a, f) => [...a].sort((p, r) => p - r)[Math.min(a.length - 1, Math.floor(f * a.length))];
+const pct = (x) => `${x >= 1 ? '+' : ''}${(100 * (x - 1)).toFixed(1)}%`;
 console.log(`MNIST ${kind}, ${N} samples per epoch, batch ${B}, ${rt.threads} thread(s), ${rounds} interleaved rounds`);
-for (const r of runs) {
+for (const r of runs.slice(1)) {
   const ratios = r.sec.map((s, i) => s / runs[0].sec[i]);
-  console.log(`  ${r.name.padEnd(30)} ${med(r.sec).toFixed(2).padStart(6)} s/epoch  ${(100 * (med(ratios) - 1)).toFixed(1).padStart(5)}% vs plain (median of per-round ratios; range ${(100 * (Math.min(...ratios) - 1)).toFixed(1)}..${(100 * (Math.max(...ratios) - 1)).toFixed(1)}%)`);
+  console.log(`  ${r.name.padEnd(30)} ${q(r.sec, 0.5).toFixed(2).padStart(6)} s/epoch (plain ${q(runs[0].sec, 0.5).toFixed(2)})  ` +
+    `${pct(q(ratios, 0.5)).padStart(6)} vs plain (median of per-round ratios; quartiles ${pct(q(ratios, 0.25))} .. ${pct(q(ratios, 0.75))})`);
 }
 
 // the kernels alone, on one batch of B samples in an arena block

@@ -29,7 +29,9 @@ export interface AugmentOptions {
  * (mean and std are rounded to float32).
  */
 export interface NormalizeOptions {
+  /** Subtracted per channel, e.g. CIFAR-10's [0.4914, 0.4822, 0.4465]. */
   mean: readonly number[];
+  /** Divided by per channel (each > 0), e.g. CIFAR-10's [0.2470, 0.2435, 0.2616]. */
   std: readonly number[];
 }
 
