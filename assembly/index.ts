@@ -50,6 +50,9 @@ export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } f
 // dropout
 export { dropout_forward, dropout_backward } from './dropout';
 
+// input preparation: bytes to [0, 1], random crop and flip, per-channel normalization
+export { bytes_to_unit, crop_flip, augment_sample, normalize_channel } from './augment';
+
 // joins (Concat) and gradient clipping
 export { copy_rows_f32 } from './merge';
 export { clip_grad_norm } from './clip';

@@ -23,6 +23,9 @@ export { type FitOptions, type ProgressEvent, type EpochLog, type BatchEndEvent,
 export { Add, Concat, type ConcatOptions } from './layers/merge.js';
 export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict, type CommonOptions, type ParamGroupOptions } from './optim/optimizer.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data/data.js';
+export { type DatasetImages } from './data/dataset.js';
+export { loadCIFAR10, CIFAR10_CLASSES, type LoadCIFAR10Options } from './data/cifar.js';
+export { type AugmentOptions, type NormalizeOptions, type PredictOptions, type EvaluateOptions } from './data/augment.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { MaxPool2D, AvgPool2D, GlobalAvgPool2D, type PoolOptions } from './layers/pool2d.js';

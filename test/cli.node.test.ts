@@ -3,11 +3,12 @@
 // and a model saved with --save evaluates with `ecopt eval` to the same accuracy.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors, writeSafetensors, tensorData } from '../src/io/safetensors.js';
+import { cifarFiles } from './data/cifar-files.js';
 
 const cli = fileURLToPath(new URL('../dist/apps/cli/main.js', import.meta.url));
 let dir = '';
@@ -233,6 +234,55 @@ describe('ecopt CLI', () => {
       // a model trained on MNIST may be evaluated on IDX files of the same shape (e.g. MNIST's own)
       const mOnIdx = run('eval', mnistFile, '--dataset', ds, '--json');
       expect(mOnIdx.code, mOnIdx.err).toBe(0);
+    });
+  });
+
+  describe('--dataset cifar10 --data-dir DIR (files in CIFAR-10\'s binary format)', () => {
+    let cifarDir = '';
+    beforeAll(() => {
+      cifarDir = join(dir, 'cifar-10-batches-bin');
+      mkdirSync(cifarDir);
+      for (const [f, b] of Object.entries(cifarFiles())) writeFileSync(join(cifarDir, f), b);
+    });
+
+    it('help names the dataset and --data-dir', () => {
+      for (const cmd of ['train', 'eval']) {
+        const h = run(cmd, '--help').out;
+        expect(h).toContain('cifar10');
+        expect(h).toMatch(/--data-dir DIR +cifar10: the directory with data_batch_1\.bin/);
+        expect(h).toContain('https://www.cs.toronto.edu/~kriz/cifar.html');
+      }
+    });
+
+    it('train (the CNN by default) saves a model that eval finds the data for with --data-dir', () => {
+      const file = join(dir, 'cifar.safetensors');
+      const t = run('train', '--dataset', 'cifar10', '--data-dir', cifarDir, '--epochs', '1', '--batch', '4', '--json', '--save', file);
+      expect(t.code, t.err).toBe(0);
+      const j = JSON.parse(t.out);
+      expect(j).toMatchObject({ dataset: 'CIFAR-10', model: 'cnn', trainSamples: 13, testSamples: 5 });
+      expect(datasetMeta(file)).toEqual({ name: 'cifar10', sampleShape: [3, 32, 32], classes: 10, preprocessing: 'scale-0-1' });
+      const e = run('eval', file, '--data-dir', cifarDir, '--json');
+      expect(e.code, e.err).toBe(0);
+      expect(JSON.parse(e.out)).toMatchObject({ dataset: 'CIFAR-10', datasetFrom: 'file', testSamples: 5, testAccuracy: j.testAccuracy });
+      const none = run('eval', file);
+      expect(none.code).toBe(2);
+      expect(none.err).toMatch(/was trained on cifar10.*give --data-dir DIR/);
+      // --limit and an MLP of 3072 inputs
+      const m = run('train', '--dataset', 'cifar10', '--data-dir', cifarDir, '--model', '3072-8-10', '--limit', '4', '--test-limit', '2', '--epochs', '1', '--json');
+      expect(m.code, m.err).toBe(0);
+      expect(JSON.parse(m.out)).toMatchObject({ trainSamples: 4, testSamples: 2 });
+    });
+
+    it.each([
+      [['train', '--dataset', 'cifar10'], 2, /--dataset cifar10 needs --data-dir DIR.*cifar\.html/],
+      [['train', '--data-dir', 'x', '--limit', '64'], 2, /--data-dir is for --dataset cifar10.*not --dataset mnist/],
+      [['train', '--dataset', 'cifar10', '--data-dir', '/no/such/cifar'], 1, /the directory \/no\/such\/cifar does not exist.*binary version/],
+      [['train', '--dataset', 'cifar10', '--data-dir', '.', '--model', '784-10'], 1, /data_batch_1\.bin is missing/],
+      [['train', '--dataset', 'cifa10'], 2, /did you mean 'cifar10'\?/],
+    ])('%j exits %i with a message', (args, code, msg) => {
+      const r = run(...(args as string[]));
+      expect(r.code).toBe(code);
+      expect(r.err).toMatch(msg);
     });
   });
 

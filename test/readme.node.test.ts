@@ -2,12 +2,13 @@
 // library (fragments get a preamble declaring the `model` and `optimizer` they use), and the Node
 // example must run against the built package and print an evaluation.
 import { describe, it, expect } from 'vitest';
-import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import ts from 'typescript';
+import { cifarFiles } from './data/cifar-files.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -85,6 +86,22 @@ describe('README examples', () => {
     expect(Number(/ResNet-8 test accuracy: ([0-9.]+)/.exec(out)?.[1])).toBeGreaterThan(0.6);
     expect(out).toMatch(/conv1\.weight bn1\.weight bn1\.bias layer1\.0\.conv1\.weight/);
   }, 300_000);
+
+  it('the CIFAR-10 example runs as written on files in the binary format (augment, normalize, bytes)', () => {
+    const dist = join(root, 'dist', 'index.js');
+    if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    const block = blocks.find((b) => !b.fragment && b.code.includes('loadCIFAR10('));
+    expect(block, 'the README has a complete ts block loading CIFAR-10').toBeDefined();
+    const js = ts.transpileModule(block!.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } })
+      .outputText.replace(/from 'ecopt'/g, `from ${JSON.stringify(dist)}`);
+    const dir = mkdtempSync(join(tmpdir(), 'ecopt-readme-cifar-'));
+    mkdirSync(join(dir, 'cifar-10-batches-bin'));
+    for (const [f, b] of Object.entries(cifarFiles())) writeFileSync(join(dir, 'cifar-10-batches-bin', f), b);
+    writeFileSync(join(dir, 'example.mjs'), js);
+    const out = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(out).toMatch(/\{ loss: \d[\d.e-]*, accuracy: [\d.]+ \}/);
+    expect(out).toMatch(/^(airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck) for a (airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck)$/m);
+  }, 120_000);
 
   it('the own-data example (a CSV file) runs as written: trains, saves, reloads and predicts', () => {
     const dist = join(root, 'dist', 'index.js');

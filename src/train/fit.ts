@@ -3,7 +3,8 @@
 // drives any model through the FitHost interface (load a batch, take a guarded step, evaluate).
 import type { Kernels } from '../core/wasm.js';
 import type { Arena, Block } from '../core/arena.js';
-import { checkDataset, type Dataset } from '../data/dataset.js';
+import { checkDataset, type Dataset, type DatasetImages } from '../data/dataset.js';
+import { checkAugment, checkNormalize, type AugmentOptions, type BatchPrep, type EvaluateOptions, type NormalizeOptions } from '../data/augment.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRSchedule } from './schedules.js';
 import { bufferBytes } from '../core/sizes.js';
@@ -86,8 +87,15 @@ export interface FitOptions {
   lrSchedule?: LRSchedule;
   /** Stop when the monitored quantity has not improved for `patience` epochs. */
   earlyStopping?: EarlyStoppingOptions;
-  /** Evaluated after every epoch when given. */
-  validation?: Dataset;
+  /** Evaluated after every epoch when given (normalized with `normalize`, never augmented). */
+  validation?: Dataset<DatasetImages>;
+  /**
+   * Random crop with zero padding and horizontal flip of every training sample, in wasm, seeded by
+   * (seed, epoch, sample index): the same seed replays bit for bit. Needs inputs [C, H, W].
+   */
+  augment?: AugmentOptions;
+  /** Per-channel `(x - mean) / std` of every batch (after augmentation) and of the validation data. */
+  normalize?: NormalizeOptions;
   /** Yield to the event loop at least this often, in ms (default 50), so pages stay responsive. */
   yieldEveryMs?: number;
   /**
@@ -113,16 +121,17 @@ export interface FitHost {
   checkAlive(what?: string): void;
   allocBlock(bytes: number, what: string): Block;
   /** Plans buffers for batches of B0 and checks every sample and label of both datasets in wasm. */
-  prepareFit(ds: Dataset, validation: Dataset | undefined, B0: number): void;
+  prepareFit(ds: Dataset<DatasetImages>, validation: Dataset<DatasetImages> | undefined, B0: number): void;
   /** Marks a fit in progress (a second one is refused; dispose() waits for the current step). */
   beginFit(): void;
   /** Ends it; frees the model if dispose() was called meanwhile. */
   endFit(): void;
-  /** Copies samples perm[s..s+B) (or s..s+B) into the batch buffers, checked in wasm. */
-  loadBatch(ds: Dataset, perm: Int32Array | null, s: number, B: number): void;
+  /** Copies samples perm[s..s+B) (or s..s+B) into the batch buffers, checked, then augmented and normalized, in wasm. */
+  loadBatch(ds: Dataset<DatasetImages>, perm: Int32Array | null, s: number, B: number, prep?: BatchPrep): void;
   /** Forward, loss, backward and one guarded optimizer step on the loaded batch; the mean loss. */
   stepLoaded(B: number, opt: Optimizer, guard: boolean, training: boolean): number;
-  evaluate(data: Dataset): { loss: number; accuracy: number };
+  readonly inputShape: readonly number[];
+  evaluate(data: Dataset<DatasetImages>, options?: EvaluateOptions): { loss: number; accuracy: number };
   getWeights(): Float32Array[];
   setWeights(ws: Float32Array[]): void;
 }
@@ -141,7 +150,7 @@ function now(): number {
  *
  * @internal
  */
-export async function fitModel(host: FitHost, data: Dataset, options: FitOptions): Promise<FitResult> {
+export async function fitModel(host: FitHost, data: Dataset<DatasetImages>, options: FitOptions): Promise<FitResult> {
   host.checkAlive('fit');
   if (host.isFitting) throw new StateError(`${host.name}: fit() is already running on this model; wait for it (or abort it) before starting another`);
   const ds = checkDataset(data, 'fit', host.sampleSize);
@@ -173,6 +182,12 @@ export async function fitModel(host: FitHost, data: Dataset, options: FitOptions
     if (es.patience !== undefined && (!Number.isInteger(es.patience) || es.patience < 0)) throw new ArgumentError(`fit: earlyStopping.patience must be a non-negative integer, got ${describeValue(es.patience)}`);
     if (es.minDelta !== undefined && !(es.minDelta >= 0)) throw new ArgumentError(`fit: earlyStopping.minDelta must be >= 0, got ${describeValue(es.minDelta)}`);
   }
+  const [lo, hi] = splitSeed(seed);
+  const prep: BatchPrep = {
+    augment: checkAugment(options.augment, host.inputShape, lo, hi),
+    normalize: checkNormalize(options.normalize, host.inputShape, 'fit'),
+  };
+  if (prep.augment && prep.augment.padding > 0 && prep.normalize) prep.normalize.checkPadding('fit');
   const yieldEvery = options.yieldEveryMs ?? 50;
   const shuffle = options.shuffle ?? true;
   const N = ds.count;
@@ -181,11 +196,17 @@ export async function fitModel(host: FitHost, data: Dataset, options: FitOptions
   // every sample and label, of the training and the validation data, checked up front (in wasm,
   // chunk by chunk through the input buffer): a bad sample must not stop training half-way
   host.prepareFit(ds, validation, B0);
+  if (prep.normalize) {
+    // ... and normalized once, so a value that overflows float32 there fails now, not half-way
+    const only: BatchPrep = { augment: null, normalize: prep.normalize };
+    for (const d of validation ? [ds, validation] : [ds]) {
+      for (let s = 0; s < d.count; s += B0) host.loadBatch(d, null, s, Math.min(B0, d.count - s), only);
+    }
+  }
   if (options.signal?.aborted) return { history: [], stoppedEpoch: 0 };
   const permBlock = host.allocBlock(permBytes, 'shuffle permutation');
   const permPtr = permBlock.ptr;
   host.beginFit();
-  const [lo, hi] = splitSeed(seed);
   const history: EpochLog[] = [];
   const result: FitResult = { history };
   const lr0 = opt.lr;
@@ -205,13 +226,14 @@ export async function fitModel(host: FitHost, data: Dataset, options: FitOptions
       const te = now();
       let epochTrainMs = 0;
       if (shuffle) host.kernels.permutation(permPtr, N, lo, hi, e);
+      if (prep.augment) prep.augment.epoch = e;
       const perm = shuffle ? host.arena.i32(permPtr, N).slice() : null;
       let sum = 0;
       for (let bi = 0; bi < batches; bi++) {
         const tb = now();
         const s = bi * B0;
         const B = Math.min(B0, N - s);
-        host.loadBatch(ds, perm, s, B);
+        host.loadBatch(ds, perm, s, B, prep);
         if (options.lrSchedule) {
           const lr = options.lrSchedule({ epoch: e, step, stepsPerEpoch: batches, epochs, initialLr: lr0 });
           opt.setLearningRate(lr);
@@ -255,7 +277,7 @@ export async function fitModel(host: FitHost, data: Dataset, options: FitOptions
       const seconds = (now() - te) / 1000;
       const log: EpochLog = { epoch: e + 1, loss: sum / seen, seconds, samplesPerSec: seen / Math.max(epochTrainMs / 1000, 1e-9) };
       if (options.validation) {
-        const v = host.evaluate(options.validation);
+        const v = host.evaluate(validation!, { normalize: options.normalize });
         log.valLoss = v.loss;
         log.valAccuracy = v.accuracy;
       }

@@ -6,17 +6,18 @@ import { didYouMean } from '../suggest.js';
 import { fmtInt, table } from '../format.js';
 import { HELP_EVAL } from '../help.js';
 import { initRuntime } from '../runtime.js';
-import { DATASETS, PREPROCESSING, datasetId, loadDataset } from '../datasets.js';
+import { DATASETS, PREPROCESSING, checkDataDir, datasetId, loadDataset } from '../datasets.js';
 
 export async function evalCmd(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['dataset', 'test-limit', 'threads']);
+  const args = parseArgs(argv, ['dataset', 'data-dir', 'test-limit', 'threads']);
   if (args.opts.help) { process.stdout.write(HELP_EVAL); return; }
   if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one model file, got ${args.positional.length} arguments` : 'missing the model file (ecopt eval MODEL.safetensors)');
   const file = args.positional[0];
   const testLimit = optInt(args, 'test-limit');
   const given = args.opts.dataset === undefined ? undefined : String(args.opts.dataset);
+  const dataDir = args.opts['data-dir'] === undefined ? undefined : String(args.opts['data-dir']);
   if (given !== undefined && !DATASETS.includes(given) && !given.startsWith('idx:')) {
-    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${given}'${didYouMean(given, DATASETS)}`);
+    throw new UsageError(`--dataset must be mnist, fashion-mnist, cifar10 or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${given}'${didYouMean(given, DATASETS)}`);
   }
   const fs = await import('node:fs/promises');
   let bytes: Uint8Array;
@@ -34,7 +35,7 @@ export async function evalCmd(argv: string[]): Promise<void> {
         const files = Array.isArray(info.files) ? ` (${info.files.join(', ')})` : '';
         throw new UsageError(`${file} was trained on IDX files${files}; give the test files: --dataset idx:<testImages>,<testLabels> (or the training pair again, whose last 1/6 is the test set)`);
       }
-      if (info.name !== 'mnist' && info.name !== 'fashion-mnist') {
+      if (!DATASETS.includes(info.name)) {
         throw new UsageError(`${file} was trained on '${info.name}' (${DATASET_KEY} metadata), which ecopt eval cannot load; give --dataset idx:<images>,<labels> with data of shape [${info.sampleShape.join(', ')}]`);
       }
       datasetSpec = info.name;
@@ -53,10 +54,14 @@ export async function evalCmd(argv: string[]): Promise<void> {
     datasetFrom = given === undefined ? 'assumed' : 'option';
     if (given === undefined) process.stderr.write(`ecopt: ${file} has no '${DATASET_KEY}' metadata; assuming --dataset mnist (give --dataset to choose)\n`);
   }
+  if (datasetFrom === 'file' && datasetSpec === 'cifar10' && dataDir === undefined) {
+    throw new UsageError(`${file} was trained on cifar10 (${DATASET_KEY} metadata); give --data-dir DIR, the directory with its binary files (data_batch_1.bin ... test_batch.bin)`);
+  }
+  checkDataDir(datasetId(datasetSpec), dataDir);
   await initRuntime(args);
   const fromSafetensors = (Sequential as unknown as { fromSafetensors?: (b: Uint8Array) => Sequential }).fromSafetensors;
   if (typeof fromSafetensors !== 'function') throw new Error('eval needs Sequential.fromSafetensors, which this build does not have');
-  const data = await loadDataset(datasetSpec, 1, testLimit);
+  const data = await loadDataset(datasetSpec, 1, testLimit, dataDir);
   if (info && (info.sampleShape.join(',') !== data.test.shape.join(',') || info.classes !== data.test.classes)) {
     throw new UsageError(`${file} was trained on samples of shape [${info.sampleShape.join(', ')}] in ${info.classes} classes (${DATASET_KEY} metadata); ` +
       `--dataset ${datasetSpec} has [${data.test.shape.join(', ')}] in ${data.test.classes}`);

@@ -6,7 +6,7 @@ import { didYouMean } from '../suggest.js';
 import { fmtInt, fmtTime } from '../format.js';
 import { HELP_TRAIN } from '../help.js';
 import { initRuntime } from '../runtime.js';
-import { DATASETS, datasetInfoOf, loadDataset } from '../datasets.js';
+import { DATASETS, checkDataDir, datasetId, datasetInfoOf, loadDataset } from '../datasets.js';
 import { buildModel } from '../models.js';
 import { OPTIMIZERS, DEFAULT_LR, makeOpt, type OptimizerName } from '../optimizers.js';
 
@@ -25,7 +25,7 @@ async function checkWritable(file: string): Promise<void> {
 }
 
 export async function train(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['dataset', 'model', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'threads', 'limit', 'test-limit', 'save']);
+  const args = parseArgs(argv, ['dataset', 'data-dir', 'model', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'threads', 'limit', 'test-limit', 'save']);
   if (args.opts.help) { process.stdout.write(HELP_TRAIN); return; }
   if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
   const optName = String(args.opts.optimizer ?? 'momentum') as OptimizerName;
@@ -36,8 +36,9 @@ export async function train(argv: string[]): Promise<void> {
   const seed = intOpt(args, 'seed', 0, 0);
   const limitN = optInt(args, 'limit');
   const testLimit = optInt(args, 'test-limit');
-  const modelSpec = String(args.opts.model ?? '784-256-128-10');
   const datasetSpec = String(args.opts.dataset ?? 'mnist');
+  const dataDir = args.opts['data-dir'] === undefined ? undefined : String(args.opts['data-dir']);
+  const modelSpec = String(args.opts.model ?? (datasetSpec === 'cifar10' ? 'cnn' : '784-256-128-10'));
   const save = args.opts.save === undefined ? undefined : String(args.opts.save);
   const json = !!args.opts.json;
   const log = (s: string) => { if (!json) process.stdout.write(s); };
@@ -45,13 +46,14 @@ export async function train(argv: string[]): Promise<void> {
     throw new UsageError(`--model must be widths like 784-256-10, 'cnn', 'cnn-small' or a path to a JSON spec, got '${modelSpec}'`);
   }
   if (!DATASETS.includes(datasetSpec) && !datasetSpec.startsWith('idx:')) {
-    throw new UsageError(`--dataset must be mnist, fashion-mnist or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${datasetSpec}'${didYouMean(datasetSpec, DATASETS)}`);
+    throw new UsageError(`--dataset must be mnist, fashion-mnist, cifar10 or idx:<images>,<labels>[,<testImages>,<testLabels>], got '${datasetSpec}'${didYouMean(datasetSpec, DATASETS)}`);
   }
+  checkDataDir(datasetId(datasetSpec), dataDir);
   if (save !== undefined) await checkWritable(save);
   const rt = await initRuntime(args);
   if (rt.note) log(`ecopt: ${rt.note}\n`);
 
-  const data = await loadDataset(datasetSpec, limitN, testLimit);
+  const data = await loadDataset(datasetSpec, limitN, testLimit, dataDir);
   const { train, test } = data;
   const { model, desc } = await buildModel(modelSpec, train, seed);
   if (save !== undefined && typeof (model as unknown as { toSafetensors?: unknown }).toSafetensors !== 'function') {
