@@ -11,9 +11,9 @@ import { assertSpan } from './bounds';
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
-/** The batch statistics of channel c: mean and invstd (f32), from two f64 passes. */
+/** The mean of channel c over the batch, summed in f64 (b, then s). */
 // @ts-ignore: decorator
-@inline function channelStats(x: usize, B: i32, C: i32, S: i32, c: i32, eps: f64): f64 {
+@inline function channelMean(x: usize, B: i32, C: i32, S: i32, c: i32): f64 {
   let sum: f64 = 0;
   for (let b = 0; b < B; b++) {
     const row = x + (<usize>(b * C + c) * <usize>S << 2);
@@ -22,13 +22,27 @@ import { assertSpan } from './bounds';
   return sum / <f64>(B * S);
 }
 
+/** y = (x - mean) * invstd * gamma + beta over channel c (gamma = beta = 0: no affine part). */
+// @ts-ignore: decorator
+@inline function normalizeChannel(y: usize, x: usize, gamma: usize, beta: usize, B: i32, C: i32, S: i32, c: i32, mean: f32, invstd: f32): void {
+  const g: f32 = gamma ? load<f32>(at(gamma, c)) : 1;
+  const bt: f32 = beta ? load<f32>(at(beta, c)) : 0;
+  for (let b = 0; b < B; b++) {
+    const off = <usize>(b * C + c) * <usize>S << 2;
+    for (let s = 0; s < S; s++) {
+      const p = <usize>s << 2;
+      store<f32>(y + off + p, (load<f32>(x + off + p) - mean) * invstd * g + bt);
+    }
+  }
+}
+
 // Training-mode forward: normalises with the batch statistics, updates the running statistics.
 export function batchnorm_forward_train(y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize, saved: usize,
   B: i32, C: i32, S: i32, eps: f32, momentum: f32): void {
   assertSpan(x, <i64>B * C * S, 4); assertSpan(y, <i64>B * C * S, 4); assertSpan(saved, <i64>2 * C, 4);
   const N = B * S;
   for (let c = 0; c < C; c++) {
-    const mean64 = channelStats(x, B, C, S, c, eps);
+    const mean64 = channelMean(x, B, C, S, c);
     let sq: f64 = 0;
     for (let b = 0; b < B; b++) {
       const row = x + (<usize>(b * C + c) * <usize>S << 2);
@@ -39,15 +53,7 @@ export function batchnorm_forward_train(y: usize, x: usize, gamma: usize, beta: 
     const invstd = <f32>(1.0 / Math.sqrt(var64 + <f64>eps));
     store<f32>(at(saved, c), mean);
     store<f32>(at(saved, C + c), invstd);
-    const g: f32 = gamma ? load<f32>(at(gamma, c)) : 1;
-    const bt: f32 = beta ? load<f32>(at(beta, c)) : 0;
-    for (let b = 0; b < B; b++) {
-      const off = <usize>(b * C + c) * <usize>S << 2;
-      for (let s = 0; s < S; s++) {
-        const p = <usize>s << 2;
-        store<f32>(y + off + p, (load<f32>(x + off + p) - mean) * invstd * g + bt);
-      }
-    }
+    normalizeChannel(y, x, gamma, beta, B, C, S, c, mean, invstd);
     const unbiased = N > 1 ? var64 * <f64>N / <f64>(N - 1) : var64;
     const m = momentum;
     store<f32>(at(rmean, c), (<f32>1 - m) * load<f32>(at(rmean, c)) + m * mean);
@@ -62,15 +68,7 @@ export function batchnorm_forward_eval(y: usize, x: usize, gamma: usize, beta: u
   for (let c = 0; c < C; c++) {
     const mean = load<f32>(at(rmean, c));
     const invstd = <f32>(1.0 / Math.sqrt(<f64>load<f32>(at(rvar, c)) + <f64>eps));
-    const g: f32 = gamma ? load<f32>(at(gamma, c)) : 1;
-    const bt: f32 = beta ? load<f32>(at(beta, c)) : 0;
-    for (let b = 0; b < B; b++) {
-      const off = <usize>(b * C + c) * <usize>S << 2;
-      for (let s = 0; s < S; s++) {
-        const p = <usize>s << 2;
-        store<f32>(y + off + p, (load<f32>(x + off + p) - mean) * invstd * g + bt);
-      }
-    }
+    normalizeChannel(y, x, gamma, beta, B, C, S, c, mean, invstd);
   }
 }
 
