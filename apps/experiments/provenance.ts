@@ -61,13 +61,17 @@ function packageRoot(): string {
   return dirname(createRequire(import.meta.url).resolve('ecopt/package.json'));
 }
 
-/** git rev-parse HEAD (+ "-dirty" when `git status --porcelain` lists anything) of the package's checkout. */
+/**
+ * git rev-parse HEAD of the package's checkout, + "-dirty" when `git status --porcelain` lists any
+ * change outside docs/ (results files and reports are written there while studies run; nothing under
+ * docs/ is code that runs).
+ */
 export function gitCommit(): string {
   if (cachedCommit !== undefined) return cachedCommit;
   try {
     const cwd = packageRoot();
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--', '.', ':(exclude)docs'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     cachedCommit = head + (status ? '-dirty' : '');
   } catch {
     cachedCommit = 'unknown';
