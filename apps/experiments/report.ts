@@ -7,8 +7,10 @@ import type { Series } from './svgplot.js';
 
 /** Accuracies as "mean ± std" in percent. */
 export const pct = (xs: number[]) => `${(mean(xs) * 100).toFixed(2)} ± ${(std(xs) * 100).toFixed(2)}`;
-/** Losses as "mean ± std" with 4 decimals. */
-export const num4 = (xs: number[]) => `${mean(xs).toFixed(4)} ± ${std(xs).toFixed(4)}`;
+/** Losses as "mean ± std" with 4 decimals (3 significant digits below 0.001, e.g. 2.51e-6 ± 3.2e-7). */
+export const num4 = (xs: number[]) => (Math.abs(mean(xs)) >= 1e-3 || !Number.isFinite(mean(xs))
+  ? `${mean(xs).toFixed(4)} ± ${std(xs).toFixed(4)}`
+  : `${mean(xs).toExponential(2)} ± ${std(xs).toExponential(1)}`);
 
 /** A markdown table. */
 export function mdTable(head: string[], rows: (string | number)[][]): string {
