@@ -41,8 +41,8 @@ export function curves(runs: RunRecord[], ids: string[], key: 'testAccuracy' | '
       if (!vals.length) continue;
       x.push(e + 1); y.push(mean(vals) * scale); err.push(std(vals) * scale);
     }
-    // error bars (std over seeds) only when few curves share the chart, otherwise they hide the curves
-    return { name: armLabel(id), x, y, err: rs.length > 1 && ids.length <= 4 ? err : undefined };
+    // error bars (std over seeds) only when few curves and few epochs share the chart, otherwise they hide the curves
+    return { name: armLabel(id), x, y, err: rs.length > 1 && ids.length <= 4 && x.length <= 40 ? err : undefined };
   });
 }
 
