@@ -2,8 +2,8 @@
 // npm run results:verify: re-runs a subset of the recorded runs of docs/results/*.json at the current
 // checkout (apps/experiments/verify.ts, through the built dist/) and compares the SHA-256 of their
 // weights; prints a table (row, expected, got, ok) and exits 1 on any mismatch. Build first.
-//   node scripts/results-verify.mjs                 the default set (one row of every table, every optimizer; ~5 min on one thread)
-//   node scripts/results-verify.mjs --full          the same rows, mnist-authors' 300-epoch runs to the end (~1.5 h)
+//   node scripts/results-verify.mjs                 the default set (one row of every table, every optimizer; ~2.5 min on one thread)
+//   node scripts/results-verify.mjs --full          the same rows, mnist-authors' 300-epoch runs to the end (~35 min)
 //   node scripts/results-verify.mjs --only TEXT     only the checks whose file or run id contains TEXT
 //   node scripts/results-verify.mjs --out FILE      also write the table (markdown) to FILE
 import { writeFileSync } from 'node:fs';

@@ -24,7 +24,7 @@ export interface VerifyRow { row: string; expected: string; got: string; ok: boo
  * What `npm run results:verify` checks: one row (every seed) of every table of docs/results.md, every
  * optimizer and every arm at least once, the data of every file, and the overhead runs' weights. The
  * 300-epoch mnist-authors runs are checked on their first epochs (the per-epoch hashes); --full runs
- * those rows to the end (about 15 min per run on one thread).
+ * those rows to the end (about 4 min of one core per run, ~35 min in all).
  */
 export function defaultVerifySet(full = false): VerifyItem[] {
   const seeds = (file: string, prefix: string, n: number, epochs?: number) => Array.from({ length: n }, (_, s) => ({ file, id: `${prefix}/s${s}`, epochs }));
