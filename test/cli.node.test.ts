@@ -92,6 +92,8 @@ describe('ecopt CLI', () => {
     [['experiment'], 'missing the experiment name'],
     [['experiment', 'nope'], "unknown experiment 'nope'"],
     [['experiment', 'mnist-mlp', '--seeds', '-1'], '--seeds must be'],
+    [['experiment', 'mnist-mlp', '--optimizers', 'sgd@torch'], 'mnist-mlp takes optimizer ids, not arms'],
+    [['experiment', 'mnist-authors', '--optimizers', 'sgd@xavier'], "unknown start 'xavier'"],
     [['bench', '--cnn', 'resnet'], '--cnn must be'],
   ])('bad usage %j exits 2 with a message', (args, msg) => {
     const r = run(...(args as string[]));

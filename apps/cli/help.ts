@@ -69,8 +69,9 @@ export const HELP_EXPERIMENT = `Usage: ecopt experiment <name> [options]
 Experiments (reproducing Meng et al., "Optimizing Neural Networks in the Equivalent Class Space"):
 ${Object.entries(EXPERIMENTS).map(([n, e]) => `  ${n.padEnd(16)} ${e.summary}\n  ${''.padEnd(16)} (defaults: ${e.defaults})`).join('\n')}
 
-Prints a progress line per epoch and a final table (mean ± std over seeds); writes results.json,
-table.md and SVG plots to the output directory.
+Prints a progress line per epoch and a final table (mean ± std over seeds); writes results.json
+(commit, build, command, data, every run's recipe and weights SHA-256), table.md and SVG plots to the
+output directory. mnist-authors appends each finished run to <out>/runs.jsonl and skips those on a re-run.
 
 Options:
   --seeds N           number of seeds                                              [3]
@@ -80,7 +81,10 @@ Options:
   --grid-epochs N     epochs per lr grid point; 0 skips the grid (default lrs)     [per experiment]
   --widths LIST       fashion-width: hidden widths, e.g. 32,128,512
   --cs LIST           unbalanced-init: values of c, e.g. 1,10,100
-  --optimizers LIST   only these, e.g. sgd,ecsgd (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})
+  --optimizers LIST   only these, e.g. sgd,ecsgd (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')});
+                      mnist-authors and fashion-width also take arms id@start, start one of
+                      torch (U(+-1/sqrt(fan_in))), he+unit (EC-SGD's unit-skeleton start), torch+unit
+  --report-only       mnist-authors: train nothing, report the runs finished in <out>/runs.jsonl
   --steps N           overhead: timed steps per optimizer
   --cnn NAME          mnist-cnn / overhead: cnn | cnn-small
   --out DIR           output directory                                             [out/<name>]

@@ -1,6 +1,6 @@
 // Learning-rate selection: a short run per grid point on a validation split (seed 0), the best
 // validation accuracy wins; for 'ecsgd-preserve' the grid is over the trust-region radius instead.
-import { trainRun, type RunSpec } from './train-run.js';
+import { runRecipe, type RunRecipe } from './recipe.js';
 import { OPTIMIZER_LABELS, PRESERVE_LR, type OptimizerId } from './optimizers.js';
 
 /** Applies a grid result: for 'ecsgd-preserve' the chosen value is the trust-region radius. */
@@ -8,22 +8,30 @@ export function applyChoice(id: OptimizerId, chosen: number, lrs: Record<string,
   if (id === 'ecsgd-preserve') { lrs[id] = PRESERVE_LR; rhos[id] = chosen; } else lrs[id] = chosen;
 }
 
-/** The scores of every grid point and the chosen value. */
-export interface GridResult { optimizer: OptimizerId; grid: number[]; scores: { lr: number; valAccuracy: number; valLoss: number; diverged: boolean }[]; chosen: number }
+/** The scores of every grid point (with the run's id and final weights' SHA-256) and the chosen value. */
+export interface GridResult {
+  optimizer: OptimizerId; grid: number[];
+  scores: { lr: number; valAccuracy: number; valLoss: number; diverged: boolean; id?: string; weightsSha256?: string }[];
+  chosen: number;
+  recipes?: RunRecipe[];
+}
 
-/** Picks the lr with the best validation accuracy after `epochs` epochs (seed 0). */
-export async function selectLr(id: OptimizerId, grid: number[], base: Omit<RunSpec, 'optimizer' | 'lr' | 'seed' | 'epochs' | 'tag'> & { epochs: number; tag: string }): Promise<GridResult> {
+/**
+ * Picks the lr (for 'ecsgd-preserve': the trust-region radius, at lr PRESERVE_LR) with the best
+ * validation accuracy; `recipe(value)` is the grid point's run (seed 0, evaluated on the validation split).
+ */
+export async function selectLr(id: OptimizerId, grid: number[], recipe: (value: number) => RunRecipe, log: (s: string) => void, tag: string): Promise<GridResult> {
   const scores: GridResult['scores'] = [];
-  for (const lr of grid) {
-    // 'ecsgd-preserve': the grid is over the trust-region radius rho (lr fixed, see PRESERVE_RHO)
-    const r = id === 'ecsgd-preserve'
-      ? await trainRun({ ...base, optimizer: id, lr: PRESERVE_LR, trustRegion: lr, seed: 0, quiet: true, tag: base.tag })
-      : await trainRun({ ...base, optimizer: id, lr, seed: 0, quiet: true, tag: base.tag });
+  const recipes: RunRecipe[] = [];
+  for (const v of grid) {
+    const rc = recipe(v);
+    recipes.push(rc);
+    const r = await runRecipe(rc, log, { quiet: true, tag });
     const ok = !r.diverged && Number.isFinite(r.finalTestLoss);
-    scores.push({ lr, valAccuracy: ok ? r.finalTestAccuracy : NaN, valLoss: r.finalTestLoss, diverged: r.diverged });
+    scores.push({ lr: v, valAccuracy: ok ? r.finalTestAccuracy : NaN, valLoss: r.finalTestLoss, diverged: r.diverged, id: r.id, weightsSha256: r.weightsSha256 });
   }
   let best = scores[0];
   for (const s of scores) if (!Number.isNaN(s.valAccuracy) && (Number.isNaN(best.valAccuracy) || s.valAccuracy > best.valAccuracy)) best = s;
-  base.log(`[${base.tag}] ${id === 'ecsgd-preserve' ? `trust-region (rho) grid at lr ${PRESERVE_LR}` : 'lr grid'} ${OPTIMIZER_LABELS[id]}: ${scores.map((s) => `${s.lr} -> ${s.diverged ? 'diverged' : (s.valAccuracy * 100).toFixed(2) + '%'}`).join(', ')}  => ${id === 'ecsgd-preserve' ? 'rho' : 'lr'} ${best.lr}`);
-  return { optimizer: id, grid, scores, chosen: best.lr };
+  log(`[${tag}] ${id === 'ecsgd-preserve' ? `trust-region (rho) grid at lr ${PRESERVE_LR}` : 'lr grid'} ${OPTIMIZER_LABELS[id]}: ${scores.map((s) => `${s.lr} -> ${s.diverged ? 'diverged' : (s.valAccuracy * 100).toFixed(2) + '%'}`).join(', ')}  => ${id === 'ecsgd-preserve' ? 'rho' : 'lr'} ${best.lr}`);
+  return { optimizer: id, grid, scores, chosen: best.lr, recipes };
 }

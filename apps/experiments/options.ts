@@ -1,6 +1,7 @@
 // What an experiment run can be asked for (ExperimentOptions: seeds, epochs, subsets, grids, ...) and
 // the checks of those options.
-import type { OptimizerId } from './optimizers.js';
+import { OPTIMIZER_LABELS, type OptimizerId } from './optimizers.js';
+import { parseArm } from './arms.js';
 
 export interface ExperimentOptions {
   /** Number of seeds (default 3). */
@@ -22,8 +23,12 @@ export interface ExperimentOptions {
   /** overhead: timed steps per optimizer (default 30 MLP, 10 CNN); mnist-cnn/overhead: 'cnn' or 'cnn-small'. */
   steps?: number;
   cnn?: 'cnn' | 'cnn-small';
-  /** Restrict to these optimizers. */
-  optimizers?: OptimizerId[];
+  /** Restrict to these optimizers, or arms (optimizer@start, see arms.ts) where the experiment has them (mnist-authors, fashion-width). */
+  optimizers?: string[];
+  /** Resumable studies: take finished runs from <out>/runs.jsonl and append each new one (mnist-authors always does). */
+  resume?: boolean;
+  /** Train nothing: report the runs finished in <out>/runs.jsonl (mnist-authors). */
+  reportOnly?: boolean;
   /** Progress output (default: stdout lines). */
   log?: (line: string) => void;
 }
@@ -33,4 +38,13 @@ export function checkSeeds(o: ExperimentOptions): number {
   const s = o.seeds ?? 3;
   if (!Number.isInteger(s) || s < 1) throw new RangeError(`seeds must be a positive integer, got ${s}`);
   return s;
+}
+
+/** options.optimizers (or `def`) as plain optimizer ids; an arm with a start other than 'he' is refused (RangeError). */
+export function plainOptimizers(o: ExperimentOptions, def: OptimizerId[]): OptimizerId[] {
+  return (o.optimizers ?? def).map((id) => {
+    const a = parseArm(id);
+    if (a.start !== 'he' || !(id in OPTIMIZER_LABELS)) throw new RangeError(`this experiment takes optimizer ids (${Object.keys(OPTIMIZER_LABELS).join(', ')}), not arms like '${id}'`);
+    return a.optimizer;
+  });
 }

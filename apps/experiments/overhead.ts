@@ -1,11 +1,11 @@
 // Experiment overhead: the time per training step of each optimizer relative to SGD (step-times.ts).
 import { OPTIMIZER_LABELS, type OptimizerId } from './optimizers.js';
-import type { ExperimentOptions } from './options.js';
+import { plainOptimizers, type ExperimentOptions } from './options.js';
 import { measureStepTimes } from './step-times.js';
 import { mdTable } from './report.js';
 
 export async function overhead(o: ExperimentOptions, log: (s: string) => void) {
-  const ids: OptimizerId[] = o.optimizers ?? ['sgd', 'ecsgd', 'pathsgd', 'momentum', 'ecmomentum', 'adam', 'ecadam'];
+  const ids: OptimizerId[] = plainOptimizers(o, ['sgd', 'ecsgd', 'pathsgd', 'momentum', 'ecmomentum', 'adam', 'ecadam']);
   const steps = o.steps ?? 30;
   const cnnSteps = o.steps ?? 10;
   const timings = await measureStepTimes({ ids, steps, cnnSteps, cnn: o.cnn ?? 'cnn', log });

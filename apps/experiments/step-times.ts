@@ -4,6 +4,7 @@ import { Sequential, loadMNIST, type Layer } from 'ecopt';
 import { buildMLP, buildCNN } from './models.js';
 import { makeOptimizer, OPTIMIZER_LABELS, PRESERVE_LR, type OptimizerId } from './optimizers.js';
 import { median } from './stats.js';
+import { weightsSha256 } from './provenance.js';
 
 /** The timing of one optimizer on one model. */
 export interface StepTiming {
@@ -13,6 +14,8 @@ export interface StepTiming {
   /** The optimizer's update alone (optimizer.apply() on the step's gradients), median ms. */
   updateMs: number;
   samplesPerSec: number; ratioToSGD: number; steps: number;
+  /** SHA-256 of the model's weights after the 3 + steps rounds (each a training step and one more apply()): the timed work is deterministic. */
+  weightsSha256?: string;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function measureStepTimes(opts: { ids: OptimizerId[]; steps?: numbe
       const model = new Sequential(c.make(), { seed: 0 });
       return { id, model, opt: makeOptimizer(id, model, lr[id]), step: [] as number[], update: [] as number[] };
     });
+    const hashes = new Map<OptimizerId, string>();
     try {
       for (let round = 0; round < 3 + c.steps; round++) {
         for (let k = 0; k < runs.length; k++) {
@@ -50,6 +54,7 @@ export async function measureStepTimes(opts: { ids: OptimizerId[]; steps?: numbe
           if (round >= 3) { r.step.push(t1 - t0); r.update.push(t2 - t1); }
         }
       }
+      for (const r of runs) hashes.set(r.id, weightsSha256(r.model));
     } finally {
       for (const r of runs) r.model.dispose();
     }
@@ -60,7 +65,7 @@ export async function measureStepTimes(opts: { ids: OptimizerId[]; steps?: numbe
       const med = median(v);
       const t: StepTiming = {
         model: c.name, batchSize: c.B, optimizer: r.id, medianMs: med, p10Ms: q(0.1), p90Ms: q(0.9), updateMs: median(r.update),
-        samplesPerSec: (c.B * 1000) / med, ratioToSGD: med / sgdMedian, steps: c.steps,
+        samplesPerSec: (c.B * 1000) / med, ratioToSGD: med / sgdMedian, steps: c.steps, weightsSha256: hashes.get(r.id),
       };
       out.push(t);
       opts.log?.(`[overhead] ${c.name} batch ${c.B} ${OPTIMIZER_LABELS[r.id]}: step ${med.toFixed(2)} ms (p10 ${t.p10Ms.toFixed(2)}, p90 ${t.p90Ms.toFixed(2)}), ` +

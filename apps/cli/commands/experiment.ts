@@ -4,11 +4,12 @@ import { didYouMean } from '../suggest.js';
 import { HELP_EXPERIMENT } from '../help.js';
 import { initRuntime } from '../runtime.js';
 import { EXPERIMENTS, runExperiment } from '../../experiments/run.js';
-import { OPTIMIZER_LABELS, type OptimizerId } from '../../experiments/optimizers.js';
+import { OPTIMIZER_LABELS } from '../../experiments/optimizers.js';
+import { parseArm } from '../../experiments/arms.js';
 import type { ExperimentOptions } from '../../experiments/options.js';
 
 export async function experiment(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads'], []);
+  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads'], ['report-only']);
   if (args.opts.help) { process.stdout.write(HELP_EXPERIMENT); return; }
   if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one experiment name, got ${args.positional.join(' ')}` : `missing the experiment name (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
   const name = args.positional[0];
@@ -17,7 +18,7 @@ export async function experiment(argv: string[]): Promise<void> {
     seeds: intOpt(args, 'seeds', 3), epochs: optInt(args, 'epochs'), limit: optInt(args, 'limit'),
     testLimit: optInt(args, 'test-limit'), gridEpochs: optInt(args, 'grid-epochs', 0),
     widths: listOpt(args, 'widths'), cs: listOpt(args, 'cs'), steps: optInt(args, 'steps'),
-    out: args.opts.out === undefined ? undefined : String(args.opts.out),
+    out: args.opts.out === undefined ? undefined : String(args.opts.out), reportOnly: args.opts['report-only'] === true,
   };
   if (o.widths?.some((w) => !Number.isInteger(w))) throw new UsageError('--widths must be positive integers');
   if (o.cs?.some((c) => c < 1)) throw new UsageError('--cs values must be >= 1');
@@ -28,9 +29,13 @@ export async function experiment(argv: string[]): Promise<void> {
   }
   if (args.opts.optimizers !== undefined) {
     const ids = String(args.opts.optimizers).split(',').map((s) => s.trim());
-    const bad = ids.find((id) => !(id in OPTIMIZER_LABELS));
+    const bad = ids.find((id) => !(id.split('@')[0] in OPTIMIZER_LABELS));
     if (bad !== undefined || !ids.length) throw new UsageError(`--optimizers: unknown optimizer '${bad}'${didYouMean(String(bad), Object.keys(OPTIMIZER_LABELS))} (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')})`);
-    o.optimizers = ids as OptimizerId[];
+    for (const id of ids) {
+      try { parseArm(id); } catch (e) { throw new UsageError(`--optimizers: ${(e as Error).message}`); }
+      if (id.includes('@') && name !== 'mnist-authors' && name !== 'fashion-width') throw new UsageError(`--optimizers: ${name} takes optimizer ids, not arms like '${id}' (arms: mnist-authors, fashion-width)`);
+    }
+    o.optimizers = ids;
   }
   await initRuntime(args);
   await runExperiment(name, o, `ecopt experiment ${argv.join(' ')}`);
