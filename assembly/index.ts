@@ -33,7 +33,12 @@ export {
 } from './pool2d';
 
 // loss and predictions
-export { softmax_xent_forward_backward, softmax_xent_eval, softmax_forward, argmax_rows } from './loss';
+export {
+  softmax_xent_forward_backward, softmax_xent_eval, softmax_xent_smooth_forward_backward, softmax_xent_smooth_eval,
+  softmax_forward, argmax_rows,
+} from './loss';
+export { bce_logits_forward_backward, bce_logits_eval } from './bce';
+export { mse_forward_backward, huber_forward_backward, regression_eval } from './regression';
 
 // optimizers
 export { sgd_update, momentum_update, adam_update } from './optimizer';

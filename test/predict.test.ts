@@ -48,7 +48,7 @@ describe('predict / predictProba infer the batch size', () => {
     // the explicit form keeps its checks and messages
     expectThrow(() => m.predict(new Float32Array(8), 3), ShapeError, /^predict: x has 8 values, expected batch × \[4\] = 3 × 4 = 12$/);
     expectThrow(() => m.predict(new Float32Array(8), 0), ArgumentError, /^predict: batch must be a positive integer, got 0$/);
-    expectThrow(() => m.predictProba(new Float32Array(8), null as any), ArgumentError, /^predict: batch must be a positive integer, got null$/);
+    expectThrow(() => m.predictProba(new Float32Array(8), null as any), ArgumentError, /^predictProba: batch must be a positive integer, got null$/);
     expect(m.getWeights()).toEqual(w);
     m.dispose();
   });

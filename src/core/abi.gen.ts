@@ -421,6 +421,25 @@ export interface Kernels {
    */
   softmax_xent_eval(correct: number, logits: number, labels: number, B: number, K: number): number;
   /**
+   * Label-smoothed cross-entropy, torch's CrossEntropyLoss(label_smoothing = eps): row b's target
+   * is q = (1 - eps) onehot(y_b) + eps / K, so with d_k = z_bk - max_b and lse = log sum_k exp(d_k)
+   *   loss = mean_b [ lse - (1 - eps) d_y - (eps / K) sum_k d_k ]
+   *   dlogits (B,K) = (softmax(z_b) - q) / B                     (overwrites dlogits)
+   * The default path (eps = 0) keeps softmax_xent_forward_backward above, bit for bit.
+   * AS: (dlogits: usize, logits: usize, labels: usize, B: i32, K: i32, eps: f32) => f64
+   */
+  softmax_xent_smooth_forward_backward(
+    dlogits: number, logits: number, labels: number, B: number, K: number, eps: number,
+  ): number;
+  /**
+   * The smoothed loss for evaluation: returns the summed (not mean) loss over B rows and writes the
+   * number of rows whose argmax (first maximum) equals the label to correct[0] (i32).
+   * AS: (correct: usize, logits: usize, labels: usize, B: i32, K: i32, eps: f32) => f64
+   */
+  softmax_xent_smooth_eval(
+    correct: number, logits: number, labels: number, B: number, K: number, eps: number,
+  ): number;
+  /**
    * probs (B,K) = softmax(logits) row-wise (overwrites probs; may alias logits).
    * AS: (probs: usize, logits: usize, B: i32, K: i32) => void
    */
@@ -430,6 +449,42 @@ export interface Kernels {
    * AS: (out: usize, x: usize, B: i32, K: i32) => void
    */
   argmax_rows(out: number, x: number, B: number, K: number): void;
+  // assembly/bce.ts
+  /**
+   * Logits x (B,K), targets t (B,K); n = B K:
+   *   loss = mean [ max(x, 0) - x t + log1p(exp(-|x|)) ]
+   *   dlogits (B,K) = (sigmoid(x) - t) / n                        (overwrites dlogits)
+   * Returns the mean loss (f64, accumulated in element order).
+   * AS: (dlogits: usize, logits: usize, targets: usize, B: i32, K: i32) => f64
+   */
+  bce_logits_forward_backward(dlogits: number, logits: number, targets: number, B: number, K: number): number;
+  /**
+   * For evaluation: returns the summed loss over the B K elements and writes to correct[0] (i32)
+   * how many elements the logit classifies as the target does (x > 0 against t > 0.5).
+   * AS: (correct: usize, logits: usize, targets: usize, B: i32, K: i32) => f64
+   */
+  bce_logits_eval(correct: number, logits: number, targets: number, B: number, K: number): number;
+  // assembly/regression.ts
+  /**
+   * Outputs x (B,K), targets t (B,K); n = B K, d = x - t:
+   *   loss = mean d^2;  dx (B,K) = 2 d / n                          (overwrites dx)
+   * Returns the mean loss (f64, accumulated in element order).
+   * AS: (dx: usize, x: usize, targets: usize, B: i32, K: i32) => f64
+   */
+  mse_forward_backward(dx: number, x: number, targets: number, B: number, K: number): number;
+  /**
+   * Huber with threshold delta > 0, d = x - t:
+   *   loss = mean( |d| <= delta ? d^2 / 2 : delta (|d| - delta / 2) )
+   *   dx (B,K) = clamp(d, -delta, delta) / n                        (overwrites dx)
+   * AS: (dx: usize, x: usize, targets: usize, B: i32, K: i32, delta: f32) => f64
+   */
+  huber_forward_backward(dx: number, x: number, targets: number, B: number, K: number, delta: number): number;
+  /**
+   * For evaluation: returns the summed loss over the B K elements (MSE when delta <= 0, else Huber)
+   * and writes sum |x - t| (f64) to absSum[0].
+   * AS: (absSum: usize, x: usize, targets: usize, B: i32, K: i32, delta: f32) => f64
+   */
+  regression_eval(absSum: number, x: number, targets: number, B: number, K: number, delta: number): number;
   // assembly/optimizer.ts
   /**
    * SGD: w -= lr * (g + wd * w). Split over the pool by element ranges for large n (elementwise:
@@ -863,15 +918,17 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'conv2d_desc', 'conv2d_desc_bytes', 'conv2d_scratch_bytes', 'conv2d_forward', 'conv2d_backward',
   'maxpool2d_forward', 'maxpool2d_backward', 'avgpool2d_forward', 'avgpool2d_backward',
   'global_avgpool_forward', 'global_avgpool_backward', 'softmax_xent_forward_backward', 'softmax_xent_eval',
-  'softmax_forward', 'argmax_rows', 'sgd_update', 'momentum_update', 'adam_update', 'lr_schedule',
-  'init_uniform', 'init_normal', 'permutation', 'batchnorm_forward_train', 'batchnorm_forward_eval',
-  'batchnorm_backward', 'dropout_forward', 'dropout_backward', 'bytes_to_unit', 'crop_flip', 'augment_sample',
-  'normalize_channel', 'copy_rows_f32', 'clip_grad_norm', 'fill_f32', 'scale_f32', 'axpy_f32', 'copy_bytes',
-  'count_nonfinite', 'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32', 'gather_rows_f32',
-  'ec_hyper_prepare', 'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask', 'ec_recip',
-  'ec_layer_desc_bytes', 'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2',
-  'ec_skeleton_u', 'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up',
-  'ec_skeleton_step', 'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
+  'softmax_xent_smooth_forward_backward', 'softmax_xent_smooth_eval', 'softmax_forward', 'argmax_rows',
+  'bce_logits_forward_backward', 'bce_logits_eval', 'mse_forward_backward', 'huber_forward_backward',
+  'regression_eval', 'sgd_update', 'momentum_update', 'adam_update', 'lr_schedule', 'init_uniform',
+  'init_normal', 'permutation', 'batchnorm_forward_train', 'batchnorm_forward_eval', 'batchnorm_backward',
+  'dropout_forward', 'dropout_backward', 'bytes_to_unit', 'crop_flip', 'augment_sample', 'normalize_channel',
+  'copy_rows_f32', 'clip_grad_norm', 'fill_f32', 'scale_f32', 'axpy_f32', 'copy_bytes', 'count_nonfinite',
+  'first_nonfinite', 'first_bad_label', 'sum_f32', 'sumsq_f32', 'gather_rows_f32', 'ec_hyper_prepare',
+  'ec_chain_beta', 'ec_chain_phi', 'ec_set_skeleton', 'ec_make_mask', 'ec_recip', 'ec_layer_desc_bytes',
+  'ec_layer_desc', 'ec_layer_units', 'ec_sums', 'ec_pass1', 'ec_pass2', 'ec_skeleton_u',
+  'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up', 'ec_skeleton_step',
+  'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
   'ec_skeleton_apply', 'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward',
   'path_sgd_update', 'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
 ];
@@ -942,8 +999,19 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
   global_avgpool_backward: ['dx: usize', 'dy: usize', 'B: i32', 'C: i32', 'HW: i32'],
   softmax_xent_forward_backward: ['dlogits: usize', 'logits: usize', 'labels: usize', 'B: i32', 'K: i32'],
   softmax_xent_eval: ['correct: usize', 'logits: usize', 'labels: usize', 'B: i32', 'K: i32'],
+  softmax_xent_smooth_forward_backward: [
+    'dlogits: usize', 'logits: usize', 'labels: usize', 'B: i32', 'K: i32', 'eps: f32',
+  ],
+  softmax_xent_smooth_eval: [
+    'correct: usize', 'logits: usize', 'labels: usize', 'B: i32', 'K: i32', 'eps: f32',
+  ],
   softmax_forward: ['probs: usize', 'logits: usize', 'B: i32', 'K: i32'],
   argmax_rows: ['out: usize', 'x: usize', 'B: i32', 'K: i32'],
+  bce_logits_forward_backward: ['dlogits: usize', 'logits: usize', 'targets: usize', 'B: i32', 'K: i32'],
+  bce_logits_eval: ['correct: usize', 'logits: usize', 'targets: usize', 'B: i32', 'K: i32'],
+  mse_forward_backward: ['dx: usize', 'x: usize', 'targets: usize', 'B: i32', 'K: i32'],
+  huber_forward_backward: ['dx: usize', 'x: usize', 'targets: usize', 'B: i32', 'K: i32', 'delta: f32'],
+  regression_eval: ['absSum: usize', 'x: usize', 'targets: usize', 'B: i32', 'K: i32', 'delta: f32'],
   sgd_update: ['w: usize', 'g: usize', 'n: i32', 'lr: f32', 'wd: f32'],
   momentum_update: [
     'w: usize', 'v: usize', 'g: usize', 'n: i32', 'lr: f32', 'mu: f32', 'wd: f32', 'nesterov: i32',
@@ -1076,8 +1144,15 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   global_avgpool_backward: [0, 1],
   softmax_xent_forward_backward: [0, 1, 2],
   softmax_xent_eval: [0, 1, 2],
+  softmax_xent_smooth_forward_backward: [0, 1, 2],
+  softmax_xent_smooth_eval: [0, 1, 2],
   softmax_forward: [0, 1],
   argmax_rows: [0, 1],
+  bce_logits_forward_backward: [0, 1, 2],
+  bce_logits_eval: [0, 1, 2],
+  mse_forward_backward: [0, 1, 2],
+  huber_forward_backward: [0, 1, 2],
+  regression_eval: [0, 1, 2],
   sgd_update: [0, 1],
   momentum_update: [0, 1, 2],
   adam_update: [0, 1, 2, 3],

@@ -19,6 +19,37 @@ export interface Dataset<Images extends DatasetImages = Float32Array> {
   shape: number[];
   /** Number of classes (labels are in [0, classes)). */
   classes: number;
+  /**
+   * Float targets, count × outputs, sample-major: what models with loss 'bce-with-logits', 'mse'
+   * or 'huber' train on (cross-entropy uses `labels`).
+   */
+  targets?: Float32Array;
+}
+
+/**
+ * A dataset of float targets (count × outputs, sample-major) for models with loss
+ * 'bce-with-logits', 'mse' or 'huber': like Dataset, but labels and classes are optional.
+ */
+export interface TargetDataset<Images extends DatasetImages = Float32Array> {
+  images: Images;
+  targets: Float32Array;
+  labels?: Uint8Array | Int32Array;
+  count: number;
+  /** Per-sample shape, e.g. [1, 28, 28]. */
+  shape: number[];
+  classes?: number;
+}
+
+/** What fit() and evaluate() take: class labels (Dataset) or float targets (TargetDataset), float32 or byte images. */
+export type TrainingData = Dataset<DatasetImages> | TargetDataset<DatasetImages>;
+
+/** A dataset after checkDataset(): its count, and the labels or targets the model's loss reads. */
+export interface CheckedData {
+  images: DatasetImages;
+  labels?: Uint8Array | Int32Array;
+  targets?: Float32Array;
+  count: number;
+  shape: number[];
 }
 
 /** A parsed IDX file: element type, dimensions and the data bytes after the header. */
@@ -78,27 +109,46 @@ export function datasetFromIDX(imageBytes: Uint8Array, labelBytes: Uint8Array, c
   return { images, labels, count: n, shape: [1, h, w], classes };
 }
 
-/** The first n samples of a dataset (a view, no copy). */
-export function limit<I extends DatasetImages>(ds: Dataset<I>, n: number | undefined, what = 'limit'): Dataset<I> {
+/** The first n samples of a dataset (a view, no copy; labels and targets alike). */
+export function limit<D extends { images: DatasetImages; count: number; labels?: Uint8Array | Int32Array; targets?: Float32Array }>(ds: D, n: number | undefined, what = 'limit'): D {
   if (n === undefined) return ds;
   if (!Number.isInteger(n) || n <= 0) throw new ArgumentError(`${what} must be a positive integer, got ${describeValue(n)}`);
   if (n >= ds.count) return ds;
   const per = ds.images.length / ds.count;
-  return { ...ds, images: ds.images.subarray(0, n * per) as I, labels: ds.labels.subarray(0, n), count: n };
+  const out = { ...ds, images: ds.images.subarray(0, n * per), count: n };
+  if (ds.labels) out.labels = ds.labels.subarray(0, n);
+  if (ds.targets) out.targets = ds.targets.subarray(0, n * (ds.targets.length / ds.count));
+  return out;
 }
 
-/** Validates a dataset object (images of `sampleSize` values per sample) and returns it with its count. */
-export function checkDataset(ds: unknown, what: string, sampleSize: number): Dataset<DatasetImages> {
-  const d = ds as Dataset<DatasetImages>;
-  if (!d || typeof d !== 'object') throw new ArgumentError(`${what}: expected a dataset { images, labels, count }, got ${describeValue(ds)}`);
+/**
+ * Validates a dataset object (images of `sampleSize` values per sample) and returns it with its
+ * count. `outputs` given: the model trains on float targets, `targets` must hold count × outputs
+ * values (labels are then optional); otherwise `labels` must hold count class indices.
+ */
+export function checkDataset(ds: unknown, what: string, sampleSize: number, outputs?: number): CheckedData {
+  const d = ds as CheckedData;
+  const wants = outputs === undefined ? 'labels' : 'targets';
+  if (!d || typeof d !== 'object') throw new ArgumentError(`${what}: expected a dataset { images, ${wants}, count }, got ${describeValue(ds)}`);
   if (!(d.images instanceof Float32Array || d.images instanceof Uint8Array)) {
     throw new ShapeError(`${what}: images must be a Float32Array or a Uint8Array (bytes 0..255), got ${describeValue(d.images)}`);
   }
-  if (!(d.labels instanceof Uint8Array || d.labels instanceof Int32Array)) throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array, got ${describeValue(d.labels)}`);
-  const count = d.count ?? d.labels.length;
+  if (outputs === undefined) {
+    if (!(d.labels instanceof Uint8Array || d.labels instanceof Int32Array)) {
+      const hint = d.targets instanceof Float32Array ? ' (the dataset has float targets: give the model a loss that reads them, e.g. { loss: \'mse\' } or \'bce-with-logits\')' : '';
+      throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array of class indices, got ${describeValue(d.labels)}${hint}`);
+    }
+  } else if (!(d.targets instanceof Float32Array)) {
+    throw new ShapeError(`${what}: the model's loss trains on float targets: the dataset needs targets, a Float32Array of count × ${outputs} values, got ${describeValue(d.targets)}`);
+  }
+  const count = d.count ?? (outputs === undefined ? d.labels!.length : d.targets!.length / outputs);
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new ShapeError(`${what}: the dataset's count must be a positive integer, got ${describeValue(count)}`);
   if (count === 0) throw new ShapeError(`${what}: the dataset is empty (count = 0)`);
-  if (d.labels.length !== count) throw new ShapeError(`${what}: ${d.labels.length} labels for count = ${count} samples`);
+  if (outputs === undefined) {
+    if (d.labels!.length !== count) throw new ShapeError(`${what}: ${d.labels!.length} labels for count = ${count} samples`);
+  } else if (d.targets!.length !== count * outputs) {
+    throw new ShapeError(`${what}: targets has ${d.targets!.length} values, expected count × outputs = ${count} × ${outputs} = ${count * outputs}`);
+  }
   if (d.images.length !== count * sampleSize) {
     throw new ShapeError(`${what}: images has ${d.images.length} values, expected count × sample size = ${count} × ${sampleSize} = ${count * sampleSize}`);
   }

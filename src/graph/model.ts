@@ -1,17 +1,12 @@
-// Model: a graph of layers trained on the CPU in wasm. Owns the graph's memory plan in the arena
-// (one contiguous parameter region, a mirrored gradient region, batch buffers planned for the
-// largest batch seen) and runs forward, backward, guarded optimizer steps, evaluation and predict.
-// `new Model({ inputs, outputs })` is the functional API; Sequential (sequential.ts) is its chain case.
-//
-// Memory rules (docs/reliability.md): every size is computed in safe-integer arithmetic and
-// checked before anything is allocated; every block is owned by this model (Block records with a
-// generation, checked at each entry point); a plan is allocated whole or not at all (new blocks
-// first, old ones released only after success), so a failure leaves this model and every other
-// one exactly as they were.
+// Model: a graph of layers trained on the CPU in wasm: its memory plan in the arena (parameters,
+// mirrored gradients, batch buffers for the largest batch seen), forward, loss, backward, guarded
+// steps, evaluation and predict. `new Model({ inputs, outputs })` is the functional API; Sequential
+// is its chain case. Memory rules (docs/reliability.md): sizes in safe integers, checked before any
+// allocation; blocks owned and generation-checked; a plan allocated whole or not at all.
 import { getRuntime } from '../core/wasm.js';
-import { ArgumentError, NonFiniteError, ShapeError, StateError, checkOptions, checkPositiveInt, describeValue } from '../core/errors.js';
+import { ArgumentError, NonFiniteError, StateError, checkOptions, checkPositiveInt, describeValue } from '../core/errors.js';
 import { sizeOf } from '../layers/layer.js';
-import { checkDataset, type Dataset, type DatasetImages } from '../data/dataset.js';
+import { checkDataset, type CheckedData, type TrainingData } from '../data/dataset.js';
 import { inputNormalizer, predictArgs, type BatchPrep, type EvaluateOptions, type PredictOptions } from '../data/augment.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { guardedStep } from '../optim/guard.js';
@@ -20,7 +15,8 @@ import { outputTensor, symbolicGraph, type Graph } from './graph.js';
 import { batchLayout, planGraph, type BackwardSchedule } from './plan.js';
 import { backwardGraph, forwardGraph } from './execute.js';
 import { allocateBatch, type BatchBuffers } from './buffers.js';
-import { checkInput, checkLabels, inferBatch, lengthOf, loadShuffled, loadSamples, checkDatasetInWasm } from './batch.js';
+import { checkInput, inferBatch, loadInputArray, loadShuffled, loadSamples, loadTargets, targetBatch, checkDatasetInWasm, type TargetKind } from './batch.js';
+import { resolveLoss, type Evaluation, type Loss, type LossName } from './loss.js';
 import { initParameters, initBuffers } from './init.js';
 import { ModelWeights } from './weights.js';
 import { summarize } from './summary.js';
@@ -43,6 +39,8 @@ export class Model extends ModelWeights {
   readonly outputShape: number[];
   /** Seed of the weight initialization. */
   readonly seed: number;
+  /** @internal The loss (options.loss): its kernels, targets and metric. */
+  readonly objective: Loss;
   /** @internal The graph: nodes in topological order, shapes of every tensor. */
   readonly graph: Graph;
   /** @internal What 'Model' or 'Sequential' calls itself in messages. */
@@ -67,6 +65,7 @@ export class Model extends ModelWeights {
     rt.arena.checkOpen(kind);
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError(`${kind}: seed must be a non-negative integer, got ${describeValue(seed)}`);
+    const objective = resolveLoss(options, kind);
     const g = graph ?? symbolicGraph(options.inputs, options.outputs, kind);
     const plan = planGraph(g, kind);
     const training = options.training ?? true;
@@ -74,6 +73,7 @@ export class Model extends ModelWeights {
     super(rt, g.nodes.map((n) => n.layer), plan.layout, plan.buffers, kind, training); // allocates all or nothing
     this.graph = g;
     this.seed = seed;
+    this.objective = objective;
     this.inputShape = g.shapes[0].slice();
     this.outputShape = plan.outputShape;
     this.schedule = plan.schedule;
@@ -83,6 +83,14 @@ export class Model extends ModelWeights {
 
   /** Number of classes (the output size). */
   get classes(): number { return this.outputShape[0]; }
+
+  /** The training objective (options.loss): 'cross-entropy', 'bce-with-logits', 'mse' or 'huber'. */
+  get loss(): LossName { return this.objective.name; }
+
+  /** What the loss trains on: class labels, or one float target per output. */
+  private get targetKind(): TargetKind {
+    return { values: this.objective.targets === 'values', width: this.classes, classes: this.classes };
+  }
 
   /** Values per input sample (the product of inputShape). */
   get sampleSize(): number { return sizeOf(this.inputShape); }
@@ -97,7 +105,7 @@ export class Model extends ModelWeights {
   /** Plans and allocates the batch buffers for B samples (sizes checked first; new blocks before the old are released). */
   private ensureCapacity(B: number): void {
     if (this.buffers && B <= this.capacity) return;
-    const plan = batchLayout(this.graph, this.schedule, this.kernels, B, this.arena.limitBytes, this.name, this.trainable);
+    const plan = batchLayout(this.graph, this.schedule, this.kernels, B, this.arena.limitBytes, this.name, this.trainable, this.objective.targetWidth(this.classes));
     const buffers = allocateBatch(this.arena, this, plan, B, this.name);
     this.releaseBuffers();
     this.buffers = buffers;
@@ -140,21 +148,7 @@ export class Model extends ModelWeights {
 
   /** Copies B samples into the input buffer and checks them for NaN/Inf (in wasm). */
   private loadInput(x: Float32Array, B: number, what: string, first = 0): void {
-    const p = this.buffers!.act[0];
-    const n = B * this.sampleSize;
-    this.arena.f32(p, n).set(x.subarray(0, n));
-    const bad = this.kernels.first_nonfinite(p, n);
-    if (bad >= 0) {
-      const at = first * this.sampleSize + bad;
-      throw new ShapeError(`${what}: input sample ${first + Math.floor(bad / this.sampleSize)} has a non-finite value (${x[bad]}) at index ${at}`);
-    }
-  }
-
-  private loadLabels(y: Uint8Array | Int32Array, B: number, what: string, first = 0): void {
-    const p = this.buffers!.labels;
-    this.arena.i32(p, B).set(y);
-    const bad = this.kernels.first_bad_label(p, B, this.classes);
-    if (bad >= 0) throw new ShapeError(`${what}: label ${y[bad]} at index ${first + bad} is not a class index in [0, ${this.classes})`);
+    loadInputArray(this.kernels, this.arena, this.buffers!.act[0], x, B, this.sampleSize, what, first);
   }
 
   /**
@@ -162,11 +156,30 @@ export class Model extends ModelWeights {
    * x.length / the sample size (the product of inputShape). `{ normalize }` (2nd or 3rd argument) as in fit.
    */
   predict(x: Float32Array, batch?: number | PredictOptions, options?: PredictOptions): Float32Array {
+    return this.forwardChunks(x, batch, options, 'predict', null);
+  }
+
+  /**
+   * Probabilities from the logits, computed in wasm, shape (batch, outputs): softmax over each
+   * sample's outputs for loss 'cross-entropy', each output's sigmoid for 'bce-with-logits'
+   * (refused for 'mse' and 'huber': use predict()). `batch` as for predict().
+   */
+  predictProba(x: Float32Array, batch?: number | PredictOptions, options?: PredictOptions): Float32Array {
+    const toProbabilities = this.objective.probabilities;
+    if (!toProbabilities) {
+      throw new StateError(`predictProba: ${this.name} is trained with loss '${this.loss}', whose outputs are values, not probabilities; use predict()`);
+    }
+    return this.forwardChunks(x, batch, options, 'predictProba', toProbabilities);
+  }
+
+  /** The outputs for x in evaluation mode, chunk by chunk, each chunk passed through `post` in wasm when given. */
+  private forwardChunks(x: Float32Array, batch: number | PredictOptions | undefined, options: PredictOptions | undefined, what: string,
+    post: ((k: typeof this.kernels, p: number, b: number, K: number) => void) | null): Float32Array {
     this.checkAlive();
-    [batch, options] = predictArgs(batch, options, 'predict');
-    const norm = inputNormalizer(options, this.inputShape, 'predict');
-    if (batch === undefined) batch = inferBatch(x, this.inputShape, this.sampleSize, 'predict');
-    const B = checkInput(x, batch, this.inputShape, this.sampleSize, 'predict');
+    [batch, options] = predictArgs(batch, options, what);
+    const norm = inputNormalizer(options, this.inputShape, what);
+    if (batch === undefined) batch = inferBatch(x, this.inputShape, this.sampleSize, what);
+    const B = checkInput(x, batch, this.inputShape, this.sampleSize, what);
     const K = this.classes;
     const n = this.sampleSize;
     const out = new Float32Array(B * K);
@@ -174,52 +187,32 @@ export class Model extends ModelWeights {
     this.ensureCapacity(chunk);
     for (let s = 0; s < B; s += chunk) {
       const b = Math.min(chunk, B - s);
-      this.loadInput(x.subarray(s * n, (s + b) * n), b, 'predict', s);
-      norm?.apply(this.kernels, this.buffers!.act[0], b, 'predict', (r) => s + r);
+      this.loadInput(x.subarray(s * n, (s + b) * n), b, what, s);
+      norm?.apply(this.kernels, this.buffers!.act[0], b, what, (r) => s + r);
       forwardGraph(this.kernels, this.graph, this.buffers!, b, this.evalMode);
+      post?.(this.kernels, this.outputBuffer, b, K);
       out.set(this.arena.f32(this.outputBuffer, b * K), s * K);
     }
     return out;
   }
 
-  /** Class probabilities (softmax of the logits, computed in wasm), shape (batch, classes); `batch` as for predict(). */
-  predictProba(x: Float32Array, batch?: number | PredictOptions, options?: PredictOptions): Float32Array {
-    [batch, options] = predictArgs(batch, options, 'predictProba');
-    if (batch === undefined) {
-      this.checkAlive();
-      batch = inferBatch(x, this.inputShape, this.sampleSize, 'predictProba');
-    }
-    const logits = this.predict(x, batch, options);
-    const K = this.classes;
-    const chunk = Math.min(this.capacity, batch);
-    const p = this.outputBuffer;
-    for (let s = 0; s < batch; s += chunk) {
-      const b = Math.min(chunk, batch - s);
-      this.arena.f32(p, b * K).set(logits.subarray(s * K, (s + b) * K));
-      this.kernels.softmax_forward(p, p, b, K);
-      logits.set(this.arena.f32(p, b * K), s * K);
-    }
-    return logits;
-  }
-
-  /** Loads a checked batch of samples and labels into the buffers (planned for at least B). */
+  /** Loads a checked batch of samples and targets (labels or floats, as the loss reads) into the buffers (planned for at least B). */
   private loadBatchArrays(x: Float32Array, y: unknown, what: string): number {
     this.checkTraining(`${what}()`);
-    const labels = checkLabels(y, lengthOf(y), what);
-    const B = checkInput(x, labels.length, this.inputShape, this.sampleSize, what);
+    const B = checkInput(x, targetBatch(y, this.targetKind, what), this.inputShape, this.sampleSize, what);
     this.ensureCapacity(B);
     this.loadInput(x, B, what);
-    this.loadLabels(labels, B, what);
+    loadTargets(this.kernels, this.arena, this.buffers!.labels, y as Float32Array, B, this.targetKind, what);
     return B;
   }
 
-  /** Forward, softmax cross-entropy, then backward (always, or only when the loss is finite); the mean loss. */
+  /** Forward, the loss, then backward (always, or only when the loss is finite); the mean loss. */
   private forwardBackward(B: number, always: boolean, training: boolean): number {
     const buf = this.buffers!;
     const mode = { training, seed: this.seed, step: this.batches };
     forwardGraph(this.kernels, this.graph, buf, B, mode);
     if (training) this.batches++;
-    const loss = this.kernels.softmax_xent_forward_backward(this.outputGradient, this.outputBuffer, buf.labels, B, this.classes);
+    const loss = this.objective.forwardBackward(this.kernels, this.outputGradient, this.outputBuffer, buf.labels, B, this.classes);
     if (always || Number.isFinite(loss)) backwardGraph(this.kernels, this.graph, this.schedule, buf, B, mode);
     return loss;
   }
@@ -227,11 +220,12 @@ export class Model extends ModelWeights {
   private get evalMode() { return { training: false, seed: this.seed, step: this.batches }; }
 
   /**
-   * One training step on a batch: forward, softmax cross-entropy, backward, optimizer update.
-   * Returns the mean loss. Throws (leaving weights and optimizer state untouched) on bad input,
+   * One training step on a batch: forward, the loss, backward, optimizer update. `y` holds the
+   * batch's class labels (loss 'cross-entropy') or its float targets, batch × outputs (the other
+   * losses). Returns the mean loss. Throws (leaving weights and optimizer state untouched) on bad input,
    * a non-finite loss or gradient, or an update that would make weights non-finite.
    */
-  trainBatch(x: Float32Array, y: Uint8Array | Int32Array, optimizer: Optimizer, options: TrainOptions = {}): number {
+  trainBatch(x: Float32Array, y: Uint8Array | Int32Array | Float32Array, optimizer: Optimizer, options: TrainOptions = {}): number {
     this.checkAlive();
     this.checkTraining('trainBatch()');
     if (!optimizer || (optimizer.model as unknown) !== this) {
@@ -243,8 +237,8 @@ export class Model extends ModelWeights {
     return this.stepLoaded(B, optimizer, options.guard ?? true);
   }
 
-  /** Forward and backward on a batch without updating: fills the gradients (see getGradients()); returns the mean loss. */
-  computeGradients(x: Float32Array, y: Uint8Array | Int32Array): number {
+  /** Forward and backward on a batch without updating: fills the gradients (see getGradients()); returns the mean loss. `y` as for trainBatch(). */
+  computeGradients(x: Float32Array, y: Uint8Array | Int32Array | Float32Array): number {
     this.checkAlive();
     const B = this.loadBatchArrays(x, y, 'computeGradients');
     return this.forwardBackward(B, true, this.training);
@@ -261,7 +255,7 @@ export class Model extends ModelWeights {
     try {
       const loss = this.forwardBackward(B, false, training);
       if (!Number.isFinite(loss)) {
-        throw new NonFiniteError(`trainBatch: the loss is ${loss} (the logits overflowed); step refused, weights unchanged. ` +
+        throw new NonFiniteError(`trainBatch: the loss is ${loss} (the outputs overflowed); step refused, weights unchanged. ` +
           'Either the inputs are far too large (scale them, e.g. to [0, 1]) or the weights have grown too large ' +
           '(lower the learning rate or restore an earlier checkpoint).');
       }
@@ -280,27 +274,37 @@ export class Model extends ModelWeights {
     }
   }
 
-  /** Mean loss and accuracy over a dataset (float32 or byte images; forward only, in chunks; `normalize` as in fit). */
-  evaluate(data: Dataset<DatasetImages>, options: EvaluateOptions = {}): { loss: number; accuracy: number } {
+  /**
+   * The mean loss and the metric of the model's loss over a dataset: `accuracy` for 'cross-entropy'
+   * and 'bce-with-logits', `mae` for 'mse' and 'huber' (float32 or byte images; forward only, in
+   * evaluation mode, in chunks; `normalize` as in fit).
+   */
+  evaluate(data: TrainingData, options: EvaluateOptions = {}): Evaluation {
     this.checkAlive();
     options = checkOptions(options, 'evaluate');
     const norm = inputNormalizer(options, this.inputShape, 'evaluate');
-    const ds = checkDataset(data, 'evaluate', this.sampleSize);
+    const ds = this.checkData(data, 'evaluate');
     const chunk = Math.max(this.capacity, Math.min(ds.count, checkPositiveInt(options.batchSize ?? EVAL_CHUNK, 'evaluate: batchSize')));
     this.ensureCapacity(chunk);
     const buf = this.buffers!;
     const n = this.sampleSize;
+    const f = this.objective;
     let loss = 0;
-    let correct = 0;
+    let metric = 0;
     for (let s = 0; s < ds.count; s += chunk) {
       const b = Math.min(chunk, ds.count - s);
-      loadSamples(this.kernels, this.arena, buf.act[0], ds, n, s, b, norm, 'evaluate');
-      this.loadLabels(ds.labels.subarray(s, s + b), b, 'evaluate', s);
+      loadSamples(this.kernels, this.arena, buf.act[0], buf.labels, ds, n, s, b, this.targetKind, norm, 'evaluate');
       forwardGraph(this.kernels, this.graph, buf, b, this.evalMode);
-      loss += this.kernels.softmax_xent_eval(buf.misc, this.outputBuffer, buf.labels, b, this.classes);
-      correct += this.arena.i32(buf.misc, 1)[0];
+      const [l, m] = f.evalChunk(this.kernels, this.arena, buf.misc, this.outputBuffer, buf.labels, b, this.classes);
+      loss += l;
+      metric += m;
     }
-    return { loss: loss / ds.count, accuracy: correct / ds.count };
+    return f.finish(loss, metric, ds.count, this.classes);
+  }
+
+  /** @internal Checks a dataset for this model: images of its sample size, and the labels or targets its loss reads. */
+  checkData(data: unknown, what: string): CheckedData {
+    return checkDataset(data, what, this.sampleSize, this.objective.targets === 'values' ? this.classes : undefined);
   }
 
   // ---- fit (train/fit.ts drives the model through these) ----
@@ -309,7 +313,7 @@ export class Model extends ModelWeights {
    * Trains for `epochs` over the dataset with seeded shuffling (the same seed gives the same batches
    * in every engine). Yields to the event loop regularly. Returns the per-epoch logs.
    */
-  fit(data: Dataset<DatasetImages>, options: FitOptions): Promise<FitResult> {
+  fit(data: TrainingData, options: FitOptions): Promise<FitResult> {
     this.checkTraining('fit()');
     return fitModel(this, data, options);
   }
@@ -331,20 +335,16 @@ export class Model extends ModelWeights {
   }
 
   /** @internal Plans buffers for batches of B0 and checks every sample and label of both datasets in wasm. */
-  prepareFit(ds: Dataset, validation: Dataset | undefined, B0: number): void {
+  prepareFit(ds: CheckedData, validation: CheckedData | undefined, B0: number): void {
     this.ensureCapacity(B0);
-    this.checkSamples(ds, B0, 'fit');
-    if (validation) this.checkSamples(validation, B0, 'fit: validation');
+    for (const [d, what] of [[ds, 'fit'], [validation, 'fit: validation']] as const) {
+      if (d) checkDatasetInWasm(this.kernels, this.arena, this.buffers!.act[0], this.buffers!.labels, d, this.sampleSize, Math.min(B0, this.capacity), this.targetKind, what);
+    }
   }
 
   /** @internal Copies samples perm[s..s+B) (or s..s+B) into the batch buffers, checked in wasm. */
-  loadBatch(ds: Dataset<DatasetImages>, perm: Int32Array | null, s: number, B: number, prep?: BatchPrep): void {
-    loadShuffled(this.kernels, this.arena, this.buffers!.act[0], this.buffers!.labels, ds, this.sampleSize, perm, s, B, this.classes, prep);
-  }
-
-  /** Checks every image (finite) and label (a class index) of a dataset in wasm, chunk by chunk. */
-  private checkSamples(ds: Dataset, B0: number, what: string): void {
-    checkDatasetInWasm(this.kernels, this.arena, this.buffers!.act[0], this.buffers!.labels, ds, this.sampleSize, Math.min(B0, this.capacity), this.classes, what);
+  loadBatch(ds: CheckedData, perm: Int32Array | null, s: number, B: number, prep?: BatchPrep): void {
+    loadShuffled(this.kernels, this.arena, this.buffers!.act[0], this.buffers!.labels, ds, this.sampleSize, perm, s, B, this.targetKind, prep);
   }
 
   /** One line per layer with its inputs, output shape and parameter count. */

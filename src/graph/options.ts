@@ -1,8 +1,9 @@
 // The options of building and training a Model (the functional API's constructor and trainBatch).
 import type { SymbolicTensor } from './tensor.js';
+import type { LossOptions } from './loss.js';
 
-/** Options of `new Model({ inputs, outputs, seed })` (the functional API). */
-export interface ModelOptions {
+/** Options of `new Model({ inputs, outputs, seed, loss })` (the functional API). */
+export interface ModelOptions extends LossOptions {
   /** The model's input, made by `input(shape)`. */
   inputs: SymbolicTensor | SymbolicTensor[];
   /** The model's output (class scores), made by the last layer's `apply()`. */

@@ -125,6 +125,7 @@ export interface BatchLayout {
   /** Per gradient slot. */
   grad: number[];
   temp: number;
+  /** The targets: B class labels (i32) or B × outputs floats. */
   labels: number;
   scratch: number;
   misc: number;
@@ -135,7 +136,8 @@ export interface BatchLayout {
  * Sizes every per-batch buffer for B samples in safe integers (ShapeError/MemoryError naming the
  * buffer and the batch) and checks the total against the arena's limit, before any allocation.
  */
-export function batchLayout(g: Graph, sched: BackwardSchedule, k: Kernels, B: number, limitBytes: number, who: string, training: boolean): BatchLayout {
+export function batchLayout(g: Graph, sched: BackwardSchedule, k: Kernels, B: number, limitBytes: number, who: string, training: boolean,
+  targetWidth = 1): BatchLayout {
   const sizes: { what: string; bytes: number }[] = [];
   const plan = (elements: number, what: string) => {
     sizes.push({ what, bytes: bufferBytes(elements, `${who}: ${what} for a batch of ${B}`, B) });
@@ -156,7 +158,7 @@ export function batchLayout(g: Graph, sched: BackwardSchedule, k: Kernels, B: nu
   // a model for inference only never runs backward: no gradient buffers
   const grad = training ? sched.slotSizes.map((s) => plan(B * s, 'activation gradients')) : [];
   const temp = training && sched.tempSize > 0 ? plan(B * sched.tempSize, 'the gradient sum of a fanned-out tensor') : -1;
-  const labels = plan(B, 'labels');
+  const labels = plan(B * targetWidth, targetWidth === 1 ? 'labels' : 'targets');
   sizes.push({ what: 'scratch', bytes: scratch });
   const scratchIx = sizes.length - 1;
   const misc = plan(4, 'misc');

@@ -10,9 +10,10 @@ import { inferInputShape } from './shapes.js';
 export { inferInputShape } from './shapes.js';
 import { Model } from './model.js';
 import type { LoadOptions } from './codec.js';
+import type { LossOptions } from './loss.js';
 
 /** Options of `new Sequential(layers, options)`. */
-export interface SequentialOptions {
+export interface SequentialOptions extends LossOptions {
   /** Seed for weight initialization (default 0). Same seed -> bit-identical weights everywhere. */
   seed?: number;
   /** Per-sample input shape, e.g. [784] or [1, 28, 28]; inferred from the first layer when omitted. */
@@ -36,7 +37,8 @@ export class Sequential extends Model {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new ArgumentError(`Sequential: options must be an object, got ${describeValue(options)}`);
     }
-    super({ inputs: [], outputs: [], seed: options.seed, training: options.training }, Sequential.chain(layers, options));
+    const { loss, labelSmoothing, huberDelta } = options;
+    super({ inputs: [], outputs: [], seed: options.seed, training: options.training, loss, labelSmoothing, huberDelta }, Sequential.chain(layers, options));
   }
 
   /** Checks the layers and builds the chain's graph (shapes inferred once; layers reusable on failure). */

@@ -29,7 +29,7 @@ export function modelToSpec(model: Model): ModelSpec | GraphSpec {
   for (const l of model.layers) {
     if (!isBuiltinLayer(l)) throw new ArgumentError(`modelToSpec: ${l.label} is not a built-in layer, so it has no spec`);
   }
-  return model instanceof Sequential ? sequentialSpecOf(model.layers, model.inputShape, model.seed) : graphSpecOf(model);
+  return model instanceof Sequential ? sequentialSpecOf(model.layers, model.inputShape, model.seed, model.objective) : graphSpecOf(model);
 }
 
 /**
@@ -48,12 +48,12 @@ export function modelFromSpec(spec: ModelSpec | GraphSpec | string | unknown, op
 
 /** The Sequential of a plan; its layers become the model's. */
 export function modelFromPlan(plan: SpecPlan, training = true): Sequential {
-  return buildModel(() => new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape, training, graph: plan.graph }));
+  return buildModel(() => new Sequential(plan.layers, { seed: plan.seed, inputShape: plan.inputShape, training, graph: plan.graph, ...plan.loss }));
 }
 
 /** The Model of a graph plan; refuses a spec with nodes that do not lead to the output. */
 function modelFromGraphPlan(plan: GraphPlan, training: boolean): Model {
-  const m = buildModel(() => new Model({ inputs: plan.inputs, outputs: plan.outputs, seed: plan.seed, training }));
+  const m = buildModel(() => new Model({ inputs: plan.inputs, outputs: plan.outputs, seed: plan.seed, training, ...plan.loss }));
   if (m.layers.length !== plan.nodes) {
     m.dispose();
     throw new FormatError(`spec: ${plan.nodes - m.layers.length} of the nodes do not lead to the output; a spec lists only the model's layers`);

@@ -2,6 +2,7 @@
 // inputs: [{ name, shape }], nodes: [{ name, type, inputs: [names], ...config() }], outputs: [name] }.
 // Nodes are listed in topological order and read the input or earlier nodes by name; a node of an
 // unnamed layer is named by its index ('3'). Every problem with a spec is a FormatError.
+import { LOSS_FIELDS, lossSpecFields, pickLossFields, type Loss, type LossOptions } from '../graph/loss.js';
 import { FormatError } from '../core/errors.js';
 import { isDim, tooLarge } from '../core/sizes.js';
 import type { Layer } from '../layers/layer.js';
@@ -23,7 +24,7 @@ export interface GraphNodeSpec {
 }
 
 /** A functional Model's architecture as JSON-able data (`model.toSpec()`, `Model.fromSpec()`). */
-export interface GraphSpec {
+export interface GraphSpec extends LossOptions {
   format: typeof GRAPH_SPEC_FORMAT;
   version: typeof GRAPH_SPEC_VERSION;
   /** Seed of the weight initialization (default 0). */
@@ -36,7 +37,7 @@ export interface GraphSpec {
   outputs: string[];
 }
 
-const TOP_FIELDS = ['format', 'version', 'seed', 'inputs', 'nodes', 'outputs'];
+const TOP_FIELDS = ['format', 'version', 'seed', 'inputs', 'nodes', 'outputs', ...LOSS_FIELDS];
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -45,6 +46,7 @@ export interface GraphSpecSource {
   readonly graph: Graph;
   readonly seed: number;
   readonly inputShape: number[];
+  readonly objective: Loss;
   nodeName(i: number): string;
 }
 
@@ -60,6 +62,7 @@ export function graphSpecOf(model: GraphSpecSource): GraphSpec {
   return {
     format: GRAPH_SPEC_FORMAT, version: GRAPH_SPEC_VERSION, seed: model.seed,
     inputs: [{ name: inputName, shape: model.inputShape.slice() }], nodes, outputs: [names[names.length - 1]],
+    ...lossSpecFields(model.objective),
   };
 }
 
@@ -86,6 +89,7 @@ export function checkGraphSpec(spec: unknown): GraphSpec {
     if (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed) || spec.seed < 0) throw new FormatError(`spec.seed must be a non-negative integer, got ${show(spec.seed)}`);
     out.seed = spec.seed;
   }
+  Object.assign(out, pickLossFields(spec));
   const name = (v: unknown, at: string): string => {
     if (typeof v !== 'string' || !NAME.test(v)) throw new FormatError(`${at} must be a name of 1-128 letters, digits, '_', '-' or '.', got ${show(v)}`);
     return v;
@@ -137,6 +141,8 @@ export interface GraphPlan {
   params: { name: string; shape: number[] }[];
   /** The built layers, in node order (they become the model's). */
   layers: Layer[];
+  /** The loss options the spec records. */
+  loss: LossOptions;
 }
 
 /** Builds and applies every layer of a checked graph spec; FormatError naming the node on a bad shape or config. */
@@ -160,5 +166,5 @@ export function planGraphSpec(spec: GraphSpec): GraphPlan {
   });
   const params: { name: string; shape: number[] }[] = [];
   spec.nodes.forEach((n, i) => { for (const p of layers[i].params) params.push({ name: `${n.name}.${p.name}`, shape: p.shape.slice() }); });
-  return { inputs: x, outputs: y, seed: spec.seed ?? 0, nodes: spec.nodes.length, params, layers };
+  return { inputs: x, outputs: y, seed: spec.seed ?? 0, nodes: spec.nodes.length, params, layers, loss: pickLossFields(spec as unknown as Record<string, unknown>) };
 }

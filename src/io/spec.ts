@@ -3,6 +3,7 @@
 // its validation (messages name the layer index, type and field) and its layers built and shaped
 // (planFromSpec), without any memory: io/checkpoint.ts makes the model. A spec is data read from
 // files, so every problem with one is a FormatError.
+import { LOSS_FIELDS, lossSpecFields, pickLossFields, type Loss, type LossOptions } from '../graph/loss.js';
 import { inferInputShape } from '../graph/shapes.js';
 import { chainGraph, type Graph } from '../graph/graph.js';
 import { isDim, tooLarge } from '../core/sizes.js';
@@ -33,7 +34,7 @@ export interface LayerSpec {
  * A Sequential model's architecture as JSON-able data (`model.toSpec()`, `Sequential.fromSpec()`,
  * the `ecopt.spec` metadata of a safetensors file): the layers as data, not the weights.
  */
-export interface ModelSpec {
+export interface ModelSpec extends LossOptions {
   /** Always `'ecopt.sequential'`. */
   format: typeof SPEC_FORMAT;
   /** Always 1. */
@@ -46,7 +47,7 @@ export interface ModelSpec {
   layers: LayerSpec[];
 }
 
-const TOP_FIELDS = ['format', 'version', 'inputShape', 'seed', 'layers'];
+const TOP_FIELDS = ['format', 'version', 'inputShape', 'seed', 'layers', ...LOSS_FIELDS];
 
 /**
  * Validates a spec (an object or its JSON text) and returns a normalized deep copy.
@@ -88,6 +89,7 @@ export function checkSpec(spec: unknown): ModelSpec {
     if (!isInt(spec.seed, 0)) throw new FormatError(`spec.seed must be a non-negative integer, got ${show(spec.seed)}`);
     out.seed = spec.seed as number;
   }
+  Object.assign(out, pickLossFields(spec));
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new FormatError(`spec.layers must be a non-empty array, got ${show(spec.layers)}`);
   spec.layers.forEach((l: unknown, i: number) => {
     const at = `spec.layers[${i}]`;
@@ -99,9 +101,9 @@ export function checkSpec(spec: unknown): ModelSpec {
 }
 
 /** The sequential spec of a chain of built-in layers (the caller checked they are built-in). */
-export function sequentialSpecOf(layers: Layer[], inputShape: number[], seed: number): ModelSpec {
+export function sequentialSpecOf(layers: Layer[], inputShape: number[], seed: number, loss?: Loss): ModelSpec {
   const specs = layers.map((l) => ({ type: l.kind, ...(JSON.parse(JSON.stringify(l.config())) as Record<string, unknown>) }));
-  return { format: SPEC_FORMAT, version: SPEC_VERSION, inputShape: inputShape.slice(), seed, layers: specs };
+  return { format: SPEC_FORMAT, version: SPEC_VERSION, inputShape: inputShape.slice(), seed, layers: specs, ...(loss ? lossSpecFields(loss) : {}) };
 }
 
 /** Layers built from a checked spec, with the resolved input shape and the parameter names and shapes. */
@@ -112,6 +114,8 @@ export interface SpecPlan {
   params: { name: string; shape: number[] }[];
   /** The chain's graph with every shape inferred (the model reuses it: each layer is built once). */
   graph: Graph;
+  /** The loss options the spec records. */
+  loss: LossOptions;
 }
 
 /**
@@ -158,7 +162,7 @@ export function planFromSpec(spec: ModelSpec): SpecPlan {
     }
     const params: { name: string; shape: number[] }[] = [];
     layers.forEach((l, i) => { for (const p of l.params) params.push({ name: `${i}.${p.name}`, shape: p.shape.slice() }); });
-    return { layers, inputShape: inputShape.slice(), seed: spec.seed ?? 0, params, graph };
+    return { layers, inputShape: inputShape.slice(), seed: spec.seed ?? 0, params, graph, loss: pickLossFields(spec as unknown as Record<string, unknown>) };
   } catch (e) {
     disposeLayers(layers);
     throw e;

@@ -3,7 +3,7 @@
 // drives any model through the FitHost interface (load a batch, take a guarded step, evaluate).
 import type { Kernels } from '../core/wasm.js';
 import type { Arena, Block } from '../core/arena.js';
-import { checkDataset, type Dataset, type DatasetImages } from '../data/dataset.js';
+import type { CheckedData, TrainingData } from '../data/dataset.js';
 import { checkAugment, checkNormalize, type AugmentOptions, type BatchPrep, type EvaluateOptions, type NormalizeOptions } from '../data/augment.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRSchedule } from './schedules.js';
@@ -37,7 +37,10 @@ export interface EpochLog {
   seconds: number;
   samplesPerSec: number;
   valLoss?: number;
+  /** The validation accuracy (losses 'cross-entropy' and 'bce-with-logits'; see evaluate()). */
   valAccuracy?: number;
+  /** The validation mean absolute error (losses 'mse' and 'huber'). */
+  valMae?: number;
 }
 
 /** What `fit` passes to `onBatchEnd` after every batch (epochs and batches counted from 1). */
@@ -50,8 +53,8 @@ export interface BatchEndEvent {
 
 /** `fit({ earlyStopping })`: stop when the monitored quantity has not improved for `patience` epochs. */
 export interface EarlyStoppingOptions {
-  /** 'valLoss' (default when validation data is given), 'loss', or 'valAccuracy'. */
-  monitor?: 'loss' | 'valLoss' | 'valAccuracy';
+  /** 'valLoss' (default when validation data is given), 'loss', 'valAccuracy' (classification losses) or 'valMae' ('mse', 'huber'). */
+  monitor?: 'loss' | 'valLoss' | 'valAccuracy' | 'valMae';
   /** Epochs without improvement before stopping (default 0). */
   patience?: number;
   /** Smallest change that counts as an improvement (default 0). */
@@ -88,7 +91,7 @@ export interface FitOptions {
   /** Stop when the monitored quantity has not improved for `patience` epochs. */
   earlyStopping?: EarlyStoppingOptions;
   /** Evaluated after every epoch when given (normalized with `normalize`, never augmented). */
-  validation?: Dataset<DatasetImages>;
+  validation?: TrainingData;
   /**
    * Random crop with zero padding and horizontal flip of every training sample, in wasm, seeded by
    * (seed, epoch, sample index): the same seed replays bit for bit. Needs inputs [C, H, W].
@@ -121,17 +124,21 @@ export interface FitHost {
   checkAlive(what?: string): void;
   allocBlock(bytes: number, what: string): Block;
   /** Plans buffers for batches of B0 and checks every sample and label of both datasets in wasm. */
-  prepareFit(ds: Dataset<DatasetImages>, validation: Dataset<DatasetImages> | undefined, B0: number): void;
+  prepareFit(ds: CheckedData, validation: CheckedData | undefined, B0: number): void;
   /** Marks a fit in progress (a second one is refused; dispose() waits for the current step). */
   beginFit(): void;
   /** Ends it; frees the model if dispose() was called meanwhile. */
   endFit(): void;
   /** Copies samples perm[s..s+B) (or s..s+B) into the batch buffers, checked, then augmented and normalized, in wasm. */
-  loadBatch(ds: Dataset<DatasetImages>, perm: Int32Array | null, s: number, B: number, prep?: BatchPrep): void;
+  loadBatch(ds: CheckedData, perm: Int32Array | null, s: number, B: number, prep?: BatchPrep): void;
   /** Forward, loss, backward and one guarded optimizer step on the loaded batch; the mean loss. */
   stepLoaded(B: number, opt: Optimizer, guard: boolean, training: boolean): number;
   readonly inputShape: readonly number[];
-  evaluate(data: Dataset<DatasetImages>, options?: EvaluateOptions): { loss: number; accuracy: number };
+  evaluate(data: TrainingData, options?: EvaluateOptions): { loss: number; accuracy?: number; mae?: number };
+  /** Checks a dataset against the model: sample size, and the labels or float targets its loss reads. */
+  checkData(data: unknown, what: string): CheckedData;
+  /** The model's loss, for the metrics it reports. */
+  readonly loss: string;
   getWeights(): Float32Array[];
   setWeights(ws: Float32Array[]): void;
 }
@@ -150,10 +157,10 @@ function now(): number {
  *
  * @internal
  */
-export async function fitModel(host: FitHost, data: Dataset<DatasetImages>, options: FitOptions): Promise<FitResult> {
+export async function fitModel(host: FitHost, data: TrainingData, options: FitOptions): Promise<FitResult> {
   host.checkAlive('fit');
   if (host.isFitting) throw new StateError(`${host.name}: fit() is already running on this model; wait for it (or abort it) before starting another`);
-  const ds = checkDataset(data, 'fit', host.sampleSize);
+  const ds = host.checkData(data, 'fit');
   const opt = options?.optimizer;
   if (!opt || (opt.model as unknown) !== host) throw new ArgumentError('fit: options.optimizer must be an optimizer created for this model');
   if (opt.isDisposed) throw new StateError(`fit: the ${opt.kind} optimizer of ${host.name} has been disposed`);
@@ -170,14 +177,19 @@ export async function fitModel(host: FitHost, data: Dataset<DatasetImages>, opti
   const batchSize = checkPositiveInt(options.batchSize ?? 32, 'fit: batchSize');
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new ArgumentError(`fit: seed must be a non-negative integer, got ${describeValue(seed)}`);
-  const validation = options.validation ? checkDataset(options.validation, 'fit: validation', host.sampleSize) : undefined;
+  const validation = options.validation ? host.checkData(options.validation, 'fit: validation') : undefined;
   if (options.lrSchedule !== undefined && typeof options.lrSchedule !== 'function') {
     throw new ArgumentError('fit: lrSchedule must be a function (ctx) => lr, e.g. exponentialDecay({ rate: 0.01 })');
   }
   const es = options.earlyStopping;
   const monitor = es ? (es.monitor ?? (options.validation ? 'valLoss' : 'loss')) : 'loss';
   if (es) {
-    if (!['loss', 'valLoss', 'valAccuracy'].includes(monitor)) throw new ArgumentError(`fit: earlyStopping.monitor must be 'loss', 'valLoss' or 'valAccuracy', got ${String(es.monitor)}`);
+    const regression = host.loss === 'mse' || host.loss === 'huber';
+    const metric = regression ? 'valMae' : 'valAccuracy';
+    if (!['loss', 'valLoss', metric].includes(monitor)) {
+      const wrong = monitor === 'valAccuracy' || monitor === 'valMae' ? ` (the model's loss '${host.loss}' reports ${metric})` : '';
+      throw new ArgumentError(`fit: earlyStopping.monitor must be 'loss', 'valLoss' or '${metric}', got ${String(es.monitor)}${wrong}`);
+    }
     if (monitor !== 'loss' && !options.validation) throw new ArgumentError(`fit: earlyStopping.monitor '${monitor}' needs options.validation`);
     if (es.patience !== undefined && (!Number.isInteger(es.patience) || es.patience < 0)) throw new ArgumentError(`fit: earlyStopping.patience must be a non-negative integer, got ${describeValue(es.patience)}`);
     if (es.minDelta !== undefined && !(es.minDelta >= 0)) throw new ArgumentError(`fit: earlyStopping.minDelta must be >= 0, got ${describeValue(es.minDelta)}`);
@@ -277,13 +289,14 @@ export async function fitModel(host: FitHost, data: Dataset<DatasetImages>, opti
       const seconds = (now() - te) / 1000;
       const log: EpochLog = { epoch: e + 1, loss: sum / seen, seconds, samplesPerSec: seen / Math.max(epochTrainMs / 1000, 1e-9) };
       if (options.validation) {
-        const v = host.evaluate(validation!, { normalize: options.normalize });
+        const v = host.evaluate(options.validation!, { normalize: options.normalize });
         log.valLoss = v.loss;
-        log.valAccuracy = v.accuracy;
+        if (v.accuracy !== undefined) log.valAccuracy = v.accuracy;
+        if (v.mae !== undefined) log.valMae = v.mae;
       }
       history.push(log);
       if (es) {
-        const value = sign * (monitor === 'loss' ? log.loss : monitor === 'valLoss' ? log.valLoss! : log.valAccuracy!);
+        const value = sign * (monitor === 'loss' ? log.loss : monitor === 'valLoss' ? log.valLoss! : monitor === 'valMae' ? log.valMae! : log.valAccuracy!);
         if (value < best - (es.minDelta ?? 0)) {
           best = value;
           waited = 0;
