@@ -23,7 +23,8 @@ export { type FitOptions, type ProgressEvent, type EpochLog, type BatchEndEvent,
 export { Add, Concat, type ConcatOptions } from './layers/merge.js';
 export { Optimizer, SGD, Momentum, Adam, type SGDOptions, type MomentumOptions, type AdamOptions, type OptimizerStateDict, type CommonOptions, type ParamGroupOptions } from './optim/optimizer.js';
 export { loadMNIST, parseIDX, datasetFromIDX, limit, type Dataset, type IDX, type LoadMNISTOptions } from './data/data.js';
-export { type DatasetImages } from './data/dataset.js';
+export { type DatasetImages, type TargetDataset, type TrainingData } from './data/dataset.js';
+export { LOSS_NAMES, type LossName, type LossOptions, type Evaluation } from './graph/loss.js';
 export { loadCIFAR10, CIFAR10_CLASSES, type LoadCIFAR10Options } from './data/cifar.js';
 export { type AugmentOptions, type NormalizeOptions, type PredictOptions, type EvaluateOptions } from './data/augment.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';

@@ -136,7 +136,7 @@ export function checkDataset(ds: unknown, what: string, sampleSize: number, outp
   if (outputs === undefined) {
     if (!(d.labels instanceof Uint8Array || d.labels instanceof Int32Array)) {
       const hint = d.targets instanceof Float32Array ? ' (the dataset has float targets: give the model a loss that reads them, e.g. { loss: \'mse\' } or \'bce-with-logits\')' : '';
-      throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array of class indices, got ${describeValue(d.labels)}${hint}`);
+      throw new ShapeError(`${what}: labels must be a Uint8Array or Int32Array, got ${describeValue(d.labels)}${hint}`);
     }
   } else if (!(d.targets instanceof Float32Array)) {
     throw new ShapeError(`${what}: the model's loss trains on float targets: the dataset needs targets, a Float32Array of count × ${outputs} values, got ${describeValue(d.targets)}`);

@@ -84,12 +84,12 @@ export function loadTargets(k: Kernels, arena: Arena, ptr: number, y: Uint8Array
   }
   arena.i32(ptr, B).set(y);
   const bad = k.first_bad_label(ptr, B, kind.classes);
-  if (bad >= 0) throw new ShapeError(`${what}: label ${y[bad]} of sample ${sample(bad)} is not a class index in [0, ${kind.classes})`);
+  if (bad >= 0) throw new ShapeError(`${what}: label ${y[bad]} at index ${sample(bad)} is not a class index in [0, ${kind.classes})`);
 }
 
 /** Copies the targets (labels or float rows) of samples idx(0..B) of a dataset into the target buffer, checked in wasm. */
 function loadDataTargets(k: Kernels, arena: Arena, ptr: number, ds: CheckedData, B: number, kind: TargetKind,
-  idx: (r: number) => number, what: string): void {
+  idx: (r: number) => number, what: string, where = 'of sample'): void {
   if (kind.values) {
     const w = kind.width;
     const dst = arena.f32(ptr, B * w);
@@ -104,7 +104,7 @@ function loadDataTargets(k: Kernels, arena: Arena, ptr: number, ds: CheckedData,
   const lab = arena.i32(ptr, B);
   for (let r = 0; r < B; r++) lab[r] = ds.labels![idx(r)];
   const bad = k.first_bad_label(ptr, B, kind.classes);
-  if (bad >= 0) throw new ShapeError(`${what}: label ${lab[bad]} of sample ${idx(bad)} is not a class index in [0, ${kind.classes})`);
+  if (bad >= 0) throw new ShapeError(`${what}: label ${lab[bad]} ${where} ${idx(bad)} is not a class index in [0, ${kind.classes})`);
 }
 
 /** The length of a labels argument, whatever it is (0 when it has none), for checkLabels. */
@@ -168,7 +168,7 @@ export function loadShuffled(k: Kernels, arena: Arena, inputPtr: number, targetP
 export function loadSamples(k: Kernels, arena: Arena, inputPtr: number, targetPtr: number, ds: CheckedData, n: number, s: number, b: number,
   kind: TargetKind, normalize: Normalizer | null, what: string): void {
   loadImages(k, arena, inputPtr, ds, n, b, (r) => s + r, what, 'input sample');
-  loadDataTargets(k, arena, targetPtr, ds, b, kind, (r) => s + r, what);
+  loadDataTargets(k, arena, targetPtr, ds, b, kind, (r) => s + r, what, 'at index');
   normalize?.apply(k, inputPtr, b, what, (r) => s + r);
 }
 

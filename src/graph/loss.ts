@@ -69,7 +69,7 @@ const isLossName = (v: unknown): v is LossName => typeof v === 'string' && (LOSS
 export function resolveLoss(options: LossOptions, who: string): Loss {
   const name = options.loss ?? 'cross-entropy';
   if (!isLossName(name)) {
-    throw new ArgumentError(`${who}: options.loss must be one of ${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}, got ${describeValue(name)}`);
+    throw new ArgumentError(`${who}: options.loss must be one of ${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}, got ${typeof name === 'string' ? `'${(name as string).slice(0, 40)}'` : describeValue(name)}`);
   }
   const ls = options.labelSmoothing;
   if (ls !== undefined) {

@@ -255,7 +255,7 @@ export class Model extends ModelWeights {
     try {
       const loss = this.forwardBackward(B, false, training);
       if (!Number.isFinite(loss)) {
-        throw new NonFiniteError(`trainBatch: the loss is ${loss} (the outputs overflowed); step refused, weights unchanged. ` +
+        throw new NonFiniteError(`trainBatch: the loss is ${loss} (the ${this.objective.probabilities ? 'logits' : 'outputs'} overflowed); step refused, weights unchanged. ` +
           'Either the inputs are far too large (scale them, e.g. to [0, 1]) or the weights have grown too large ' +
           '(lower the learning rate or restore an earlier checkpoint).');
       }

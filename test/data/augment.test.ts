@@ -127,7 +127,7 @@ describe('batches: per-sample draws', () => {
     const input = inp(new Float32Array(4 * n));
     const labels = inp(new Float32Array(4));
     const rowOf = (perm: number[], s: number, B: number, row: number) => {
-      loadShuffled(k, rtArena, input, labels, f32, n, Int32Array.from(perm), s, B, 4, { augment: aug, normalize: norm });
+      loadShuffled(k, rtArena, input, labels, f32, n, Int32Array.from(perm), s, B, { values: false, width: 4, classes: 4 }, { augment: aug, normalize: norm });
       return get(input + 4 * row * n, n);
     };
     const alone = rowOf([7], 0, 1, 0);

@@ -65,3 +65,63 @@ export function softmax_xent_eval_ref(logits: Arr, labels: Arr, B: number, K: nu
   }
   return { loss, correct };
 }
+
+// Label-smoothed cross-entropy (torch's label_smoothing = eps): target q = (1 - eps) onehot + eps / K;
+// mean_b [ -sum_k q_k log softmax_k ] and dlogits (B,K) = (softmax - q) / B
+export function smoothed_xent_ref(logits: Arr, labels: Arr, B: number, K: number, eps: number): { loss: number; dlogits: Float64Array } {
+  const p = softmax_ref(logits, B, K);
+  const dlogits = new Float64Array(B * K);
+  let loss = 0;
+  for (let b = 0; b < B; b++) {
+    let mx = -Infinity;
+    for (let k = 0; k < K; k++) mx = Math.max(mx, logits[b * K + k]);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(logits[b * K + k] - mx);
+    for (let k = 0; k < K; k++) {
+      const q = (k === labels[b] ? 1 - eps : 0) + eps / K;
+      loss -= q * (logits[b * K + k] - mx - Math.log(s)); // log softmax, finite even where softmax underflows
+      dlogits[b * K + k] = (p[b * K + k] - q) / B;
+    }
+  }
+  return { loss: loss / B, dlogits };
+}
+
+// Binary cross-entropy on logits, mean over the n elements: -t log s(x) - (1 - t) log(1 - s(x)),
+// written stably; dlogits = (s(x) - t) / n
+export function bce_logits_ref(x: Arr, t: Arr): { loss: number; dlogits: Float64Array } {
+  const n = x.length;
+  const d = new Float64Array(n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    // log s(x) = -log(1 + e^-x), log(1 - s(x)) = -x - log(1 + e^-x); log1p(e^-|x|) keeps both finite
+    const softplusNeg = Math.max(-x[i], 0) + Math.log1p(Math.exp(-Math.abs(x[i]))); // log(1 + e^-x)
+    loss += t[i] * softplusNeg + (1 - t[i]) * (x[i] + softplusNeg);
+    d[i] = (1 / (1 + Math.exp(-x[i])) - t[i]) / n;
+  }
+  return { loss: loss / n, dlogits: d };
+}
+
+// Mean squared error over the n elements and its gradient 2 (x - t) / n
+export function mse_ref(x: Arr, t: Arr): { loss: number; dlogits: Float64Array } {
+  const n = x.length;
+  const d = new Float64Array(n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    loss += (x[i] - t[i]) ** 2;
+    d[i] = (2 * (x[i] - t[i])) / n;
+  }
+  return { loss: loss / n, dlogits: d };
+}
+
+// Huber (torch's HuberLoss(delta)), mean over the n elements; gradient clamp(x - t, -delta, delta) / n
+export function huber_ref(x: Arr, t: Arr, delta: number): { loss: number; dlogits: Float64Array } {
+  const n = x.length;
+  const d = new Float64Array(n);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const r = x[i] - t[i];
+    loss += Math.abs(r) <= delta ? 0.5 * r * r : delta * (Math.abs(r) - 0.5 * delta);
+    d[i] = Math.min(Math.max(r, -delta), delta) / n;
+  }
+  return { loss: loss / n, dlogits: d };
+}

@@ -122,8 +122,8 @@ function close(what: string, e: Float32Array, t: Float32Array | undefined): numb
  * backward (computeGradients: loss, gradients) and one SGD step on those gradients (optimizer.step();
  * `trainBatch` is the two together). The model is stepped.
  */
-function ecoptRun(m: Model, x: Float32Array, y: Int32Array) {
-  const logits = m.predict(x, y.length);
+function ecoptRun(m: Model, x: Float32Array, y: Int32Array | Float32Array) {
+  const logits = m.predict(x, x.length / m.sampleSize);
   const opt = new SGD(m, { lr: LR });
   const loss = m.computeGradients(x, y);
   const grads = m.getGradients();
@@ -157,6 +157,8 @@ interface Case {
   batch?: number;
   /** Inputs are uniform in [-inputScale, inputScale) (default 1). */
   inputScale?: number;
+  /** Float targets (B × outputs) for a model whose loss reads them (default: class labels). */
+  targets?: (r: ReturnType<typeof rng>, n: number) => Float32Array;
   /**
    * A known disagreement (what is wrong in ecopt): the case's tests are `it.fails` and pass only while
    * ecopt and torch disagree beyond tolerance (any other error makes them fail). Remove it with the fix.
@@ -299,6 +301,30 @@ const CASES: Case[] = [
     build: () => new Sequential([new Dense(40, 300), new ReLU(), new Dense(300, 140), new ReLU(), new Dense(140, 10)], { seed: 8, inputShape: [40] }),
     batch: 300,
   },
+  // the losses (options.loss) against torch's functional losses, mean reduction; a small MLP each
+  {
+    name: "loss 'cross-entropy' with labelSmoothing 0.1 (a graph Model: the loss in the ecopt.graph spec)",
+    build: () => {
+      const x = input([6]);
+      return new Model({ inputs: x, outputs: new Dense(8, 5, { name: 'fc' }).apply(new ReLU().apply(new Dense(6, 8, { name: 'hidden' }).apply(x))), seed: 4, labelSmoothing: 0.1 });
+    },
+  },
+  {
+    name: "loss 'bce-with-logits' (multi-label: 0/1 targets and soft targets)",
+    build: () => new Sequential([new Dense(6, 8), new ReLU(), new Dense(8, 4)], { seed: 5, loss: 'bce-with-logits' }),
+    inputScale: 3,
+    targets: (r, n) => r.uniform(n, 0, 1).map((v, i) => (i % 3 === 2 ? v : v < 0.5 ? 0 : 1)),
+  },
+  {
+    name: "loss 'mse'",
+    build: () => new Sequential([new Dense(6, 8), new Tanh(), new Dense(8, 3)], { seed: 6, loss: 'mse' }),
+    targets: (r, n) => r.uniform(n, -2, 2),
+  },
+  {
+    name: "loss 'huber' with huberDelta 0.5 (targets on both sides of delta)",
+    build: () => new Sequential([new Dense(6, 8), new ReLU(), new Dense(8, 3)], { seed: 7, loss: 'huber', huberDelta: 0.5 }),
+    targets: (r, n) => r.uniform(n, -3, 3),
+  },
 ];
 
 /** Biases and PReLU slopes start constant in ecopt: give them random values so their layouts matter. */
@@ -343,7 +369,7 @@ interface Prepared {
   model: Model;
   spec: ModelSpec | GraphSpec;
   x: Float32Array;
-  y: Int32Array;
+  y: Int32Array | Float32Array;
   dir: string;
 }
 
@@ -365,11 +391,11 @@ describe.skipIf(!torch.python)('PyTorch round trips', () => {
         const r = rng(200 + k);
         const B = c.batch ?? 8;
         const x = r.uniform(B * model.sampleSize, -(c.inputScale ?? 1), c.inputScale ?? 1);
-        const y = r.int(B, model.classes);
+        const y = c.targets ? c.targets(r, B * model.classes) : r.int(B, model.classes);
         writeFileSync(join(dir, 'ecopt.safetensors'), model.toSafetensors());
         writeFileSync(join(dir, 'in.safetensors'), writeSafetensors([
           { name: 'x', shape: [B, ...model.inputShape], data: x },
-          { name: 'y', shape: [B], data: Float32Array.from(y) },
+          c.targets ? { name: 'targets', shape: [B, model.classes], data: y as Float32Array } : { name: 'y', shape: [B], data: Float32Array.from(y) },
         ]));
         jobs.push({
           spec, inputs: join(dir, 'in.safetensors'),

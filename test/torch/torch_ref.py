@@ -4,7 +4,7 @@
 Builds the torch.nn model an ecopt spec describes ('ecopt.sequential' v1 or 'ecopt.graph' v1),
 loads ecopt's weights into it with load_state_dict(strict=True) or initialises it the PyTorch way
 and saves its state dict, and writes what the test compares with ecopt: the logits, the mean
-cross-entropy loss, the gradient of every parameter after one backward pass and the state after one
+loss (the spec's 'loss' field: cross-entropy by default), the gradient of every parameter after one backward pass and the state after one
 torch.optim.SGD step. Files are safetensors, read and written here with struct and json (Python's
 safetensors package is not used). Needs torch and numpy only (Debian: python3-torch python3-numpy).
 
@@ -14,6 +14,7 @@ Usage:
 
 A job:
   { "spec": <ecopt spec>, "inputs": "in.safetensors",   # x: F32 [B, ...inputShape], y: F32 class indices [B]
+                                                         # (or targets: F32 [B, classes] for the other losses)
     "runs": [ { "weights": "ecopt.safetensors" | null,   # load these (strict=True); or else
                 "init_seed": 3, "save_weights": "torch.safetensors",   # initialise with torch.manual_seed and save
                                                                        # the state dict (every entry in its own dtype)
@@ -360,7 +361,21 @@ def model_of(spec):
 # Jobs
 
 
-def run(spec, x, y, r):
+def loss_of(spec, logits, y, targets):
+    """The mean loss the spec's loss fields name, as torch defines it (ecopt's options.loss)."""
+    name = spec.get('loss', 'cross-entropy')
+    if name == 'cross-entropy':
+        return F.cross_entropy(logits, y, label_smoothing=float(spec.get('labelSmoothing', 0)))
+    if name == 'bce-with-logits':
+        return F.binary_cross_entropy_with_logits(logits, targets)
+    if name == 'mse':
+        return F.mse_loss(logits, targets)
+    if name == 'huber':
+        return F.huber_loss(logits, targets, delta=float(spec.get('huberDelta', 1)))
+    raise ValueError(f'unknown loss {name!r}')
+
+
+def run(spec, x, y, targets, r):
     if r.get('weights'):
         model = model_of(spec)
         tensors, _ = read_safetensors(r['weights'])
@@ -377,7 +392,7 @@ def run(spec, x, y, r):
         out['logits'] = model(x).numpy()
     model.train()
     model.zero_grad(set_to_none=True)
-    loss = F.cross_entropy(model(x), y)  # mean over the batch, as ecopt's softmax cross-entropy
+    loss = loss_of(spec, model(x), y, targets)  # mean over the batch (and outputs), as ecopt's loss
     loss.backward()
     out['loss'] = np.array([loss.item()], dtype=np.float32)
     for name, p in model.named_parameters():
@@ -402,10 +417,11 @@ def main(argv):
     for job in jobs if isinstance(jobs, list) else [jobs]:
         inputs, _ = read_safetensors(job['inputs'])
         x = torch.from_numpy(inputs['x'].astype(np.float32))
-        y = torch.from_numpy(inputs['y'].astype(np.int64))
+        y = torch.from_numpy(inputs['y'].astype(np.int64)) if 'y' in inputs else None
+        targets = torch.from_numpy(inputs['targets'].astype(np.float32)) if 'targets' in inputs else None
         for r in job['runs']:
             try:
-                run(job['spec'], x, y, r)
+                run(job['spec'], x, y, targets, r)
             except Exception:  # reported to the test next to the run's output, the other runs go on
                 with open(r['out'] + '.error', 'w') as f:
                     f.write(traceback.format_exc())
