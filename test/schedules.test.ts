@@ -93,6 +93,7 @@ describe('every schedule runs a whole fit', () => {
     ['exponentialDecay({ rate: 0.01 })', () => exponentialDecay({ rate: 0.01 })],
     ['exponentialDecay({ rate: 0.5, per: "step" })', () => exponentialDecay({ rate: 0.5, per: 'step' })],
     ['exponentialDecay({ rate: 0 })', () => exponentialDecay({ rate: 0 })],
+    ['exponentialDecay({ rate: 0.01, offset: 1 })', () => exponentialDecay({ rate: 0.01, offset: 1 })],
   ];
 
   for (const [sname, sched] of SCHEDULES) {
@@ -111,6 +112,15 @@ describe('every schedule runs a whole fit', () => {
       m.dispose();
     });
   }
+
+  it('exponentialDecay({ offset }) shifts the clock: offset 1 starts at lr0 exp(-rate) (the authors count epochs from 1); bad offsets are refused', () => {
+    const ctx = (epoch: number, step = 0) => ({ epoch, step, stepsPerEpoch: 10, epochs: 300, initialLr: 0.1 });
+    const plain = exponentialDecay({ rate: 0.01 }), shifted = exponentialDecay({ rate: 0.01, offset: 1 });
+    for (const e of [0, 1, 7, 299]) expect(shifted(ctx(e))).toBe(plain(ctx(e + 1)));
+    expect(Math.abs(shifted(ctx(0)) - 0.1 * Math.exp(-0.01))).toBeLessThan(1e-16);
+    expect(exponentialDecay({ rate: 0.5, per: 'step', offset: 3 })(ctx(0, 2))).toBe(exponentialDecay({ rate: 0.5, per: 'step' })(ctx(4, 5)));
+    for (const bad of [-1, 0.5, NaN, '1']) expect(() => exponentialDecay({ rate: 0.01, offset: bad as number })).toThrow(/exponentialDecay: offset must be a non-negative integer/);
+  });
 
   it('cosineDecay() ends at exactly 0 (per step: the last batch; per epoch: the last epoch) and that step changes nothing', async () => {
     const m = model();

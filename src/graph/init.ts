@@ -16,7 +16,7 @@ export function initBuffers(k: Kernels, layers: Layer[]): void {
   for (const l of layers) l.buffers.forEach((b, j) => initParam(k, l.bufferPtr[j], b, 0, 0, 0));
 }
 
-/** He (Kaiming) and Glorot (Xavier) as PyTorch defines them: variance 2/fanIn and 2/(fanIn + fanOut). */
+/** He (Kaiming) and Glorot (Xavier) as PyTorch defines them: variance 2/fanIn and 2/(fanIn + fanOut); PyTorch's own default. */
 function initParam(k: Kernels, ptr: number, p: ParamSpec, lo: number, hi: number, stream: number): void {
   const n = sizeOf(p.shape);
   switch (p.init) {
@@ -24,6 +24,8 @@ function initParam(k: Kernels, ptr: number, p: ParamSpec, lo: number, hi: number
     case 'he-normal': return k.init_normal(ptr, n, lo, hi, stream, 2 / p.fanIn);
     case 'glorot-uniform': return k.init_uniform(ptr, n, lo, hi, stream, 2 / (p.fanIn + p.fanOut));
     case 'glorot-normal': return k.init_normal(ptr, n, lo, hi, stream, 2 / (p.fanIn + p.fanOut));
+    // PyTorch's default (kaiming_uniform with a = sqrt(5), and its bias rule): U(+-1/sqrt(fanIn)), variance 1/(3 fanIn)
+    case 'torch-uniform': return k.init_uniform(ptr, n, lo, hi, stream, 1 / (3 * p.fanIn));
     case 'zeros': return k.fill_f32(ptr, n, 0);
     case 'constant': return k.fill_f32(ptr, n, p.value ?? 0);
   }

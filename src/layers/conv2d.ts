@@ -4,7 +4,7 @@
 // (src/core/sizes.ts) and every derived size checked, so nothing the kernels compute in 32 bits can wrap.
 import type { Kernels } from '../core/wasm.js';
 import { FIELD, type LayerSpecType } from './fields.js';
-import { Layer, checkLayerName, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
+import { Layer, checkLayerName, biasInit, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
 import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
 import { checkDim } from '../core/sizes.js';
 import { warnDeprecated } from '../core/deprecation.js';
@@ -26,7 +26,7 @@ export interface Conv2DOptions extends LayerOptions {
   bias?: boolean;
   /** Spacing of the kernel taps (default 1); a number or [dilH, dilW]. */
   dilation?: Pair;
-  /** Weight initializer (default 'he-uniform'). fanIn = inC·kh·kw, fanOut = outC·kh·kw. Biases start at 0. */
+  /** Weight initializer (default 'he-uniform'). fanIn = inC·kh·kw, fanOut = outC·kh·kw. Biases start at 0, except with 'torch-uniform' (PyTorch's default: weight and bias U(±1/√fanIn)). */
   init?: InitKind;
 }
 
@@ -127,7 +127,7 @@ export class Conv2D extends Layer {
     this.inShape = inShape.slice();
     this.outShape = [this.outChannels, Ho, Wo];
     this.params = [{ name: 'weight', shape: [this.outChannels, C, this.kernelH, this.kernelW], init: this.init, fanIn: C * kk, fanOut: this.outChannels * kk }];
-    if (this.bias) this.params.push({ name: 'bias', shape: [this.outChannels], init: 'zeros', fanIn: C * kk, fanOut: this.outChannels * kk });
+    if (this.bias) this.params.push({ name: 'bias', shape: [this.outChannels], init: biasInit(this.init), fanIn: C * kk, fanOut: this.outChannels * kk });
     this.descShape = [C, H, W, this.outChannels, this.kernelH, this.kernelW, sh, sw, pt, pl, dh, dw, Ho, Wo];
     return this.outShape;
   }

@@ -3,17 +3,17 @@ import type { Kernels } from '../core/wasm.js';
 import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
 import { checkDim } from '../core/sizes.js';
 import { FIELD, type LayerSpecType } from './fields.js';
-import { Layer, sizeOf, checkLayerName, type LayerIO, type InitKind, type LayerOptions } from './layer.js';
+import { Layer, sizeOf, checkLayerName, WEIGHT_INITS, biasInit, type LayerIO, type InitKind, type LayerOptions } from './layer.js';
 
 /** Options of `new Dense(inFeatures, outFeatures, options)`. */
 export interface DenseOptions extends LayerOptions {
   /** Learn a bias (default true). */
   bias?: boolean;
-  /** Weight initializer (default 'he-uniform', suited to ReLU networks). Biases start at 0. */
+  /** Weight initializer (default 'he-uniform', suited to ReLU networks). Biases start at 0, except with 'torch-uniform' (PyTorch's default: weight and bias U(±1/√fanIn)). */
   init?: InitKind;
 }
 
-const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
+const INITS = WEIGHT_INITS;
 
 /** Fully connected layer: y = x · Wᵀ + b, W is (out, in) row-major as in PyTorch. */
 export class Dense extends Layer {
@@ -54,7 +54,7 @@ export class Dense extends Layer {
     this.inShape = inShape.slice();
     this.outShape = [this.outFeatures];
     this.params = [{ name: 'weight', shape: [this.outFeatures, this.inFeatures], init: this.init, fanIn: this.inFeatures, fanOut: this.outFeatures }];
-    if (this.bias) this.params.push({ name: 'bias', shape: [this.outFeatures], init: 'zeros', fanIn: this.inFeatures, fanOut: this.outFeatures });
+    if (this.bias) this.params.push({ name: 'bias', shape: [this.outFeatures], init: biasInit(this.init), fanIn: this.inFeatures, fanOut: this.outFeatures });
     return this.outShape;
   }
 

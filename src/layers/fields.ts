@@ -1,7 +1,7 @@
 // The spec schema of layers: how each field of a layer's config() is checked when a spec (a file)
 // names it. Every layer class declares its own `static spec` ({ type, fields, make }) with these.
 import { isDim } from '../core/sizes.js';
-import type { Layer, InitKind } from './layer.js';
+import { WEIGHT_INITS, type Layer, type InitKind } from './layer.js';
 
 /** One field of a layer's spec: required or not, its check, and the expected form for messages. */
 export interface Field {
@@ -18,7 +18,7 @@ export interface LayerSpecType {
   make: (fields: any) => Layer;
 }
 
-const INIT_KINDS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
+const INIT_KINDS = WEIGHT_INITS;
 // integer fields are bounded by the same rule as the layer constructors (src/core/sizes.ts: 1..2^24)
 const isPair = (v: unknown, min: number) => isDim(v, min) || (Array.isArray(v) && v.length === 2 && isDim(v[0], min) && isDim(v[1], min));
 

@@ -10,7 +10,17 @@ import { SymbolicTensor, isSymbolicTensor } from '../graph/tensor.js';
  * (Xavier), uniform or normal, as PyTorch defines them; `'zeros'`; `'constant'` is used internally
  * for PReLU slopes (`PReLUOptions.init`). Biases always start at 0.
  */
-export type InitKind = 'he-uniform' | 'he-normal' | 'glorot-uniform' | 'glorot-normal' | 'zeros' | 'constant';
+export type InitKind = 'he-uniform' | 'he-normal' | 'glorot-uniform' | 'glorot-normal' | 'torch-uniform' | 'zeros' | 'constant';
+
+/**
+ * The initializers a weight layer (Dense, Conv2D) accepts. 'torch-uniform' is PyTorch's default for
+ * nn.Linear and nn.Conv2d: weight and bias both U(-1/sqrt(fanIn), 1/sqrt(fanIn)); with the others
+ * the bias starts at 0.
+ */
+export const WEIGHT_INITS: readonly InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'torch-uniform', 'zeros'];
+
+/** A weight layer's bias initializer: PyTorch's uniform bias with 'torch-uniform', else zeros. */
+export const biasInit = (weightInit: InitKind): InitKind => (weightInit === 'torch-uniform' ? 'torch-uniform' : 'zeros');
 
 /** One parameter tensor of a layer (`layer.params`): its name, shape and initialisation. */
 export interface ParamSpec {

@@ -1,6 +1,6 @@
 // Argument and shape helpers of the layers on per-sample [C, H, W] maps (Conv2D and the pools):
 // pairs of sizes, 3-D input checks, element bounds the 32-bit kernels can index.
-import type { Layer, InitKind } from './layer.js';
+import { WEIGHT_INITS, type Layer } from './layer.js';
 import { ShapeError, ArgumentError, describeValue } from '../core/errors.js';
 import { isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js';
 
@@ -8,7 +8,8 @@ import { isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js'
 export type Pair = number | [number, number];
 
 /** The initializers a weight layer accepts. */
-export const INITS: InitKind[] = ['he-uniform', 'he-normal', 'glorot-uniform', 'glorot-normal', 'zeros'];
+/** The initializers of a spatial weight layer (those of every weight layer). */
+export const INITS = WEIGHT_INITS;
 
 export function pair(v: unknown, what: string, min = 1): [number, number] {
   const ok = (x: unknown) => isDim(x, min);

@@ -2,7 +2,7 @@
 // wasm (lr_schedule) so that Node and browsers train with bit-identical rates.
 import { getRuntime } from '../core/wasm.js';
 import { Schedule } from '../core/abi.gen.js';
-import { ArgumentError, checkNumber, checkPositiveInt } from '../core/errors.js';
+import { ArgumentError, checkNumber, checkPositiveInt, describeValue } from '../core/errors.js';
 
 /**
  * What a schedule sees before every batch. Its clock counts from 0: `epoch` is 0-based (0 during the
@@ -33,11 +33,17 @@ export function stepDecay(options: { stepSize: number; gamma?: number }): LRSche
   return (c) => getRuntime().kernels.lr_schedule(Schedule.Step, c.initialLr, gamma, stepSize, c.epoch, 0);
 }
 
-/** lr0 * exp(-rate * t), t in epochs (default) or steps. The paper's MLP setting is rate 0.01 per epoch. */
-export function exponentialDecay(options: { rate: number; per?: 'epoch' | 'step' }): LRSchedule {
+/**
+ * lr0 * exp(-rate * (t + offset)), t in epochs (default) or steps counted from 0. The paper's MLP
+ * setting is rate 0.01 per epoch; the authors' published logs count epochs from 1 (`offset: 1`: the
+ * first epoch already runs at lr0 * exp(-rate)).
+ */
+export function exponentialDecay(options: { rate: number; per?: 'epoch' | 'step'; offset?: number }): LRSchedule {
   const rate = checkNumber(options?.rate, 'exponentialDecay: rate', 0, Infinity);
   const perStep = options.per === 'step';
-  return (c) => getRuntime().kernels.lr_schedule(Schedule.Exponential, c.initialLr, rate, 0, perStep ? c.step : c.epoch, 0);
+  const offset = options.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ArgumentError(`exponentialDecay: offset must be a non-negative integer (epochs or steps added to the clock), got ${describeValue(offset)}`);
+  return (c) => getRuntime().kernels.lr_schedule(Schedule.Exponential, c.initialLr, rate, 0, (perStep ? c.step : c.epoch) + offset, 0);
 }
 
 /**
