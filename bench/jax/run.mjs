@@ -44,8 +44,8 @@ if (args.includes('--child')) {
       relaxedSimd: WebAssembly.validate(Buffer.from('0061736d0100000001080160037b7b7b017b030201000a0d010b00200020012002fd85020b', 'hex')) },
     models: {},
   };
+  const { runPair } = await import('./core.mjs');
   for (const which of val('--models', 'mlp,cnn').split(',')) {
-    const { runPair } = await import('./core.mjs');
     out.models[which] = await runPair({
       jax, ecopt, which, train, test,
       rounds: Number(val(`--rounds-${which}`, val('--rounds', DEFAULT_ROUNDS[which]))),
@@ -53,6 +53,7 @@ if (args.includes('--child')) {
       warmup: Number(val(`--warmup-${which}`, DEFAULT_WARMUP[which])),
       log: (m) => process.send({ log: `[${T}T${relaxed ? ' relaxed' : ''}] ${m}` }),
     });
+    process.send({ partial: out });
   }
   process.send({ result: out });
   await ecopt.shutdown();
@@ -70,19 +71,29 @@ const report = {
   versions: { ecopt: pkg(`${root}package.json`), '@jax-js/jax': pkg(`${root}bench/node_modules/@jax-js/jax/package.json`) },
   runs: [],
 };
+const out = val('--out', `${root}bench/results/jax-node${args.includes('--relaxed') ? '-relaxed' : ''}.json`);
+const save = () => { mkdirSync(dirname(out), { recursive: true }); writeFileSync(out, JSON.stringify(report, null, 1)); };
+const show = (res, which) => console.log(formatPair(res.models[which], `Node ${process.version}, ${res.threads} thread(s) [ecopt ${res.ecoptRuntime.threads} thread(s), ${res.ecoptRuntime.build} build; jax-js ${res.jax.workerPool ? 'worker pool' : '1 thread (no Worker in Node)'}${res.jax.relaxedSimd ? ', relaxed SIMD' : ''}]: `));
 for (const T of threads) {
   const execArgv = args.includes('--relaxed') ? ['--experimental-wasm-relaxed-simd'] : [];
   const child = fork(fileURLToPath(import.meta.url), ['--child', '--threads', String(T), ...pass], { execArgv, cwd: here });
+  const idx = report.runs.length;
+  const shown = new Set();
   const res = await new Promise((resolve, reject) => {
     let r = null;
-    child.on('message', (m) => { if (m.log) console.error(m.log); if (m.result) r = m.result; });
-    child.on('exit', (code) => (r ? resolve(r) : reject(new Error(`child (${T} threads) exited with ${code}`))));
+    child.on('message', (m) => {
+      if (m.log) console.error(m.log);
+      const p = m.partial ?? m.result;
+      if (p) {
+        report.runs[idx] = p; report.machine.loadavgAtEnd = os.loadavg(); save();
+        for (const w of Object.keys(p.models)) if (!shown.has(w)) { shown.add(w); show(p, w); }
+      }
+      if (m.result) r = m.result;
+    });
+    child.on('exit', (code, signal) => (r ? resolve(r) : reject(new Error(`child (${T} threads) exited with ${code ?? signal}`))));
   });
-  report.runs.push(res);
-  for (const res1 of Object.values(res.models)) console.log(formatPair(res1, `Node ${process.version}, ${T} thread(s) [ecopt ${res.ecoptRuntime.threads} thread(s), ${res.ecoptRuntime.build} build; jax-js ${res.jax.workerPool ? 'worker pool' : '1 thread (no Worker in Node)'}${res.jax.relaxedSimd ? ', relaxed SIMD' : ''}]: `));
+  report.runs[idx] = res;
 }
 report.machine.loadavgAtEnd = os.loadavg();
-const out = val('--out', `${root}bench/results/jax-node${args.includes('--relaxed') ? '-relaxed' : ''}.json`);
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(report, null, 1));
+save();
 console.log(`wrote ${out}; load average ${report.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${report.machine.loadavgAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
