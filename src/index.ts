@@ -38,7 +38,7 @@ export { foldBatchNorm } from './zoo/fold.js';
 export { ECSGD, ECMomentum, ECAdam, type ECOptions, type ECAdamOptions } from './ec/optimizers.js';
 export { PathSGD } from './ec/path-sgd.js';
 export { ecStructure, type ECStructure, type ECLayer } from './ec/structure.js';
-export { loadFashionMNIST, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './data/fashion.js';
+export { loadFashionMNIST, mulberry32, FASHION_CLASSES, type LoadFashionMNISTOptions, type FashionMNIST } from './data/fashion.js';
 export { checkSpec, SPEC_FORMAT, SPEC_VERSION, type ModelSpec, type LayerSpec } from './io/spec.js';
 export { checkGraphSpec, GRAPH_SPEC_FORMAT, GRAPH_SPEC_VERSION, type GraphSpec, type GraphNodeSpec } from './io/graph-spec.js';
 /** @internal The implementations behind `model.toSpec()` and `Sequential.fromSpec()` / `Model.fromSpec()`: use those. */

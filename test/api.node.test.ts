@@ -12,6 +12,8 @@ const INTERNAL = [
   // the serialization hooks behind model.toSpec(), Sequential.fromSpec(), model.toSafetensors() and
   // Sequential.fromSafetensors()
   'modelFromSafetensors', 'modelFromSpec', 'modelToSafetensors', 'modelToSpec',
+  // the seeded integer generator of Fashion-MNIST's split, shared with the experiments (apps/experiments/rng.ts)
+  'mulberry32',
 ];
 
 /**

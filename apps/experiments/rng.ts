@@ -2,17 +2,8 @@
 // factors): integer operations only (Math.imul is exact 32-bit multiplication), so every engine draws
 // the same numbers and no JS Math.exp/log/sin/random feeds training.
 
-/** mulberry32: a seeded generator of uint32 values. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+/** mulberry32: a seeded generator of uint32 values (the library's, which Fashion-MNIST's split uses). */
+export { mulberry32 } from 'ecopt';
 
 /** The largest k with 2^k <= c (0 for c < 2), by exact doubling. */
 export function log2Floor(c: number): number {
