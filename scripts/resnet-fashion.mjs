@@ -3,7 +3,7 @@
 // documented long run of the "Modern CNNs" issue (not a CI test: it takes hours on two cores).
 //
 //   node scripts/resnet-fashion.mjs [--arch resnet|plainnet] [--depth 20] [--epochs 10] [--batch 128]
-//        [--lr 0.1] [--threads N] [--out docs/results/resnet-fashion-<arch><depth>.json]
+//        [--lr 0.1] [--threads N] [--out docs/results/resnet-fashion/<arch><depth>.json]
 //
 // Recipe (the CIFAR ResNet one, scaled to the epochs given): Momentum 0.9, lr 0.1 with cosine decay
 // per step, weight decay 5e-4 except on BatchNorm, batch 128, random crops (padding 2) and
@@ -26,7 +26,7 @@ const depth = Number(args.depth ?? 20);
 const epochs = Number(args.epochs ?? 10);
 const batchSize = Number(args.batch ?? 128);
 const lr = Number(args.lr ?? 0.1);
-const out = args.out ?? `docs/results/resnet-fashion-${arch}${depth}.json`;
+const out = args.out ?? `docs/results/resnet-fashion/${arch}${depth}.json`;
 
 const runtime = await init(args.threads ? { threads: Number(args.threads) } : {});
 const { train, test } = await loadFashionMNIST();
