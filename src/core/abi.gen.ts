@@ -537,7 +537,7 @@ export interface Kernels {
    * Backward of either mode. Training (saved = batch mean, invstd):
    *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * invstd * (dy - dbeta / N - xhat * dgamma / N)
    * Evaluation (saved = 0: running statistics, which do not depend on x): dx = dy * gamma * invstd.
-   * dx = 0: input gradient not needed; dgamma = dbeta = 0: no affine part.
+   * dx = 0: input gradient not needed; dgamma = dbeta = 0: no affine part. Overwrites dx, dgamma, dbeta.
    * AS: (dx: usize, dgamma: usize, dbeta: usize, dy: usize, x: usize, gamma: usize, saved: usize,
    * rmean: usize, rvar: usize, B: i32, C: i32, S: i32, eps: f32) => void
    */
