@@ -99,3 +99,35 @@ for (const [B, C, S] of checks.slice(0, 3)) {
 }
 console.log(`\none BN of each stage, training forward + backward: scalar ${totals.scalar.toFixed(2)} ms, SIMD ${totals.simd.toFixed(2)} ms (x${(totals.scalar / totals.simd).toFixed(2)}); ` +
   `ReLU forward + backward on the same tensors ${totals.relu.toFixed(2)} ms`);
+
+// ---- a whole training step: ResNet-20 (projection shortcuts), batch 128, SGD, against another build
+// (`--baseline /path/to/checkout`, e.g. main built in another directory): same weights and data in
+// both, steps interleaved; the losses and weights must match bit for bit.
+const bi = process.argv.indexOf('--baseline');
+if (bi > 0) {
+  const base = resolve(process.argv[bi + 1]);
+  const mods = [await import(resolve(root, 'dist/index.js')), await import(resolve(base, 'dist/index.js'))];
+  const B = 128, steps = Math.max(3, rounds >> 1);
+  const runs = [];
+  for (const m of mods) {
+    await m.init({ threads: 1 });
+    const model = m.resnet({ depth: 20, inputShape: [3, 32, 32], classes: 10, seed: 1 });
+    runs.push({ model, opt: new m.SGD(model, { lr: 0.01 }), ms: [], loss: [] });
+  }
+  let s2 = 3;
+  const x = Float32Array.from({ length: B * 3072 }, () => { s2 = (Math.imul(s2, 1664525) + 1013904223) >>> 0; return s2 / 2 ** 32 - 0.5; });
+  const y = Int32Array.from({ length: B }, (_, i) => (i * 7) % 10);
+  for (const r of runs) r.model.trainBatch(x, y, r.opt); // warm-up (first step also plans memory)
+  for (let i = 0; i < steps; i++) {
+    for (const r of i % 2 ? [...runs].reverse() : runs) {
+      const t0 = performance.now();
+      r.loss.push(r.model.trainBatch(x, y, r.opt));
+      r.ms.push(performance.now() - t0);
+    }
+  }
+  const same = runs[0].loss.every((l, i) => Object.is(l, runs[1].loss[i])) &&
+    runs[0].model.getWeights().every((w, i) => w.every((v, j) => Object.is(v, runs[1].model.getWeights()[i][j])));
+  const ratio = runs[0].ms.map((t, i) => runs[1].ms[i] / t);
+  console.log(`\nResNet-20 training step, batch 128, 1 thread, ${steps} interleaved steps: baseline ${med(runs[1].ms).toFixed(0)} ms, ` +
+    `this build ${med(runs[0].ms).toFixed(0)} ms (median per-step speedup x${med(ratio).toFixed(2)}); losses and weights ${same ? 'bit-identical' : 'DIFFER'}`);
+}
