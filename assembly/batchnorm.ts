@@ -13,8 +13,9 @@
 // each channel row and shuffles that pair the rows' values. Each lane is exactly the scalar chain
 // of its channel, and every elementwise pass (normalise, dx) does the scalar f32 operations in the
 // scalar order four values at a time (wasm SIMD has no fused multiply-add), so the bits equal the
-// scalar kernels' (bench/batchnorm-dev/scalar.ts; bench/batchnorm.mjs checks them). Channels past
-// the last multiple of 4 take the scalar path. Single thread (per-channel work could be split by
+// scalar kernels' (bench/batchnorm-dev/scalar.ts; bench/batchnorm.mjs checks them, and
+// test/layers/batchnorm-kernels.test.ts that a channel in a group has the bits of the channel
+// alone). Channels past the last multiple of 4 take the scalar path. Single thread (per-channel work could be split by
 // channel groups without changing a bit; not done: see docs/benchmarks.md for the cost).
 import { assertSpan } from './bounds';
 
