@@ -26,6 +26,12 @@ export {
 // Conv2D
 export { conv2d_desc, conv2d_desc_bytes, conv2d_scratch_bytes, conv2d_forward, conv2d_backward } from './conv2d';
 
+// DepthwiseConv2D (the Conv2D descriptor with O = C * depth multiplier)
+export { depthwise_conv2d_forward, depthwise_conv2d_backward } from './depthwise';
+
+// ChannelPad (the zero-pad shortcut)
+export { channel_pad_forward, channel_pad_backward } from './channel-pad';
+
 // pools
 export {
   maxpool2d_forward, maxpool2d_backward, avgpool2d_forward, avgpool2d_backward,

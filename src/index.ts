@@ -29,6 +29,8 @@ export { loadCIFAR10, CIFAR10_CLASSES, type LoadCIFAR10Options } from './data/ci
 export { type AugmentOptions, type NormalizeOptions, type PredictOptions, type EvaluateOptions } from './data/augment.js';
 export { ShapeError, ArgumentError, NonFiniteError, FormatError, StateError, MemoryError } from './core/errors.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
+export { DepthwiseConv2D, type DepthwiseConv2DOptions } from './layers/depthwise.js';
+export { ChannelPad, type ChannelPadOptions } from './layers/channel-pad.js';
 export { MaxPool2D, AvgPool2D, GlobalAvgPool2D, type PoolOptions } from './layers/pool2d.js';
 export { Flatten } from './layers/flatten.js';
 export { BatchNorm1D, BatchNorm2D, type BatchNormOptions } from './layers/batchnorm.js';

@@ -355,6 +355,39 @@ export interface Kernels {
     dx: number, dw: number, dbias: number, dy: number, x: number, w: number, B: number, desc: number,
     scratch: number,
   ): void;
+  // assembly/depthwise.ts
+  /**
+   * y (B,O,Ho,Wo) = [bias] + w (O,1,KH,KW) ⋆ x (B,C,H,W) per channel group, the shape in desc. Overwrites y.
+   * AS: (y: usize, x: usize, w: usize, bias: usize, B: i32, desc: usize) => void
+   */
+  depthwise_conv2d_forward(y: number, x: number, w: number, bias: number, B: number, desc: number): void;
+  /**
+   * dw (O,1,KH,KW) and dbias (O) from dy (B,O,Ho,Wo) and x; dx (B,C,H,W). Overwrites dw, dbias (when
+   * dbias != 0) and dx (when dx != 0).
+   * AS: (dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize) => void
+   */
+  depthwise_conv2d_backward(
+    dx: number, dw: number, dbias: number, dy: number, x: number, w: number, B: number, desc: number,
+  ): void;
+  // assembly/channel-pad.ts
+  /**
+   * y (B, before+C+after, Ho, Wo) from x (B, C, H, W). Overwrites y.
+   * AS: (y: usize, x: usize, B: i32, C: i32, H: i32, W: i32, before: i32, after: i32, sh: i32, sw: i32) =>
+   * void
+   */
+  channel_pad_forward(
+    y: number, x: number, B: number, C: number, H: number, W: number, before: number, after: number,
+    sh: number, sw: number,
+  ): void;
+  /**
+   * dx (B, C, H, W): dy's middle channels at the sampled positions, 0 elsewhere. Overwrites dx.
+   * AS: (dx: usize, dy: usize, B: i32, C: i32, H: i32, W: i32, before: i32, after: i32, sh: i32, sw: i32) =>
+   * void
+   */
+  channel_pad_backward(
+    dx: number, dy: number, B: number, C: number, H: number, W: number, before: number, after: number,
+    sh: number, sw: number,
+  ): void;
   // assembly/pool2d.ts
   /**
    * y (B,C,Ho,Wo) = window maxima of x (B,C,H,W); argmax (B,C,Ho,Wo) i32 = index of the max in its
@@ -559,7 +592,7 @@ export interface Kernels {
    * Backward of either mode. Training (saved = batch mean, invstd):
    *   dbeta = sum dy, dgamma = sum dy * xhat, dx = gamma * invstd * (dy - dbeta / N - xhat * dgamma / N)
    * Evaluation (saved = 0: running statistics, which do not depend on x): dx = dy * gamma * invstd.
-   * dx = 0: input gradient not needed; dgamma = dbeta = 0: no affine part.
+   * dx = 0: input gradient not needed; dgamma = dbeta = 0: no affine part. Overwrites dx, dgamma, dbeta.
    * AS: (dx: usize, dgamma: usize, dbeta: usize, dy: usize, x: usize, gamma: usize, saved: usize,
    * rmean: usize, rvar: usize, B: i32, C: i32, S: i32, eps: f32) => void
    */
@@ -916,6 +949,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'bias_add_rows', 'col_sums', 'relu_forward', 'relu_backward', 'leaky_relu_forward', 'leaky_relu_backward',
   'prelu_forward', 'prelu_backward', 'sigmoid_forward', 'sigmoid_backward', 'tanh_forward', 'tanh_backward',
   'conv2d_desc', 'conv2d_desc_bytes', 'conv2d_scratch_bytes', 'conv2d_forward', 'conv2d_backward',
+  'depthwise_conv2d_forward', 'depthwise_conv2d_backward', 'channel_pad_forward', 'channel_pad_backward',
   'maxpool2d_forward', 'maxpool2d_backward', 'avgpool2d_forward', 'avgpool2d_backward',
   'global_avgpool_forward', 'global_avgpool_backward', 'softmax_xent_forward_backward', 'softmax_xent_eval',
   'softmax_xent_smooth_forward_backward', 'softmax_xent_smooth_eval', 'softmax_forward', 'argmax_rows',
@@ -979,6 +1013,18 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
   conv2d_backward: [
     'dx: usize', 'dw: usize', 'dbias: usize', 'dy: usize', 'x: usize', 'w: usize', 'B: i32', 'desc: usize',
     'scratch: usize',
+  ],
+  depthwise_conv2d_forward: ['y: usize', 'x: usize', 'w: usize', 'bias: usize', 'B: i32', 'desc: usize'],
+  depthwise_conv2d_backward: [
+    'dx: usize', 'dw: usize', 'dbias: usize', 'dy: usize', 'x: usize', 'w: usize', 'B: i32', 'desc: usize',
+  ],
+  channel_pad_forward: [
+    'y: usize', 'x: usize', 'B: i32', 'C: i32', 'H: i32', 'W: i32', 'before: i32', 'after: i32', 'sh: i32',
+    'sw: i32',
+  ],
+  channel_pad_backward: [
+    'dx: usize', 'dy: usize', 'B: i32', 'C: i32', 'H: i32', 'W: i32', 'before: i32', 'after: i32', 'sh: i32',
+    'sw: i32',
   ],
   maxpool2d_forward: [
     'y: usize', 'argmax: usize', 'x: usize', 'B: i32', 'C: i32', 'H: i32', 'W: i32', 'KH: i32', 'KW: i32',
@@ -1136,6 +1182,10 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   conv2d_scratch_bytes: [0],
   conv2d_forward: [0, 1, 2, 3, 5, 6],
   conv2d_backward: [0, 1, 2, 3, 4, 5, 7, 8],
+  depthwise_conv2d_forward: [0, 1, 2, 3, 5],
+  depthwise_conv2d_backward: [0, 1, 2, 3, 4, 5, 7],
+  channel_pad_forward: [0, 1],
+  channel_pad_backward: [0, 1],
   maxpool2d_forward: [0, 1, 2],
   maxpool2d_backward: [0, 1, 2],
   avgpool2d_forward: [0, 1],

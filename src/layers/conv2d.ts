@@ -8,7 +8,7 @@ import { Layer, checkLayerName, biasInit, type LayerIO, type InitKind, type Laye
 import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
 import { checkDim } from '../core/sizes.js';
 import { warnDeprecated } from '../core/deprecation.js';
-import { pair, pairStr, shapeStr, check3D, checkElements, INITS, MAX_SPAN, type Pair } from './spatial.js';
+import { pair, pairStr, shapeStr, check3D, checkElements, convGeometry, INITS, type Pair } from './spatial.js';
 
 /** Options of `new Conv2D(inChannels, outChannels, kernel, options)`. */
 export interface Conv2DOptions extends LayerOptions {
@@ -94,25 +94,7 @@ export class Conv2D extends Layer {
       throw new ShapeError(`${this.label} expects ${this.inChannels} input channels, but its input has shape ${shapeStr(inShape)} (${C} channels)`);
     }
     const [sh, sw] = this.stride, [dh, dw] = this.dilation;
-    const span = (k: number, d: number) => d * (k - 1) + 1;
-    const resolve = (n: number, k: number, s: number, d: number, p: number): [number, number] => {
-      if (this.padding !== 'same') return [p, p];
-      const total = Math.max((Math.ceil(n / s) - 1) * s + span(k, d) - n, 0);
-      return [Math.floor(total / 2), total - Math.floor(total / 2)];
-    };
-    const [pt, pb] = resolve(H, this.kernelH, sh, dh, this.padding === 'same' ? 0 : this.padding[0]);
-    const [pl, pr] = resolve(W, this.kernelW, sw, dw, this.padding === 'same' ? 0 : this.padding[1]);
-    const eh = span(this.kernelH, dh), ew = span(this.kernelW, dw);
-    if (H + pt + pb > MAX_SPAN || W + pl + pr > MAX_SPAN || eh > MAX_SPAN || ew > MAX_SPAN) {
-      throw new ShapeError(`${this.label}: the padded input ${H + pt + pb}x${W + pl + pr} or the kernel window ${eh}x${ew} ` +
-        `exceeds ${MAX_SPAN} (the kernels index rows and columns with 32-bit integers)`);
-    }
-    if (eh > H + pt + pb || ew > W + pl + pr) {
-      throw new ShapeError(`${this.label}: the ${eh}x${ew} kernel window (kernel ${this.kernelH}x${this.kernelW}, dilation ${pairStr(this.dilation)}) ` +
-        `is larger than the padded input ${H + pt + pb}x${W + pl + pr} (input shape ${shapeStr(inShape)}, padding ${pt}/${pb} rows, ${pl}/${pr} columns)`);
-    }
-    const Ho = Math.floor((H + pt + pb - eh) / sh) + 1;
-    const Wo = Math.floor((W + pl + pr - ew) / sw) + 1;
+    const { pt, pb, pl, pr, Ho, Wo } = convGeometry(this, inShape, [this.kernelH, this.kernelW], this.stride, this.dilation, this.padding);
     const kk = this.kernelH * this.kernelW;
     // every count the kernels form in 32 bits: K = C·kh·kw, P = Ho·Wo, the unfolded input K·P,
     // the weight O·K and the per-sample maps

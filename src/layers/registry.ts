@@ -7,6 +7,8 @@ import type { LayerSpecType } from './fields.js';
 import { Dense } from './dense.js';
 import { ReLU, LeakyReLU, PReLU, Sigmoid, Tanh } from './activation.js';
 import { Conv2D } from './conv2d.js';
+import { DepthwiseConv2D } from './depthwise.js';
+import { ChannelPad } from './channel-pad.js';
 import { MaxPool2D, AvgPool2D, GlobalAvgPool2D } from './pool2d.js';
 import { Flatten } from './flatten.js';
 import { Add, Concat } from './merge.js';
@@ -19,7 +21,7 @@ import { Dropout, Dropout2D } from './dropout.js';
  */
 const LAYER_CLASSES = [
   Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, Flatten, Add, Concat, BatchNorm1D, BatchNorm2D,
-  Dropout, Dropout2D,
+  Dropout, Dropout2D, DepthwiseConv2D, ChannelPad,
 ];
 
 const KINDS: Record<string, LayerSpecType> = Object.fromEntries(LAYER_CLASSES.map((C) => [C.spec.type, C.spec]));

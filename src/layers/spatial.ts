@@ -1,5 +1,6 @@
-// Argument and shape helpers of the layers on per-sample [C, H, W] maps (Conv2D and the pools):
-// pairs of sizes, 3-D input checks, element bounds the 32-bit kernels can index.
+// Argument and shape helpers of the layers on per-sample [C, H, W] maps (Conv2D, DepthwiseConv2D,
+// the pools, ChannelPad): pairs of sizes, 3-D input checks, convolution geometry (padding and output
+// size), element bounds the 32-bit kernels can index.
 import { WEIGHT_INITS, type Layer } from './layer.js';
 import { ShapeError, ArgumentError, describeValue } from '../core/errors.js';
 import { isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js';
@@ -42,3 +43,35 @@ export function checkElements(layer: Layer, n: number, what: string): void {
   }
 }
 
+
+/** Padding amounts and output size of a convolution window over a [C, H, W] input (Conv2D, DepthwiseConv2D). */
+export interface ConvGeometry { pt: number; pb: number; pl: number; pr: number; Ho: number; Wo: number }
+
+/**
+ * Resolves the padding ('same': total = max((ceil(n / s) - 1) * s + d * (k - 1) + 1 - n, 0), the
+ * odd row/column at the bottom/right) and the output size; ShapeError naming the layer when the
+ * window does not fit the padded input or a span exceeds what 32-bit kernels index.
+ */
+export function convGeometry(layer: Layer, inShape: number[], kernel: [number, number], stride: [number, number],
+  dilation: [number, number], padding: [number, number] | 'same'): ConvGeometry {
+  const [, H, W] = inShape;
+  const [kh, kw] = kernel, [sh, sw] = stride, [dh, dw] = dilation;
+  const span = (k: number, d: number) => d * (k - 1) + 1;
+  const resolve = (n: number, k: number, s: number, d: number, p: number): [number, number] => {
+    if (padding !== 'same') return [p, p];
+    const total = Math.max((Math.ceil(n / s) - 1) * s + span(k, d) - n, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const [pt, pb] = resolve(H, kh, sh, dh, padding === 'same' ? 0 : padding[0]);
+  const [pl, pr] = resolve(W, kw, sw, dw, padding === 'same' ? 0 : padding[1]);
+  const eh = span(kh, dh), ew = span(kw, dw);
+  if (H + pt + pb > MAX_SPAN || W + pl + pr > MAX_SPAN || eh > MAX_SPAN || ew > MAX_SPAN) {
+    throw new ShapeError(`${layer.label}: the padded input ${H + pt + pb}x${W + pl + pr} or the kernel window ${eh}x${ew} ` +
+      `exceeds ${MAX_SPAN} (the kernels index rows and columns with 32-bit integers)`);
+  }
+  if (eh > H + pt + pb || ew > W + pl + pr) {
+    throw new ShapeError(`${layer.label}: the ${eh}x${ew} kernel window (kernel ${kh}x${kw}, dilation ${pairStr(dilation)}) ` +
+      `is larger than the padded input ${H + pt + pb}x${W + pl + pr} (input shape ${shapeStr(inShape)}, padding ${pt}/${pb} rows, ${pl}/${pr} columns)`);
+  }
+  return { pt, pb, pl, pr, Ho: Math.floor((H + pt + pb - eh) / sh) + 1, Wo: Math.floor((W + pl + pr - ew) / sw) + 1 };
+}

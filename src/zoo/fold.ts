@@ -1,5 +1,5 @@
 // foldBatchNorm(model): a new model for inference in which every BatchNorm that directly follows a
-// Conv2D or Dense (and is that layer's only reader) is folded into it, with evaluation-mode
+// Conv2D, DepthwiseConv2D or Dense (and is that layer's only reader) is folded into it, with evaluation-mode
 // statistics: s = gamma / sqrt(running_var + eps), W' = W * s (per output channel),
 // b' = (b - running_mean) * s + beta. Outputs equal the original's in evaluation mode to float32
 // rounding; the new model has fewer layers and no batch statistics to compute.
@@ -19,7 +19,8 @@ export function foldBatchNorm(model: Model): Model {
   model.checkAlive('foldBatchNorm');
   const g = model.graph;
   const readers = consumersOf(g);
-  // node index of a BatchNorm -> index of the Conv2D/Dense it folds into
+  // node index of a BatchNorm -> index of the Conv2D/DepthwiseConv2D/Dense it folds into (their weights
+  // are (out, ...) with each output channel's values contiguous: the fold scales them per channel)
   const folds = new Map<number, number>();
   g.nodes.forEach((n, i) => {
     if (!isBN(n.layer)) return;
@@ -27,7 +28,7 @@ export function foldBatchNorm(model: Model): Model {
     const j = t - 1;
     if (j < 0) return;
     const prev = g.nodes[j].layer;
-    if ((prev.kind === 'Conv2D' || prev.kind === 'Dense') && readers[t].length === 1) folds.set(i, j);
+    if ((prev.kind === 'Conv2D' || prev.kind === 'DepthwiseConv2D' || prev.kind === 'Dense') && readers[t].length === 1) folds.set(i, j);
   });
   const foldedInto = new Map([...folds].map(([bn, w]) => [w, bn]));
   const weights = model.getWeights();

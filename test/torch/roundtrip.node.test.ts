@@ -11,6 +11,9 @@
 // Tolerance (float32 against float32, see RTOL): |ecopt - torch| <= 1e-4 |torch| + 1e-5 max|torch| per
 // element of each tensor.
 //
+// A case may instead name a torch model written by hand (Case.torch, torch_ref.py's TORCH_MODELS): the
+// zero-pad ResNet runs against akamaster's CIFAR ResNet (test/torch/cifar_resnet_a.py).
+//
 // Adding a layer: one entry in LAYERS of torch_ref.py (its torch.nn module) and one model using it in
 // CASES below (a new case, or the layer added to an existing case's builder). The coverage test fails
 // until both exist for every type in the layer registry (src/layers/registry.ts).
@@ -27,7 +30,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   input, Model, Sequential, Dense, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, Conv2D, MaxPool2D, AvgPool2D,
-  GlobalAvgPool2D, Flatten, Add, Concat, BatchNorm1D, BatchNorm2D, Dropout, Dropout2D, resnet, SGD, readSafetensors, writeSafetensors, tensorData, tensorIntegers,
+  GlobalAvgPool2D, Flatten, Add, Concat, BatchNorm1D, BatchNorm2D, Dropout, Dropout2D, DepthwiseConv2D, ChannelPad, resnet, SGD, readSafetensors, writeSafetensors, tensorData, tensorIntegers,
   type ModelSpec, type GraphSpec,
 } from '../../src/index.js';
 import { LAYER_TYPES } from '../../src/layers/registry.js';
@@ -160,6 +163,11 @@ interface Case {
   /** Float targets (B × outputs) for a model whose loss reads them (default: class labels). */
   targets?: (r: ReturnType<typeof rng>, n: number) => Float32Array;
   /**
+   * A torch model written by hand in test/torch (torch_ref.py's TORCH_MODELS: kind and arguments)
+   * instead of the one torch_ref.py builds from the spec: checks an ecopt builder against well-known code.
+   */
+  torch?: { kind: string; [arg: string]: unknown };
+  /**
    * A known disagreement (what is wrong in ecopt): the case's tests are `it.fails` and pass only while
    * ecopt and torch disagree beyond tolerance (any other error makes them fail). Remove it with the fix.
    */
@@ -171,6 +179,28 @@ const CASES: Case[] = [
   {
     name: 'resnet({ depth: 8 }): torchvision names (conv1, bn1, layer2.0.downsample.0, fc), BatchNorm buffers',
     build: () => resnet({ depth: 8, widths: [4, 6, 8], inputShape: [3, 8, 8], classes: 5, seed: 2 }),
+  },
+  {
+    // against akamaster's CIFAR ResNet (test/torch/cifar_resnet_a.py): the shortcut pads planes // 4 zero
+    // channels on each side of x[:, :, ::2, ::2]; widths double as there (4 -> 8 -> 16)
+    name: "resnet({ depth: 8, shortcut: 'zero-pad' }) vs akamaster's CIFAR ResNet with option-A shortcuts, written in torch",
+    build: () => resnet({ depth: 8, widths: [4, 8, 16], inputShape: [3, 8, 8], classes: 5, seed: 12, shortcut: 'zero-pad' }),
+    torch: { kind: 'cifar_resnet_option_a', depth: 8, widths: [4, 8, 16], in_channels: 3, classes: 5 },
+  },
+  {
+    // [3,11,13] -> [8,11,13] -> dw 3x3 pad 1 -> dw 3x3 'same' -> dw x2 SAME stride 2 (pads H 1/1, W 1/1) [16,6,7] ->
+    // dw [2,3] dilation [2,1] padding [1,2] stride [1,3] [16,5,5] -> ChannelPad 1+16+3 stride [2,1] [20,3,5] -> 1x1 conv
+    name: 'DepthwiseConv2D (multiplier 1 and 2, SAME at stride 2, dilation, strides 1x3) and ChannelPad (unequal sides, stride 2x1)',
+    build: () => new Sequential([
+      // no BatchNorm before the first BatchNorm-after-depthwise: BN-ReLU-depthwise-BN would make the loss invariant
+      // to the first BN's weight (and a bias before a BN is cancelled): their gradients would be rounding noise
+      new Conv2D(3, 8, 3, { padding: 1 }), new ReLU(),
+      new DepthwiseConv2D(8, 3, { padding: 1, bias: false }), new BatchNorm2D(8), new ReLU(),
+      new DepthwiseConv2D(8, 3, { padding: 'same' }), new ReLU(),
+      new DepthwiseConv2D(8, 3, { depthMultiplier: 2, stride: 2, padding: 'same' }), new ReLU(),
+      new DepthwiseConv2D(16, [2, 3], { dilation: [2, 1], padding: [1, 2], stride: [1, 3] }),
+      new ChannelPad(1, 3, { stride: [2, 1] }), new Conv2D(20, 6, 1), new GlobalAvgPool2D(), new Dense(6, 4),
+    ], { seed: 13, inputShape: [3, 11, 13] }),
   },
   {
     name: 'conv-BatchNorm2D-ReLU with Dropout2D, BatchNorm1D and Dropout (p = 0) in the head',
@@ -398,7 +428,7 @@ describe.skipIf(!torch.python)('PyTorch round trips', () => {
           c.targets ? { name: 'targets', shape: [B, model.classes], data: y as Float32Array } : { name: 'y', shape: [B], data: Float32Array.from(y) },
         ]));
         jobs.push({
-          spec, inputs: join(dir, 'in.safetensors'),
+          spec, inputs: join(dir, 'in.safetensors'), ...(c.torch ? { torch_model: c.torch } : {}),
           runs: [
             { weights: join(dir, 'ecopt.safetensors'), lr: LR, out: join(dir, 'a.safetensors') },
             { init_seed: 1000 + k, save_weights: join(dir, 'torch.safetensors'), lr: LR, out: join(dir, 'b.safetensors') },

@@ -15,6 +15,7 @@ Usage:
 A job:
   { "spec": <ecopt spec>, "inputs": "in.safetensors",   # x: F32 [B, ...inputShape], y: F32 class indices [B]
                                                          # (or targets: F32 [B, classes] for the other losses)
+    "torch_model": { "kind": "cifar_resnet_option_a", ... },   # optional: a model of TORCH_MODELS instead of the spec's
     "runs": [ { "weights": "ecopt.safetensors" | null,   # load these (strict=True); or else
                 "init_seed": 3, "save_weights": "torch.safetensors",   # initialise with torch.manual_seed and save
                                                                        # the state dict (every entry in its own dtype)
@@ -37,6 +38,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from cifar_resnet_a import CifarResNetA  # beside this file (the script's directory is on sys.path)
 
 # ---------------------------------------------------------------------------------------------
 # safetensors: 8-byte little-endian header length N, N bytes of JSON (padded with spaces to a
@@ -195,15 +198,12 @@ def tf_same(n, k, s, d):
     return total // 2, total - total // 2
 
 
-@layer('Conv2D')
-def conv2d(f, in_shapes):
-    c, h, w = one(in_shapes)
-    if c != f['inChannels']:
-        raise ValueError(f"Conv2D expects {f['inChannels']} channels, got shape {one(in_shapes)}")
-    o, (kh, kw) = f['outChannels'], pair(f['kernel'], None)
+def conv_module(f, c, h, w, o, groups):
+    """nn.Conv2d (or PaddedConv2d for TensorFlow's SAME at stride > 1) of an ecopt conv spec; its output shape."""
+    (kh, kw) = pair(f['kernel'], None)
     (sh, sw), (dh, dw) = pair(f.get('stride'), 1), pair(f.get('dilation'), 1)
     bias, padding = f.get('bias', True), f.get('padding', 0)
-    args = dict(kernel_size=(kh, kw), stride=(sh, sw), dilation=(dh, dw), bias=bias)
+    args = dict(kernel_size=(kh, kw), stride=(sh, sw), dilation=(dh, dw), bias=bias, groups=groups)
     if padding == 'same' and (sh, sw) == (1, 1):
         # PyTorch's own padding='same' (stride 1 only): the claim of ecopt's docs under test
         m = nn.Conv2d(c, o, padding='same', **args)
@@ -220,6 +220,41 @@ def conv2d(f, in_shapes):
     ho = (h + pads[2] + pads[3] - dh * (kh - 1) - 1) // sh + 1
     wo = (w + pads[0] + pads[1] - dw * (kw - 1) - 1) // sw + 1
     return m, [o, ho, wo]
+
+
+@layer('Conv2D')
+def conv2d(f, in_shapes):
+    c, h, w = one(in_shapes)
+    if c != f['inChannels']:
+        raise ValueError(f"Conv2D expects {f['inChannels']} channels, got shape {one(in_shapes)}")
+    return conv_module(f, c, h, w, f['outChannels'], 1)
+
+
+@layer('DepthwiseConv2D')
+def depthwise_conv2d(f, in_shapes):
+    c, h, w = one(in_shapes)  # nn.Conv2d(C, C*M, k, groups=C): weight (C*M, 1, kh, kw)
+    if c != f['channels']:
+        raise ValueError(f"DepthwiseConv2D expects {f['channels']} channels, got shape {one(in_shapes)}")
+    return conv_module(f, c, h, w, c * f.get('depthMultiplier', 1), c)
+
+
+class ChannelPad(nn.Module):
+    """Zero channels before and after, the map subsampled by the stride: option A of the CIFAR ResNet."""
+
+    def __init__(self, before, after, stride):
+        super().__init__()
+        self.before, self.after, self.stride = before, after, stride
+
+    def forward(self, x):
+        sh, sw = self.stride
+        return F.pad(x[:, :, ::sh, ::sw], (0, 0, 0, 0, self.before, self.after))
+
+
+@layer('ChannelPad')
+def channel_pad(f, in_shapes):
+    c, h, w = one(in_shapes)
+    (sh, sw) = pair(f.get('stride'), 1)
+    return ChannelPad(f['before'], f['after'], (sh, sw)), [f['before'] + c + f['after'], -(-h // sh), -(-w // sw)]
 
 
 def pool(cls):
@@ -348,6 +383,10 @@ class GraphModel(nn.Module):
         return env[self.output_name]
 
 
+# models written by hand (a job's 'torch_model'), to check ecopt's builders against well-known code
+TORCH_MODELS = {'cifar_resnet_option_a': lambda a: CifarResNetA(a['depth'], a['widths'], a['in_channels'], a['classes'])}
+
+
 def model_of(spec):
     fmt = spec.get('format')
     if fmt == 'ecopt.sequential' and spec.get('version') == 1:
@@ -375,14 +414,14 @@ def loss_of(spec, logits, y, targets):
     raise ValueError(f'unknown loss {name!r}')
 
 
-def run(spec, x, y, targets, r):
+def run(spec, make, x, y, targets, r):
     if r.get('weights'):
-        model = model_of(spec)
+        model = make()
         tensors, _ = read_safetensors(r['weights'])
         model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()}, strict=True)
     else:
         torch.manual_seed(int(r['init_seed']))
-        model = model_of(spec)  # PyTorch's default initialisation
+        model = make()  # PyTorch's default initialisation
         sd = model.state_dict()
         write_safetensors(r['save_weights'], {k: v.detach().cpu().numpy() for k, v in sd.items()}, {'format': 'pt'})
     keys = list(model.state_dict().keys())
@@ -419,9 +458,11 @@ def main(argv):
         x = torch.from_numpy(inputs['x'].astype(np.float32))
         y = torch.from_numpy(inputs['y'].astype(np.int64)) if 'y' in inputs else None
         targets = torch.from_numpy(inputs['targets'].astype(np.float32)) if 'targets' in inputs else None
+        tm = job.get('torch_model')  # a model written here instead of the one the spec describes
+        make = (lambda: TORCH_MODELS[tm['kind']](tm)) if tm else (lambda: model_of(job['spec']))
         for r in job['runs']:
             try:
-                run(job['spec'], x, y, targets, r)
+                run(job['spec'], make, x, y, targets, r)
             except Exception:  # reported to the test next to the run's output, the other runs go on
                 with open(r['out'] + '.error', 'w') as f:
                     f.write(traceback.format_exc())

@@ -1,7 +1,9 @@
-// foldBatchNorm(): BatchNorm after Conv2D/Dense folded into it with evaluation-mode statistics; the
+// foldBatchNorm(): BatchNorm after Conv2D/DepthwiseConv2D/Dense folded into it with evaluation-mode statistics; the
 // folded model's outputs equal the original's (evaluation mode) to float32 rounding. Node and Chromium.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { foldBatchNorm, resnet, Sequential, Dense, BatchNorm1D, ReLU, Momentum } from '../../src/index.js';
+import {
+  foldBatchNorm, resnet, Sequential, Dense, BatchNorm1D, BatchNorm2D, ReLU, Momentum, Conv2D, DepthwiseConv2D, GlobalAvgPool2D,
+} from '../../src/index.js';
 import { runtime, rng, closeness } from '../helpers.js';
 
 beforeAll(async () => { await runtime(); });
@@ -30,6 +32,23 @@ describe('foldBatchNorm', () => {
     expect(f).toBeInstanceOf(Sequential);
     expect(f.layers.map((l) => l.kind)).toEqual(['Dense', 'ReLU', 'BatchNorm1D', 'Dense']);
     const x = r.uniform(7 * 6);
+    expect(closeness(f.predict(x), m.predict(x), 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+    m.dispose(); f.dispose();
+  });
+
+  it('a MobileNet-style block: BatchNorm2D after DepthwiseConv2D (multiplier 2, no bias) folds into it', () => {
+    const m = new Sequential([
+      new Conv2D(3, 4, 3, { padding: 1, bias: false }), new BatchNorm2D(4), new ReLU(),
+      new DepthwiseConv2D(4, 3, { depthMultiplier: 2, stride: 2, padding: 1, bias: false }), new BatchNorm2D(8), new ReLU(),
+      new GlobalAvgPool2D(), new Dense(8, 3),
+    ], { inputShape: [3, 7, 7], seed: 5 });
+    const opt = new Momentum(m, { lr: 0.05 });
+    const r = rng(6);
+    for (let i = 0; i < 5; i++) m.trainBatch(r.uniform(16 * 147), r.int(16, 3), opt);
+    const f = foldBatchNorm(m);
+    expect(f.layers.map((l) => l.kind)).toEqual(['Conv2D', 'ReLU', 'DepthwiseConv2D', 'ReLU', 'GlobalAvgPool2D', 'Dense']);
+    expect(f.weightSpecs().map((s) => [s.name, s.shape])).toContainEqual(['2.bias', [8]]);
+    const x = r.uniform(9 * 147);
     expect(closeness(f.predict(x), m.predict(x), 1e-4, 1e-5)).toBeLessThanOrEqual(1);
     m.dispose(); f.dispose();
   });
