@@ -4,7 +4,7 @@
 //
 //   npm run build && (cd bench && npm ci)
 //   node bench/infer/run.mjs [--threads 1,2] [--nets mlp,cnn,resnet20] [--batches 1,32] [--rounds 15]
-//                            [--ms 150] [--out bench/results/infer.json]
+//                            [--ms 150] [--peers ort,tfjs,jax,fold] [--out bench/results/infer.json]
 //
 // One child process per thread count T (ecopt's runtime and onnxruntime-web's thread count are set
 // once per process). T = 1: every peer on one thread. T = 2: ecopt init({ threads: 2 }) and
@@ -43,13 +43,15 @@ if (args.includes('--child')) {
     const model = buildEcopt(E, net);
     const digest = weightsDigest(model);
     if (manifest[net]?.weightsSha256 !== digest) throw new Error(`${net}: the weights differ from those bench/infer/onnx/${net}.onnx was exported from; run node bench/infer/export.mjs`);
+    const want = (id) => !args.includes('--peers') || val('--peers', '').split(',').includes(id);
     const peers = [P.ecopt(net, model, E)];
-    if (net === 'resnet20') peers.push(P.ecopt(net, model, E, { fold: true }));
+    if (net === 'resnet20' && want('fold')) peers.push(P.ecopt(net, model, E, { fold: true }));
     const unavailable = {};
     const add = async (name, f) => { try { peers.push(await f()); } catch (e) { unavailable[name] = String(e?.stack ?? e).split('\n').slice(0, 3).join(' | '); log(`${net}: ${name} unavailable: ${unavailable[name]}`); } };
     // tfjs first: once onnxruntime-web is loaded, tfjs-wasm's loader takes Node for a threaded browser
-    if (T === 1) { await add('tfjs-wasm', () => P.tfjsLayers(net, model)); await add('jax-js', () => P.jaxjs(net, model)); }
-    await add('onnxruntime-web', () => P.ort(net, T));
+    if (T === 1 && want('tfjs')) await add('tfjs-wasm', () => P.tfjsLayers(net, model));
+    if (T === 1 && want('jax')) await add('jax-js', () => P.jaxjs(net, model));
+    if (want('ort')) await add('onnxruntime-web', () => P.ort(net, T));
     const res = { name: NETS[net].name, parameters: model.parameterCount, peers: Object.fromEntries(peers.map((p) => [p.label, p.info])), unavailable, batches: {} };
     for (const B of val('--batches', '1,32').split(',').map(Number)) {
       const x = inputs(E, net, B, 99);
