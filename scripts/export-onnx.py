@@ -22,7 +22,9 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-spec_ = importlib.util.spec_from_file_location('torch_ref', os.path.join(HERE, '..', 'test', 'torch', 'torch_ref.py'))
+TORCH_DIR = os.path.join(HERE, '..', 'test', 'torch')
+sys.path.insert(0, TORCH_DIR)  # torch_ref.py imports modules that sit beside it
+spec_ = importlib.util.spec_from_file_location('torch_ref', os.path.join(TORCH_DIR, 'torch_ref.py'))
 torch_ref = importlib.util.module_from_spec(spec_)
 spec_.loader.exec_module(torch_ref)
 
