@@ -81,7 +81,7 @@ for (const bias of ['yes', 1, 'false']) {
 }
 for (const ini of ['foo', 'constant', 42]) {
   add({ cat: 'layer constructors', name: `Dense init ${fmt(ini)}`, err: ArgumentError,
-    msg: [/Dense: options\.init must be one of he-uniform, he-normal, glorot-uniform, glorot-normal, zeros/, new RegExp(`got ${ini}`)],
+    msg: [/Dense: options\.init must be one of he-uniform, he-normal, glorot-uniform, glorot-normal, torch-uniform, zeros/, new RegExp(`got ${ini}`)],
     run: () => new Dense(4, 3, { init: ini as Any }) });
 }
 for (const a of [NaN, Infinity, -Infinity, '0.1', null]) {
