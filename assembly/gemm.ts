@@ -304,11 +304,17 @@ export function gemm_cols(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i3
 // Whole C: split over the thread pool by columns when one is configured (threads build), else
 // computed here. Either way every element follows the same chain, so results are identical.
 @inline function gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
+  // A·Bᵀ with at most 3 rows (batch-1 inference): no packing, the same bits (gemv.ts)
+  if (!ASC_FEATURE_RELAXED_SIMD && kind == 1 && M <= 3) {
+    for (let i = 0; i < M; i++) gemv_nt_row(c + (<usize>i * <usize>N << 2), a + (<usize>i * <usize>K << 2), b, N, K, accumulate);
+    return;
+  }
   if (!parallel_gemm(kind, c, a, b, M, N, K, accumulate, scratch)) gemm_cols(kind, c, a, b, M, N, K, accumulate, scratch, 0, N);
 }
 
 import { assertSpan } from './bounds';
 import { parallel_gemm } from './threads';
+import { gemv_nt_row } from './gemv';
 
 // C (M,N) = A (M,K) · B (K,N)
 export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: i32, scratch: usize): void {
