@@ -7,7 +7,7 @@ import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import type { OptimizerHost } from '../optim/host.js';
 import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
 import { Skeleton, Frozen, Rule, ECHyper } from '../core/abi.gen.js';
-import { ecStructure, modeOf, ruleOf, scaleUnit, type ECStructure, type ECLayer } from './structure.js';
+import { ecStructure, chainOnly, modeOf, ruleOf, scaleUnit, type ECStructure, type ECLayer } from './structure.js';
 
 /** Options of `new ECSGD(model, options)` and `new ECMomentum(model, options)`. */
 export interface ECOptions extends CommonOptions {
@@ -63,7 +63,7 @@ abstract class ECOptimizer extends Optimizer {
     options = checkOptions(options, new.target.name);
     super(model, options.lr ?? lrDefault);
     const name = new.target.name;
-    this.structure = ecStructure(model, name);
+    this.structure = chainOnly(ecStructure(model, name), model, name);
     const tr = options.trustRegion ?? true;
     if (tr === false) this.rho = 0;
     else if (tr === true) this.rho = 0.1;

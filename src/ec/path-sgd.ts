@@ -3,7 +3,7 @@
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import type { OptimizerHost } from '../optim/host.js';
-import { ecStructure, type ECStructure } from './structure.js';
+import { ecStructure, chainOnly, type ECStructure } from './structure.js';
 
 /**
  * Path-SGD (Neyshabur, Salakhutdinov & Srebro 2015): w_e -= lr * dL/dw_e / gamma_e with
@@ -20,7 +20,7 @@ export class PathSGD extends Optimizer {
   constructor(model: OptimizerHost, options: { lr: number } & CommonOptions) {
     super(model, options?.lr);
     this.takeCommonOptions(options ?? {}, 'PathSGD', false);
-    this.structure = ecStructure(model, 'PathSGD');
+    this.structure = chainOnly(ecStructure(model, 'PathSGD'), model, 'PathSGD');
     const maxW = Math.max(...this.structure.widths);
     try {
       this.ones = this.allocBlock(maxW * 4, 'ones');
