@@ -7,7 +7,9 @@ import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import type { OptimizerHost } from '../optim/host.js';
 import { ArgumentError, checkNumber, checkOptions } from '../core/errors.js';
 import { Skeleton, Frozen, Rule, ECHyper } from '../core/abi.gen.js';
-import { ecStructure, chainOnly, modeOf, ruleOf, scaleUnit, type ECStructure, type ECLayer } from './structure.js';
+import { ecStructure, graphStructure, isGraphModel, modeOf, ruleOf, type ECStructure, type ECLayer } from './structure.js';
+import { GraphStep, type BNScaling } from './graph-step.js';
+import { preserveInit } from './preserve.js';
 
 /** Options of `new ECSGD(model, options)` and `new ECMomentum(model, options)`. */
 export interface ECOptions extends CommonOptions {
@@ -29,6 +31,18 @@ export interface ECOptions extends CommonOptions {
   trustRegion?: boolean | number;
   /** Floor of the skeleton-path ratio R (default 0.1); false or 0 disables it. */
   skeletonFloor?: number | false;
+  /**
+   * 'graph': the exact whole-graph step (shared/docs/ec-opt-graphs.md), the default for a model with
+   * an Add, Concat or BatchNorm. A model without them takes today's chain step unless 'graph' is
+   * asked for (same function class, another gauge: different weights).
+   */
+  mode?: 'graph';
+  /**
+   * Whole-graph mode with BatchNorm: 'normalized' (default) scales the step of every basis path
+   * that ends in a BatchNorm input by the squared norm of that class's incoming path values, which
+   * makes the step equivariant under BatchNorm's own rescalings; 'none' takes the plain step there.
+   */
+  bnScaling?: BNScaling;
 }
 
 /** Options of `new ECAdam(model, options)`: Adam's moments kept per basis path. */
@@ -49,6 +63,10 @@ abstract class ECOptimizer extends Optimizer {
   readonly initMode: 'unit-skeleton' | 'preserve';
   weightDecay: number;
   protected abstract readonly algo: Rule;
+  /** 'chain' (today's step) or 'graph' (the whole-graph step). */
+  readonly mode: 'chain' | 'graph';
+  readonly bnScaling: BNScaling;
+  private graphStep: GraphStep | null = null;
   private bufs!: {
     ones: number; hyper: number; norms: number; dummy: number; masks: number; steps: number; rowNorms: number;
     /** The ECLayerDesc blocks (assembly/abi.ts) of each layer's weight tensor and bias vector, written once. */
@@ -63,7 +81,16 @@ abstract class ECOptimizer extends Optimizer {
     options = checkOptions(options, new.target.name);
     super(model, options.lr ?? lrDefault);
     const name = new.target.name;
-    this.structure = chainOnly(ecStructure(model, name), model, name);
+    const mode = options.mode ?? (isGraphModel(model) ? 'graph' : undefined);
+    if (mode !== undefined && mode !== 'graph') throw new ArgumentError(`${name}: mode must be 'graph', got ${String(mode)}`);
+    this.mode = mode === 'graph' ? 'graph' : 'chain';
+    this.structure = this.mode === 'graph' ? graphStructure(model, name) : ecStructure(model, name);
+    if (this.structure.refused.length) {
+      throw new ArgumentError(`${name}: whole-graph EC cannot run on this model: ${this.structure.refused.join('; ')}`);
+    }
+    const bn = options.bnScaling ?? 'normalized';
+    if (bn !== 'normalized' && bn !== 'none') throw new ArgumentError(`${name}: bnScaling must be 'normalized' or 'none', got ${String(bn)}`);
+    this.bnScaling = bn;
     const tr = options.trustRegion ?? true;
     if (tr === false) this.rho = 0;
     else if (tr === true) this.rho = 0.1;
@@ -73,6 +100,7 @@ abstract class ECOptimizer extends Optimizer {
     this.weightDecay = checkNumber(options.weightDecay ?? 0, `${name}: weightDecay`, 0, Infinity);
     const init = options.init ?? 'unit-skeleton';
     if (init !== 'unit-skeleton' && init !== 'preserve') throw new ArgumentError(`${name}: init must be 'unit-skeleton' or 'preserve', got ${String(init)}`);
+    if (init === 'preserve' && this.mode === 'graph') throw new ArgumentError(`${name}: init 'preserve' is not available in mode 'graph' yet; use 'unit-skeleton'`);
     this.initMode = init;
     this.takeCommonOptions(options, name, false);
   }
@@ -92,6 +120,15 @@ abstract class ECOptimizer extends Optimizer {
   }
 
   private allocateAndInit(stateCount: number): void {
+    if (this.mode === 'graph') {
+      const gs = new GraphStep(this.model, this.structure.graph!, this.bnScaling, this.algo === Rule.Adam, (bytes, what) => this.allocBlock(bytes, what));
+      this.bufs = { hyper: this.allocBlock(ECHyper.Count * 8, 'hyper'), norms: this.allocBlock(16, 'norms') } as typeof this.bufs;
+      this.attach(stateCount);
+      gs.bind(this.state[0] ?? 0, this.state[1] ?? 0);
+      if (this.initMode === 'unit-skeleton') gs.unitSkeleton();
+      this.graphStep = gs;
+      return;
+    }
     const st = this.structure;
     const k = this.model.kernels;
     const alloc = (floats: number, what: string) => this.allocBlock(Math.max(4, floats) * 4, what);
@@ -118,7 +155,7 @@ abstract class ECOptimizer extends Optimizer {
       if (this.initMode !== 'preserve') return;
       const before = this.model.getWeights();
       try {
-        this.preserveInit();
+        preserveInit(this.model, this.structure, this.kind);
       } catch (e) {
         this.model.setWeights(before);
         throw e;
@@ -184,40 +221,6 @@ abstract class ECOptimizer extends Optimizer {
     return s === undefined ? 0 : s + (paramPtr - this.model.paramBase);
   }
 
-  /** 'preserve': rescale hidden units so every frozen skeleton weight has |w| = 1. */
-  private preserveInit(): void {
-    const st = this.structure;
-    const L = st.layers.length;
-    if (L < 2) return;
-    const f32 = (p: number, j: number) => this.model.arena.f32(p, j + 1)[j];
-    const scaleBy = (k: number, unit: number, frozenW: number, inEdge: boolean, where: string) => {
-      if (frozenW === 0 || !Number.isFinite(frozenW)) {
-        throw new ArgumentError(`${this.kind}: init 'preserve' cannot normalise ${where}: its frozen skeleton weight is ${frozenW}`);
-      }
-      const c = inEdge ? 1 / Math.abs(frozenW) : Math.abs(frozenW);
-      scaleUnit(this.model, st, k, unit, c);
-    };
-    const inEdgeW = (x: ECLayer, b: number) => f32(x.layer.paramPtr[0], (b * x.I + (b % x.I)) * x.T + x.dtap);
-    const outEdgeW = (y: ECLayer, a: number) => f32(y.layer.paramPtr[0], ((a % y.O) * y.I + a) * y.T + y.dtap);
-    if (st.gauge === 'general') {
-      for (let l = 1; l <= L - 1; l++) {
-        const x = st.layers[l - 1];
-        for (let b = 0; b < x.O; b++) scaleBy(l - 1, b, inEdgeW(x, b), true, `unit ${b} of ${x.layer.label}`);
-      }
-      return;
-    }
-    const s = st.pivotLayer;
-    for (let l = 1; l < s; l++) {
-      const x = st.layers[l - 1];
-      for (let b = 0; b < x.O; b++) scaleBy(l - 1, b, inEdgeW(x, b), true, `unit ${b} of ${x.layer.label}`);
-    }
-    for (let l = L - 1; l >= s; l--) {
-      const x = st.layers[l - 1];
-      const y = st.layers[l];
-      for (let a = 0; a < x.O; a++) scaleBy(l - 1, a, outEdgeW(y, a), false, `unit ${a} of ${x.layer.label}`);
-    }
-  }
-
   protected abstract writeHyper(h: Float64Array): void;
 
   protected update(): void {
@@ -235,6 +238,16 @@ abstract class ECOptimizer extends Optimizer {
     k.ec_hyper_prepare(b.hyper, this.t + 1);
     const norms = m.arena.f64(b.norms, 2);
     norms[0] = 0; norms[1] = 0;
+    if (this.graphStep) {
+      const gs = this.graphStep;
+      gs.pathValues();
+      gs.pathStep(b.hyper, b.norms);
+      const lrg = k.ec_trust_lr(b.norms, this.lr, this.rho);
+      this.lastStepScale = this.lr > 0 ? lrg / this.lr : 1;
+      gs.allocate(b.hyper, lrg, this.skeletonFloor);
+      this.plainParams();
+      return;
+    }
     const W = (x: ECLayer) => x.layer.paramPtr[0];
 
     // 1. chain products beta (down the designated in-chains) and phi (up the out-chains)
@@ -290,10 +303,22 @@ abstract class ECOptimizer extends Optimizer {
       if (hasSkel) k.ec_skeleton_apply(d, b.skW[l - 1], b.skR[l - 1], b.rb[l - 1], b.rp[l]);
     }
     // 7. parameters outside the EC chain (PReLU slopes): the plain rule of the same optimizer
-    for (const li of st.plainParamLayers) {
-      const layer = m.layers[li];
+    this.plainParams();
+  }
+
+  private plainParams(): void {
+    for (const li of this.structure.plainParamLayers) {
+      const layer = this.model.layers[li];
       layer.params.forEach((p, j) => this.plainUpdate(layer.paramPtr[j], layer.gradPtr[j], sizeOf(p.shape)));
     }
+  }
+
+  /** The whole-graph step's stages (tests; null in chain mode). @internal */
+  get stages(): GraphStep | null { return this.graphStep; }
+
+  /** Options of the EC step (mode, bnScaling) as plain data for options(). */
+  protected ecOptions(): Record<string, unknown> {
+    return this.mode === 'graph' ? { mode: 'graph', bnScaling: this.bnScaling } : {};
   }
 
   /** lr multiplier applied by the trust region in the last step (1 = untouched). */
@@ -331,7 +356,7 @@ export class ECSGD extends ECOptimizer {
     else k.momentum_update(w, this.statePtr(0, w), g, n, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false, ...this.commonOptions() };
+    return { lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false, ...this.ecOptions(), ...this.commonOptions() };
   }
 }
 
@@ -369,7 +394,7 @@ export class ECAdam extends ECOptimizer {
     this.model.kernels.adam_update(w, this.statePtr(0, w), this.statePtr(1, w), g, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, 0, this.t + 1);
   }
   options(): Record<string, unknown> {
-    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false, ...this.commonOptions() };
+    return { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, init: this.initMode, trustRegion: this.rho || false, skeletonFloor: this.skeletonFloor || false, ...this.ecOptions(), ...this.commonOptions() };
   }
 }
 

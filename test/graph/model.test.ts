@@ -171,11 +171,12 @@ describe('Model and Sequential', () => {
     }
   });
 
-  it('EC optimizers refuse a graph with a join, naming the layer; they keep working on a functional chain', () => {
+  it('Path-SGD refuses a graph with a join, naming the layer (EC-SGD takes it in whole-graph mode); both keep working on a functional chain', () => {
     const x = input([4]);
     const a = new Dense(4, 4).apply(x);
     const model = new Model({ inputs: x, outputs: new Dense(4, 2).apply(new Add({ name: 'join' }).apply([a, new Dense(4, 4).apply(x)])) });
-    for (const make of [() => new ECSGD(model, { lr: 0.1 }), () => new PathSGD(model, { lr: 0.1 })]) {
+    expect(new ECSGD(model, { lr: 0.1 }).mode).toBe('graph');
+    for (const make of [() => new PathSGD(model, { lr: 0.1 })]) {
       expect(make).toThrow(ArgumentError);
       expect(make).toThrow(/layer 2 'join' \(Add\) joins branches/);
     }
