@@ -6,7 +6,7 @@ import {
 } from '../../src/index.js';
 import type { RefNet } from '../reference/ec-graph.js';
 
-export interface GraphCase { name: string; inputShape: number[]; make: (seed?: number) => Model; bn?: boolean }
+export interface GraphCase { name: string; inputShape: number[]; make: (seed?: number, eps?: number) => Model; bn?: boolean }
 
 const relu = (t: any) => new ReLU().apply(t);
 
@@ -52,20 +52,20 @@ export const GRAPHS: GraphCase[] = [
   },
   {
     name: 'BatchNorm, post-activation residual', inputShape: [3], bn: true,
-    make: (seed = 0) => {
+    make: (seed = 0, eps = 1e-5) => {
       const x = input([3]);
-      const h = relu(new BatchNorm1D(3).apply(new Dense(3, 3, { bias: false }).apply(x)));
-      const body = new BatchNorm1D(3).apply(new Dense(2, 3).apply(relu(new BatchNorm1D(2).apply(new Dense(3, 2).apply(h)))));
+      const h = relu(new BatchNorm1D(3, { eps }).apply(new Dense(3, 3, { bias: false }).apply(x)));
+      const body = new BatchNorm1D(3, { eps }).apply(new Dense(2, 3, { bias: false }).apply(relu(new BatchNorm1D(2, { eps }).apply(new Dense(3, 2, { bias: false }).apply(h)))));
       return new Model({ inputs: x, outputs: new Dense(3, 2).apply(relu(new Add().apply([body, h]))), seed });
     },
   },
   {
     name: 'BatchNorm2D conv net with a projection and global pooling', inputShape: [1, 2, 2], bn: true,
-    make: (seed = 0) => {
+    make: (seed = 0, eps = 1e-5) => {
       const x = input([1, 2, 2]);
-      const h = relu(new BatchNorm2D(2).apply(new Conv2D(1, 2, 1, { bias: false }).apply(x)));
-      const body = new BatchNorm2D(3).apply(new Conv2D(2, 3, [1, 2], { padding: 'same', bias: false }).apply(h));
-      const proj = new BatchNorm2D(3).apply(new Conv2D(2, 3, 1, { bias: false }).apply(h));
+      const h = relu(new BatchNorm2D(2, { eps }).apply(new Conv2D(1, 2, [1, 2], { padding: 'same', bias: false }).apply(x)));
+      const body = new BatchNorm2D(3, { eps }).apply(new Conv2D(2, 3, [1, 2], { padding: 'same', bias: false }).apply(h));
+      const proj = new BatchNorm2D(3, { eps }).apply(new Conv2D(2, 3, 1, { bias: false }).apply(h));
       const y = new GlobalAvgPool2D().apply(relu(new Add().apply([body, proj])));
       return new Model({ inputs: x, outputs: new Dense(3, 2).apply(y), seed });
     },
