@@ -1,9 +1,13 @@
 // Path-SGD (Neyshabur et al. 2015), the rescaling-invariant peer of EC-SGD: SGD scaled per weight
-// by the path norm through it (gamma from two squared-weight passes over the chain).
+// by the path norm through it (gamma from two squared-weight passes over the chain; on a model
+// with joins or BatchNorm, over its graph: path-sgd-graph.ts).
 import { sizeOf } from '../layers/layer.js';
 import { Optimizer, type CommonOptions } from '../optim/optimizer.js';
 import type { OptimizerHost } from '../optim/host.js';
-import { ecStructure, chainOnly, type ECStructure } from './structure.js';
+import { ecStructure, isGraphModel, type ECModel, type ECStructure } from './structure.js';
+import { channelGraph } from './channels.js';
+import { GraphPathNorms } from './path-sgd-graph.js';
+import { ArgumentError } from '../core/errors.js';
 
 /**
  * Path-SGD (Neyshabur, Salakhutdinov & Srebro 2015): w_e -= lr * dL/dw_e / gamma_e with
@@ -17,10 +21,24 @@ export class PathSGD extends Optimizer {
   private igin: number[] = [];
   private gout: number[] = [];
   private ones = 0;
+  private graph: GraphPathNorms | null = null;
   constructor(model: OptimizerHost, options: { lr: number } & CommonOptions) {
     super(model, options?.lr);
     this.takeCommonOptions(options ?? {}, 'PathSGD', false);
-    this.structure = chainOnly(ecStructure(model, 'PathSGD'), model, 'PathSGD');
+    this.structure = ecStructure(model, 'PathSGD');
+    if (isGraphModel(model)) {
+      const g = (model as ECModel).graph!;
+      const cg = channelGraph(g);
+      if (cg.refused.length) throw new ArgumentError(`PathSGD: path norms need a ReLU-family graph: ${cg.refused.join('; ')}`);
+      try {
+        this.graph = new GraphPathNorms(model, g, cg, (bytes, what) => this.allocBlock(bytes, what));
+      } catch (e) {
+        this.releaseBlocks();
+        throw e;
+      }
+      this.attach(0);
+      return;
+    }
     const maxW = Math.max(...this.structure.widths);
     try {
       this.ones = this.allocBlock(maxW * 4, 'ones');
@@ -36,6 +54,13 @@ export class PathSGD extends Optimizer {
   }
   protected update(): void {
     const k = this.model.kernels;
+    if (this.graph) {
+      this.graph.step(this.lr, (li) => {
+        const layer = this.model.layers[li];
+        layer.params.forEach((p, j) => k.sgd_update(layer.paramPtr[j], layer.gradPtr[j], sizeOf(p.shape), this.lr, 0));
+      });
+      return;
+    }
     const st = this.structure;
     const L = st.layers.length;
     k.copy_bytes(this.gin[0], this.ones, st.widths[0] * 4);

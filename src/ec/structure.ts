@@ -132,18 +132,6 @@ export function graphStructure(model: ECModel, who = 'ecStructure'): ECStructure
   };
 }
 
-/** Refuses a graph structure where only the chain step exists, naming the first join or BatchNorm. */
-export function chainOnly(st: ECStructure, model: ECModel, who: string): ECStructure {
-  if (st.kind === 'chain') return st;
-  const l = model.layers.find((x) => x.ecRole === 'join' || x.ecRole === 'scale-cut')!;
-  if (l.ecRole === 'scale-cut') {
-    throw new ArgumentError(`${who}: ${l.label} normalises its input, so the network's rescaling symmetry changes form; EC optimizers on ` +
-      'networks with BatchNorm come with EC-Opt on residual graphs in a later release: train this model with SGD, Momentum or Adam');
-  }
-  throw new ArgumentError(`${who}: ${l.label} joins branches of the graph; EC optimizers work on chains for now (EC-Opt on residual ` +
-    'graphs comes in a later release): train this model with SGD, Momentum or Adam');
-}
-
 function chainStructure(model: ECModel, who: string): ECStructure {
   const layers: ECLayer[] = [];
   const plain: number[] = [];
