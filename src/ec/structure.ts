@@ -110,8 +110,7 @@ export const isGraphModel = (model: ECModel): boolean => model.layers.some((l) =
  */
 export function ecStructure(model: ECModel, who = 'ecStructure'): ECStructure {
   if (isGraphModel(model)) return graphStructure(model, who);
-  const st = chainStructure(model, who);
-  return st;
+  return chainStructureOf(model.layers, who);
 }
 
 /** The whole-graph analysis of a model (any model with a graph, chains included). */
@@ -132,12 +131,13 @@ export function graphStructure(model: ECModel, who = 'ecStructure'): ECStructure
   };
 }
 
-function chainStructure(model: ECModel, who: string): ECStructure {
+/** The chain structure of a list of layers (a whole chain model, or the weight layers of one block). */
+export function chainStructureOf(modelLayers: Layer[], who: string): ECStructure {
   const layers: ECLayer[] = [];
   const plain: number[] = [];
   let units = 0;
   let first = true;
-  for (const l of model.layers) {
+  for (const l of modelLayers) {
     if (l.homogeneous === false) {
       throw new ArgumentError(`${who}: ${l.label} is not positively homogeneous, so the network has no rescaling symmetry to ` +
         'optimise in; EC optimizers need a ReLU-family network (Dense, Conv2D, ReLU, LeakyReLU, PReLU, pools, Flatten)');

@@ -11,16 +11,18 @@ import { GRAPHS, refNet } from './nets.js';
 
 beforeAll(async () => { await runtime(); });
 
-type Which = 'gauge' | 'stream' | 'bn' | 'full';
+type Which = 'gauge' | 'stream' | 'internal' | 'bn' | 'full';
 
-/** Class factors exp(U[-1, 1]) on the chosen classes (a stream: a gauge class with several units). */
+/** Class factors exp(U[-1, 1]) on the chosen classes (a stream: a gauge class with several units; internal: one unit). */
 function factors(G: RefGraph, which: Which, seed: number): Map<number, number> {
   const r = rng(seed);
   const units = new Map<number, number>();
   G.unit.forEach((u, v) => { if (u) units.set(G.cls[v], (units.get(G.cls[v]) ?? 0) + 1); });
   const c = new Map<number, number>();
   G.kind.forEach((k, K) => {
-    const pick = which === 'full' ? k !== 'fixed' : which === 'bn' ? k === 'bn-read' : k === 'gauge' && (which === 'gauge' || (units.get(K) ?? 0) > 1);
+    const n = units.get(K) ?? 0;
+    const pick = which === 'full' ? k !== 'fixed' : which === 'bn' ? k === 'bn-read'
+      : k === 'gauge' && (which === 'gauge' || (which === 'stream' ? n > 1 : n === 1));
     if (pick) c.set(K, Math.exp(2 * r.next() - 1));
   });
   return c;
@@ -72,6 +74,8 @@ describe('whole-graph EC is equivariant where it must be', () => {
     ['EC-SGD, stream classes alone (no BN)', () => plain.make(1), ecsgd, 'stream'],
     ['EC-Momentum + trust region, gauge classes (no BN)', () => plain.make(1), ecmom, 'gauge'],
     ['EC-Adam, gauge classes (no BN)', () => plain.make(1), (m) => new ECAdam(m, { lr: 0.01 }), 'gauge'],
+    ['per-block EC-SGD, block-internal classes', () => plain.make(1), (m) => new ECSGD(m, { lr: 0.05, mode: 'blocks' }), 'internal'],
+    ['per-block EC-Momentum + trust region, block-internal classes', () => plain.make(1), (m) => new ECMomentum(m, { lr: 0.02, trustRegion: 0.05, mode: 'blocks' }), 'internal'],
     ...[bn1, bn2].flatMap((c): [string, () => Model, (m: Model) => Optimizer, Which][] => [
       [`EC-SGD, stream classes alone: ${c.name}`, eps0(c), ecsgd, 'stream'],
       [`EC-SGD, BN-read classes alone: ${c.name}`, eps0(c), ecsgd, 'bn'],
@@ -97,6 +101,7 @@ describe('and visibly fails where the spec says it must', () => {
     ['EC-SGD with bnScaling none, BN-read classes', eps0(bn1), (m) => new ECSGD(m, { lr: 0.05, bnScaling: 'none' }), 'bn'],
     ['EC-SGD with bnScaling none, BN-read classes (conv)', eps0(bn2), (m) => new ECSGD(m, { lr: 0.05, bnScaling: 'none' }), 'bn'],
     ['EC-Adam, BN-read classes (Adam normalises the step)', eps0(bn1), (m) => new ECAdam(m, { lr: 0.01 }), 'bn'],
+    ['per-block EC-SGD, stream classes (the blocks do not see the shortcuts)', () => plain.make(1), (m) => new ECSGD(m, { lr: 0.05, mode: 'blocks' }), 'stream'],
   ];
   for (const [name, make, opt, which] of cases) {
     it(name, () => {

@@ -1,5 +1,5 @@
 // ResNet-8 and PlainNet-8 (src/zoo/resnet.ts, BatchNorm, projections) train with the EC optimizers
-// on graphs: a short run on one fixed batch must bring the loss well down, in every mode.
+// on graphs: a short run on one fixed batch must bring the loss well down, in modes 'graph' and 'blocks'.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { resnet, plainnet, ECSGD, ECMomentum, ECAdam, SGD, type Model, type Optimizer } from '../../src/index.js';
 import { runtime, rng } from '../helpers.js';
@@ -14,6 +14,8 @@ const opts: [string, (m: Model) => Optimizer][] = [
   ['ECSGD graph', (m) => new ECSGD(m, { lr: 0.05 })],
   ['ECMomentum graph', (m) => new ECMomentum(m, { lr: 0.02 })],
   ['ECAdam graph', (m) => new ECAdam(m, { lr: 0.01 })],
+  ['ECMomentum blocks (bnRule paper)', (m) => new ECMomentum(m, { lr: 0.02, mode: 'blocks' })],
+  ['ECAdam blocks (bnRule paper)', (m) => new ECAdam(m, { lr: 0.01, mode: 'blocks' })],
   ['SGD (baseline)', (m) => new SGD(m, { lr: 0.05 })],
 ];
 
