@@ -26,6 +26,8 @@ export class GraphStep {
   private readonly ptr: Record<string, number> = {};
   private readonly mask: number;
   private readonly steps: number;
+  /** The free skeleton edges (global edge numbers) in the kernels' order: by head unit, then edge. */
+  readonly fsEdges: number[];
 
   /**
    * Allocates every buffer (alloc: bytes -> byte offset, owned by the optimizer) and fills the
@@ -52,6 +54,7 @@ export class GraphStep {
     eg.classKind.forEach((kd, c) => { if (kd === 'bn-read') bnIndex.set(c, bnIndex.size); });
     this.nBn = bnIndex.size;
     const fs = eg.freeSkeleton.slice().sort((x, y) => headUnit(x) - headUnit(y) || x - y);
+    this.fsEdges = fs;
     const fsOf = new Map(fs.map((e, f) => [e, f]));
     const fsStart = new Array(U + 1).fill(0);
     for (const e of fs) fsStart[headUnit(e) + 1]++;
@@ -125,6 +128,26 @@ export class GraphStep {
       k.ecg_set(d, ECLayerDesc.S, P.su + 4 * u0);
       k.ecg_set(d, ECLayerDesc.V2, P.rowV2 + 8 * u0);
     });
+  }
+
+  /**
+   * 'preserve': rescales the gauge classes, in root order, so that every T weight has |w| = 1 (the
+   * function is unchanged: the scaling is the graph's own symmetry). Throws on a T weight of 0.
+   */
+  preserve(who: string): void {
+    const eg = this.eg, cg = eg.cg, k = this.host.kernels, a = this.host.arena;
+    const order = eg.root.map((r, c) => [r, c]).filter(([r]) => r >= 0).sort((x, y) => x[0] - y[0]).map(([, c]) => c);
+    const at = (e: number) => { const p = [...cg.params].reverse().find((q) => q.offset <= e)!; return this.layerOf(p).paramPtr[p.param] + 4 * (e - p.offset); };
+    for (const K of order) {
+      const wT = a.f32(at(eg.tEdge[K]), 1)[0];
+      if (!(wT !== 0 && Number.isFinite(wT))) throw new Error(`${who}: init 'preserve' cannot normalise a class whose frozen weight is ${wT}`);
+      const c = 1 / Math.abs(wT);
+      cg.params.forEach((p) => {
+        const l = this.layerOf(p);
+        p.heads.forEach((h, o) => { if (eg.classOf[h] === K) k.ec_scale_head(l.paramPtr[p.param], p.O, p.I, p.T, o, c); });
+        if (p.kind === 'weight') p.tails.forEach((t, i) => { if (eg.classOf[t] === K) k.ec_scale_tail(l.paramPtr[p.param], p.O, p.I, p.T, i, 1 / c); });
+      });
+    }
   }
 
   /** 'unit-skeleton': every skeleton weight (T and free skeleton edges) set to 1. */

@@ -122,7 +122,6 @@ abstract class ECOptimizer extends Optimizer {
     this.weightDecay = checkNumber(options.weightDecay ?? 0, `${name}: weightDecay`, 0, Infinity);
     const init = options.init ?? 'unit-skeleton';
     if (init !== 'unit-skeleton' && init !== 'preserve') throw new ArgumentError(`${name}: init must be 'unit-skeleton' or 'preserve', got ${String(init)}`);
-    if (init === 'preserve' && this.mode === 'graph') throw new ArgumentError(`${name}: init 'preserve' is not available in mode 'graph' yet; use 'unit-skeleton'`);
     this.initMode = init;
     this.takeCommonOptions(options, name, false);
   }
@@ -145,7 +144,16 @@ abstract class ECOptimizer extends Optimizer {
     if (this.mode === 'graph') {
       const gs = new GraphStep(this.model, this.structure.graph!, this.bnScaling, this.algo === Rule.Adam, (bytes, what) => this.allocBlock(bytes, what));
       this.bufs = { hyper: this.allocBlock(ECHyper.Count * 8, 'hyper'), norms: this.allocBlock(16, 'norms') };
-      this.attach(stateCount);
+      this.attach(stateCount, () => {
+        if (this.initMode !== 'preserve') return;
+        const before = this.model.getWeights();
+        try {
+          gs.preserve(this.kind);
+        } catch (e) {
+          this.model.setWeights(before);
+          throw new ArgumentError((e as Error).message);
+        }
+      });
       gs.bind(this.state[0] ?? 0, this.state[1] ?? 0);
       if (this.initMode === 'unit-skeleton') gs.unitSkeleton();
       this.graphStep = gs;

@@ -95,3 +95,25 @@ describe('product whole-graph step against the float64 reference', () => {
     }
   }
 });
+
+describe("init 'preserve' in mode 'graph'", () => {
+  for (const c of GRAPHS) {
+    it(`${c.name}: the function is kept, every T weight has |w| = 1, and the step still matches the reference`, () => {
+      const m = c.make(3);
+      const r = rng(17);
+      m.setWeights(m.getWeights().map((w) => w.map(() => (r.next() < 0.5 ? -1 : 1) * (0.2 + r.next()))));
+      const { x, y } = batch(m, 40);
+      const before = m.computeGradients(x, y);
+      const opt = new ECSGD(m, { lr: 0.02, init: 'preserve', trustRegion: false, skeletonFloor: false });
+      const G = refGraph(refNet(m));
+      const w0 = edgeWeights(G, m.getWeights());
+      G.edges.forEach((_, e) => { if (G.frozen[e]) expect(Math.abs(Math.abs(w0[e]) - 1)).toBeLessThan(2e-7); });
+      expect(Math.abs(m.computeGradients(x, y) - before)).toBeLessThan(1e-5 * Math.max(1, before));
+      const ref = refStep(G, w0, edgeWeights(G, m.getGradients()), { lr: 0.02 }, refState(G));
+      opt.step();
+      const w1 = edgeWeights(G, m.getWeights());
+      G.edges.forEach((_, e) => expect(Math.abs(w1[e] - ref.w[e]) / Math.max(1e-2, Math.abs(ref.w[e]))).toBeLessThan(1e-6));
+      opt.dispose(); m.dispose();
+    });
+  }
+});
