@@ -210,11 +210,9 @@ function rows(desc: usize, pass: i32, h: usize, lrk: f32): void {
 export function ecg_rows(a: usize, o0: i32, o1: i32): void {
   const pass = load<i32>(a + (ECLayerDesc.Pass << 2));
   if (pass == 3) { v2Rows(a, o0, o1); return; }
-  const h = <usize>load<u32>(a + (ECLayerDesc.Hyper << 2));
-  const kind = <i32>hyp(h, ECHyper.Kind);
-  if (kind == Rule.SGD) stepRows(Rule.SGD, pass, a, o0, o1);
-  else if (kind == Rule.Momentum) stepRows(Rule.Momentum, pass, a, o0, o1);
-  else stepRows(Rule.Adam, pass, a, o0, o1);
+  // one copy for the three rules (the rule is a runtime branch per element): the graph passes
+  // trade a little speed for code size
+  stepRows(<i32>hyp(<usize>load<u32>(a + (ECLayerDesc.Hyper << 2)), ECHyper.Kind), pass, a, o0, o1);
 }
 
 // @ts-ignore: decorator
@@ -234,8 +232,7 @@ function v2Rows(a: usize, o0: i32, o1: i32): void {
   }
 }
 
-// @ts-ignore: decorator
-@inline function stepRows(kind: i32, pass: i32, a: usize, o0: i32, o1: i32): void {
+function stepRows(kind: i32, pass: i32, a: usize, o0: i32, o1: i32): void {
   const w = dp(a, ECLayerDesc.W), dw = dp(a, ECLayerDesc.DW), mask = dp(a, ECLayerDesc.Mask);
   const s1 = dp(a, ECLayerDesc.S1), s2 = dp(a, ECLayerDesc.S2), sb = dp(a, ECLayerDesc.SB);
   const I = load<i32>(a + (ECLayerDesc.I << 2)), T = load<i32>(a + (ECLayerDesc.T << 2));

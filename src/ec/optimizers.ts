@@ -10,8 +10,7 @@ import { Rule, ECHyper } from '../core/abi.gen.js';
 import { ecStructure, graphStructure, isGraphModel, type ECStructure } from './structure.js';
 import type { Layer } from '../layers/layer.js';
 import { GraphStep, type BNScaling } from './graph-step.js';
-import { preserveInit } from './preserve.js';
-import { ChainStep, type ChainContext } from './chain-step.js';
+import { ChainStep, preserveInit, type ChainContext } from './chain-step.js';
 import { blockPlan, type BlockPlan, type BNRule } from './blocks.js';
 
 /** Options of `new ECSGD(model, options)` and `new ECMomentum(model, options)`. */

@@ -16,8 +16,7 @@ import { ArgumentError, checkNumber } from '../core/errors.js';
 import type { Kernels } from '../core/wasm.js';
 import { Skeleton, Frozen } from '../core/abi.gen.js';
 import type { Graph } from '../graph/graph.js';
-import { channelGraph } from './channels.js';
-import { analyse, type ECGraph } from './classes.js';
+import { channelGraph, analyse, type ECGraph } from './channels.js';
 
 /** What the EC structure and the symmetry need of a model (a Model or Sequential has it). */
 export interface ECModel {
