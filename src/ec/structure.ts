@@ -84,7 +84,11 @@ export interface ECStructure {
    * (scaled by BatchNorm's invariance, not subtracted). Inputs, outputs and sources are fixed.
    */
   classes: { gauge: number; bnRead: number };
-  /** The EC blocks as lists of layer indices: the chain's weight layers (one block) for a chain model. */
+  /**
+   * The EC blocks as lists of layer indices: the chain's weight layers (one block) for a chain
+   * model; for a graph, empty in `ecStructure()` (whole-graph analysis) and the blocks of mode
+   * 'blocks' in the `structure` of an optimizer in that mode.
+   */
   blocks: number[][];
   /** Why whole-graph EC refuses the model (empty when it does not): a class without a root, a class read by both BatchNorm and a weight layer, a non-homogeneous layer. */
   refused: string[];
