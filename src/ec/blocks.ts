@@ -22,8 +22,12 @@ export interface BlockPlan {
   chains: ECStructure[];
   /** [param ptr, grad ptr, size] of every tensor outside the blocks. */
   plain: [number, number, number][];
-  /** Applies the BatchNorm rule to the gradients (a no-op without BatchNorm inside blocks). */
-  beforeStep(model: { kernels: Kernels; arena: { f32(p: number, n: number): Float32Array } }): void;
+  /** Allocates the gradient backup of the BatchNorm rule (called once, by the optimizer's setup). */
+  allocate(alloc: (bytes: number, what: string) => number): void;
+  /** Applies the BatchNorm rule to the gradients, after saving them (a no-op without BatchNorm inside blocks). */
+  scaleGradients(kernels: Kernels): void;
+  /** Puts the saved gradients back (bit-identical), so a step leaves the gradients as backprop wrote them. */
+  restoreGradients(kernels: Kernels): void;
 }
 
 const isWeight = (l: Layer) => l.kind === 'Dense' || l.kind === 'Conv2D';
@@ -138,19 +142,25 @@ export function blockPlan(model: ECModel, given: (Layer | number)[][] | undefine
     l.params.forEach((p, j) => plain.push([l.paramPtr[j], l.gradPtr[j], sizeOf(p.shape)]));
   });
   const shape = (i: number) => chains.flatMap((c) => c.layers).find((x) => x.layerIndex === i)!;
+  // the gradient tensors the rule scales, saved before and put back after the step
+  const touched = [...new Set(bnPairs.flatMap(([a, b]) => [a, b]))].flatMap((i) => model.layers[i].params.map((p, j) => [model.layers[i].gradPtr[j], sizeOf(p.shape)]));
+  let backup: number[] = [];
   return {
     blocks, chains, plain,
-    beforeStep(m) {
+    allocate(alloc) { backup = touched.map(([, n]) => alloc(Math.max(4, n) * 4, 'gradient backup')); },
+    scaleGradients(k) {
+      touched.forEach(([g, n], i) => k.copy_bytes(backup[i], g, 4 * n));
       for (const [a, b] of bnPairs) {
         const x = shape(a), y = shape(b);
         const row = x.I * x.T;
         for (let o = 0; o < x.O; o++) {
-          const n = Math.fround(Math.sqrt(m.kernels.sumsq_f32(x.layer.paramPtr[0] + 4 * o * row, row)));
-          m.kernels.ec_scale_head(x.layer.gradPtr[0], x.O, x.I, x.T, o, n);
-          if (x.hasBias) m.kernels.ec_scale_head(x.layer.gradPtr[1], x.O, 1, 1, o, n);
-          m.kernels.ec_scale_tail(y.layer.gradPtr[0], y.O, y.I, y.T, o, n);
+          const n = Math.fround(Math.sqrt(k.sumsq_f32(x.layer.paramPtr[0] + 4 * o * row, row)));
+          k.ec_scale_head(x.layer.gradPtr[0], x.O, x.I, x.T, o, n);
+          if (x.hasBias) k.ec_scale_head(x.layer.gradPtr[1], x.O, 1, 1, o, n);
+          k.ec_scale_tail(y.layer.gradPtr[0], y.O, y.I, y.T, o, n);
         }
       }
     },
+    restoreGradients(k) { touched.forEach(([g, n], i) => k.copy_bytes(g, backup[i], 4 * n)); },
   };
 }

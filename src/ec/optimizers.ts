@@ -167,6 +167,7 @@ abstract class ECOptimizer extends Optimizer {
       statePtr: (i, ptr) => this.statePtr(i, ptr), masks, steps,
     };
     this.chains = this.chainStructures().map((st) => new ChainStep(ctx, st));
+    this.blockPlan?.allocate((bytes, what) => this.allocBlock(bytes, what));
     this.bufs = { hyper: this.allocBlock(ECHyper.Count * 8, 'hyper'), norms: this.allocBlock(16, 'norms') };
     this.attach(stateCount, () => {
       if (this.initMode !== 'preserve') return;
@@ -219,12 +220,13 @@ abstract class ECOptimizer extends Optimizer {
     if (this.blockPlan) {
       // mode 'blocks': the chain step in each block (its own trust region), the plain rule elsewhere
       let scale = 1;
-      this.blockPlan.beforeStep(m);
+      this.blockPlan.scaleGradients(k);
       for (const c of this.chains) {
         norms[0] = 0; norms[1] = 0;
         const lrk = c.run(b.hyper, b.norms, this.lr, this.rho, this.skeletonFloor);
         if (this.lr > 0) scale = Math.min(scale, lrk / this.lr);
       }
+      this.blockPlan.restoreGradients(k);
       this.lastStepScale = scale;
       for (const [w, g, n] of this.blockPlan.plain) this.plainUpdate(w, g, n);
       return;

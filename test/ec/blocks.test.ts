@@ -65,14 +65,19 @@ describe('per-block EC', () => {
     const r = rng(6);
     m.computeGradients(r.uniform(8 * 3), r.int(8, 2));
     const g0 = m.getGradients();
-    opt.step();
-    const g1 = m.getGradients(); // the rule scales the gradients in place (as clipGradNorm does)
+    const plan = (opt as any).blockPlan;
+    plan.scaleGradients(m.kernels); // what the step applies before the chain step of the block
+    const g1 = m.getGradients();
+    plan.restoreGradients(m.kernels);
+    m.getGradients().forEach((g, i) => expect(g).toEqual(g0[i]));
     for (let o = 0; o < 4; o++) {
       const n = Math.fround(Math.hypot(w[0][o * 3], w[0][o * 3 + 1], w[0][o * 3 + 2]));
       for (let i = 0; i < 3; i++) expect(g1[0][o * 3 + i]).toBeCloseTo(g0[0][o * 3 + i] * n, 6);
       for (let k = 0; k < 2; k++) expect(g1[3][k * 4 + o]).toBeCloseTo(g0[3][k * 4 + o] * n, 6);
       expect(n).not.toBeCloseTo(1, 2);
     }
+    opt.step();
+    m.getGradients().forEach((g, i) => expect(g).toEqual(g0[i])); // the step leaves backprop's gradients
     expect(g1[1]).toEqual(g0[1]); // BN gamma: plain rule, untouched
     opt.dispose(); m.dispose();
   });
