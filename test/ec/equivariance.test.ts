@@ -87,7 +87,6 @@ describe('whole-graph EC is equivariant where it must be', () => {
   for (const [name, make, opt, which] of cases) {
     it(name, () => {
       const r = run(make, opt, which);
-      if (process.env.ECG_PRINT) console.log('EQUIV', name, r.weights.toExponential(2), r.loss.toExponential(2));
       expect(r.weights).toBeLessThan(1e-4);
       expect(r.loss).toBeLessThan(1e-5);
     });
@@ -106,7 +105,6 @@ describe('and visibly fails where the spec says it must', () => {
   for (const [name, make, opt, which] of cases) {
     it(name, () => {
       const r = run(make, opt, which);
-      if (process.env.ECG_PRINT) console.log('FAILS', name, r.weights.toExponential(2), r.loss.toExponential(2));
       expect(r.weights).toBeGreaterThan(1e-2);
     });
   }

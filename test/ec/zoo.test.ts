@@ -30,7 +30,6 @@ describe('zoo networks train with EC on graphs', () => {
         const first = m.trainBatch(x, y, opt);
         let last = first;
         for (let i = 0; i < 40; i++) last = m.trainBatch(x, y, opt);
-        if (process.env.ECG_PRINT) console.log('ZOO', nn, on, first, last);
         expect(Number.isFinite(last)).toBe(true);
         expect(last).toBeLessThan(0.5 * first);
         opt.dispose(); m.dispose();
