@@ -57,3 +57,35 @@ describe('chain EC step against the float64 reference (general gauge)', () => {
     }
   }
 });
+
+describe("mode 'graph' on a chain and today's pivot gauge give the same function (ec-opt-graphs.md section 3)", () => {
+  const widths = [[5, 4, 4, 4, 3], [3, 4, 6, 5, 2], [6, 5, 5, 3], [4, 3, 5, 2]];
+  for (const ws of widths) {
+    it(`widths ${ws.join('-')}: outputs after 10 EC-SGD steps from the same unit-skeleton start`, () => {
+      const make = () => {
+        const layers = [];
+        for (let l = 1; l < ws.length; l++) { layers.push(new Dense(ws[l - 1], ws[l])); if (l < ws.length - 1) layers.push(new ReLU()); }
+        return new Sequential(layers, { inputShape: [ws[0]], seed: 4 });
+      };
+      const a = make(), b = make();
+      const oa = new ECSGD(a, { lr: 0.05, trustRegion: false, skeletonFloor: false });
+      const ob = new ECSGD(b, { lr: 0.05, trustRegion: false, skeletonFloor: false, mode: 'graph' });
+      expect([oa.mode, ob.mode]).toEqual(['chain', 'graph']);
+      // both inits set skeleton weights to 1; start b from a's weights (a's skeleton contains b's frozen set)
+      b.setWeights(a.getWeights());
+      const r = rng(8);
+      const probe = r.uniform(16 * ws[0]);
+      const before = a.predict(probe);
+      for (let t = 0; t < 10; t++) {
+        const x = r.uniform(16 * ws[0]), y = r.int(16, ws[ws.length - 1]);
+        a.trainBatch(x, y, oa); b.trainBatch(x, y, ob);
+      }
+      const pa = a.predict(probe), pb = b.predict(probe);
+      let diff = 0, change = 0;
+      pa.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - pb[i])); change = Math.max(change, Math.abs(v - before[i])); });
+      expect(change).toBeGreaterThan(1e-2);
+      expect(diff).toBeLessThan(1e-5 * Math.max(1, ...Array.from(pa, Math.abs)));
+      oa.dispose(); ob.dispose(); a.dispose(); b.dispose();
+    });
+  }
+});
