@@ -170,5 +170,63 @@ export enum ECLayerDesc {
   Pass = 23,
   Fused = 24,
   LRK = 25,
-  Count = 26,
+  /** Graph passes (assembly/ec_graph.ts): s of the heads' basis paths (f32, O), the heads' sums of v^2 (f64, O, accumulated). */
+  S = 26,
+  V2 = 27,
+  Count = 28,
+}
+
+/**
+ * The whole-graph EC block (u32 slots; pointers are byte offsets, 0 = none), written once by an EC
+ * optimizer in mode 'graph' (assembly/ec_graph.ts, shared/docs/ec-opt-graphs.md). Float indices
+ * (i32 arrays: FwdOff, FsOff, TOff, CT) count floats from ParamBase; -1 = none. Units are numbered
+ * in topological order. Per unit (U): Phi, IPhi, SU (s of the basis paths through the unit's
+ * in-edges), Rho, IRho (ratio of the first free edge of its fwd chain), Sum (inverse chain rule sums),
+ * RowG (bulk sums of w dL/dw), RowV2 (f64 sums of v^2), FwdOff, FwdHead, FwdFs (first fwd edge, the
+ * unit at its head, its free-skeleton index), EndBn (the BN-read class where its fwd chain ends),
+ * BnOf (its own BN-read class); per BN-read class (NBn): N2 (f64). Per free skeleton edge (F,
+ * sorted by head; FsStart has U + 1 entries): FsOff, FsHead, FsTail (class of its tail), Acc, SkU,
+ * SkV, SkS, SkR, SkW. Per gauge class (NC, in root order): BetaC, CT (T edge), CTail (class of the
+ * T edge's tail, -1: a source). Per T edge (NT): TOff, TW.
+ */
+export enum ECGraphDesc {
+  ParamBase = 0,
+  GradBase = 1,
+  S1 = 2,
+  S2 = 3,
+  U = 4,
+  Phi = 5,
+  IPhi = 6,
+  SU = 7,
+  Rho = 8,
+  IRho = 9,
+  Sum = 10,
+  RowG = 11,
+  RowV2 = 12,
+  FwdOff = 13,
+  FwdHead = 14,
+  FwdFs = 15,
+  EndBn = 16,
+  BnOf = 17,
+  NBn = 18,
+  N2 = 19,
+  F = 20,
+  FsOff = 21,
+  FsHead = 22,
+  FsTail = 23,
+  FsStart = 24,
+  Acc = 25,
+  SkU = 26,
+  SkV = 27,
+  SkS = 28,
+  SkR = 29,
+  SkW = 30,
+  NC = 31,
+  BetaC = 32,
+  CT = 33,
+  CTail = 34,
+  NT = 35,
+  TOff = 36,
+  TW = 37,
+  Count = 38,
 }

@@ -17,6 +17,7 @@
 
 import { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc } from './abi';
 import { parallel_rows, pool_can_split } from './threads';
+import { ecg_rows } from './ec_graph';
 import { momentum_m, momentum_step, adam_m, adam_s, adam_step, momentum_m4, momentum_step4, adam_m4, adam_s4, adam_step4 } from './rules';
 
 // Skeleton modes, frozen rules, update rules and the hyperparameter block (f64 slots, written by
@@ -144,7 +145,7 @@ export function ec_layer_units(desc: usize, beta: usize, ibeta: usize, phi: usiz
 // Per-element path-space step, shared by the SIMD lanes and the scalar tails (same operations,
 // same order). d = dL/dw / pi + wd * w * pi.
 // @ts-ignore: decorator
-@inline function stepScalar(kind: i32, d: f32, s1: usize, s2: usize, j: i32, mu: f32, nest: bool, b1: f32, b2: f32, eps: f32, bc1: f32, isbc2: f32, update: bool): f32 {
+@inline export function stepScalar(kind: i32, d: f32, s1: usize, s2: usize, j: i32, mu: f32, nest: bool, b1: f32, b2: f32, eps: f32, bc1: f32, isbc2: f32, update: bool): f32 {
   if (kind == Rule.SGD) return d;
   if (kind == Rule.Momentum) {
     let m = f32at(s1, j);
@@ -163,7 +164,7 @@ export function ec_layer_units(desc: usize, beta: usize, ibeta: usize, phi: usiz
 }
 
 // @ts-ignore: decorator
-@inline function stepVec(kind: i32, d: v128, s1: usize, s2: usize, off: usize, mask: v128, mu: v128, nest: bool, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc1: v128, isbc2: v128, update: bool): v128 {
+@inline export function stepVec(kind: i32, d: v128, s1: usize, s2: usize, off: usize, mask: v128, mu: v128, nest: bool, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc1: v128, isbc2: v128, update: bool): v128 {
   if (kind == Rule.SGD) return d;
   if (kind == Rule.Momentum) {
     let m = v128.load(s1 + off);
@@ -288,6 +289,7 @@ export function ec_pass2(desc: usize, h: usize, lrk: f32): void {
 
 /** Rows [o0, o1) of the pass the job slots of layer descriptor `a` describe (called by one thread). */
 export function ec_rows(a: usize, o0: i32, o1: i32): void {
+  if (di(a, ECLayerDesc.Pass) >= 3) { ecg_rows(a, o0, o1); return; } // whole-graph passes (ec_graph.ts)
   const kind = <i32>hyp(dp(a, ECLayerDesc.Hyper), ECHyper.Kind);
   if (di(a, ECLayerDesc.Pass) == 1) {
     if (kind == Rule.SGD) pass1Rows(Rule.SGD, a, o0, o1);

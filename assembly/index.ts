@@ -4,7 +4,7 @@
 // scripts/gen-abi.mjs reads this surface from a build and writes src/core/abi.gen.ts.
 
 // shared enums and block layouts
-export { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc, Schedule, PoolSlot, ConvDesc } from './abi';
+export { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc, ECGraphDesc, Schedule, PoolSlot, ConvDesc } from './abi';
 
 /** Start of the memory TypeScript owns: everything above the module's static data. */
 export function heap_base(): usize {
@@ -83,6 +83,11 @@ export {
   ec_scale_head, ec_scale_tail,
   path_gamma_forward, path_gamma_backward, path_sgd_update,
 } from './ec';
+// EC-Opt on graphs: the whole-graph step (ECGraphDesc block, graph row passes)
+export {
+  ecg_desc_bytes, ecg_set, ecg_gather, ecg_set_skeleton, ecg_mask, ecg_chains, ecg_bn_scale, ecg_icr, ecg_ratio,
+  ecg_save, ecg_apply, ecg_pass_v2, ecg_pass1, ecg_pass2,
+} from './ec_graph';
 
 // thread pool (threads builds; no-ops elsewhere)
 export { pool_attach, pool_fault, pool_worker_scratch_bytes, worker_run } from './threads';

@@ -45,7 +45,7 @@ const FLOORS = [
   ['graph/graph.ts', 'graph/shapes.ts', 'graph/plan.ts', 'graph/execute.ts', 'graph/buffers.ts', 'graph/batch.ts',
     'graph/init.ts', 'graph/summary.ts', 'graph/options.ts', 'graph/codec.ts', 'graph/loss.ts'],
   ['io/safetensors.ts', 'io/spec.ts', 'io/graph-spec.ts'],
-  ['ec/structure.ts'],
+  ['ec/structure.ts', 'ec/channels.ts'],
   ['optim/*'],
   ['ec/*'],
   ['optim/registry.ts'],

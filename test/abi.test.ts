@@ -4,7 +4,7 @@
 // is the generated one; the runtime's kernel table is that surface. Node and Chromium.
 import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  KERNEL_NAMES, KERNEL_PARAMS, KERNEL_POINTER_ARGS, ABI_ENUMS, ABI_GLOBALS, ECHyper, ECLayerDesc, PoolSlot, ConvDesc,
+  KERNEL_NAMES, KERNEL_PARAMS, KERNEL_POINTER_ARGS, ABI_ENUMS, ABI_GLOBALS, ECHyper, ECLayerDesc, ECGraphDesc, PoolSlot, ConvDesc,
 } from '../src/core/abi.gen.js';
 import { runtime } from './helpers.js';
 
@@ -77,7 +77,8 @@ describe('the wasm ABI matches src/core/abi.gen.ts', () => {
     expect(PoolSlot.Results + 32).toBeLessThanOrEqual(PoolSlot.Count); // one result per thread, MAX_THREADS = 32
     expect(ConvDesc.Count).toBe(ConvDesc.Direct + 1);
     expect(ECHyper.Count).toBeGreaterThan(ECHyper.ISBC2);
-    expect(ECLayerDesc.Count).toBe(ECLayerDesc.LRK + 1);
+    expect(ECLayerDesc.Count).toBe(ECLayerDesc.V2 + 1);
+    expect(ECGraphDesc.Count).toBe(ECGraphDesc.TW + 1);
   });
 
   describe('the runtime', () => {
@@ -90,6 +91,7 @@ describe('the wasm ABI matches src/core/abi.gen.ts', () => {
       expect(kernels.memory).toBeInstanceOf(WebAssembly.Memory);
       expect((kernels.conv2d_desc_bytes as () => number)()).toBe(ConvDesc.Count * 4);
       expect((kernels.ec_layer_desc_bytes as () => number)()).toBe(ECLayerDesc.Count * 4);
+      expect((kernels.ecg_desc_bytes as () => number)()).toBe(ECGraphDesc.Count * 4);
     });
   });
 });

