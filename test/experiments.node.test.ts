@@ -40,8 +40,36 @@ function outputs(name: string) {
 }
 
 describe('experiments (tiny configurations)', () => {
-  it('lists the six experiments', () => {
-    expect(Object.keys(EXPERIMENTS).sort()).toEqual(['fashion-width', 'mnist-authors', 'mnist-cnn', 'mnist-mlp', 'overhead', 'unbalanced-init']);
+  it('lists the seven experiments', () => {
+    expect(Object.keys(EXPERIMENTS).sort()).toEqual(['fashion-width', 'mnist-authors', 'mnist-cnn', 'mnist-mlp', 'overhead', 'resnet-study', 'unbalanced-init']);
+  });
+
+  it('resnet-study: PlainNet and ResNet with SGD and both EC modes, paired gaps, resumable, replayable', async () => {
+    const out = join(dir, 'resnet-study');
+    const o = { ...tiny, limit: 128, testLimit: 128, depths: [8], out };
+    await runExperiment('resnet-study', o);
+    const { json, svgs } = outputs('resnet-study');
+    expect(svgs).toHaveLength(2);
+    const ids = json.runs.map((r: { id: string }) => r.id);
+    expect(ids).toEqual(['plainnet8', 'resnet8'].flatMap((n) => ['sgd', 'ecsgd-graph', 'ecsgd-blocks'].map((a) => `resnet-study/${n}/${a}/s0`)));
+    for (const r of json.runs) {
+      expect(r.diverged).toBe(false);
+      expect(r.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    // the three arms of a network start from the same network and end in three different ones
+    for (const n of ['plainnet8', 'resnet8']) {
+      const rs = json.runs.filter((r: { id: string }) => r.id.includes(`/${n}/`));
+      expect(new Set(rs.map((r: { weightsSha256: string }) => r.weightsSha256)).size).toBe(3);
+    }
+    expect(json.gapTable).toContain('EC-SGD (per block) - SGD');
+    // resumable: a second call trains nothing
+    const lines: string[] = [];
+    const again = await runExperiment('resnet-study', { ...o, log: (l) => lines.push(l) });
+    expect(lines.some((l) => l.includes('epoch 1/1'))).toBe(false);
+    expect(again.table).toBe(json.table);
+    // and every run replays from its recipe to the same bits
+    const rows = await verifyResults([{ file: 'results.json', id: ids[1] }, { file: 'results.json', id: ids[5] }], { dir: out });
+    expect(rows.map((r) => r.ok)).toEqual([true, true]);
   });
 
   it('mnist-authors: the arms, the schedule from t = 1, equal starts, hashes, resumable', async () => {

@@ -71,7 +71,8 @@ ${Object.entries(EXPERIMENTS).map(([n, e]) => `  ${n.padEnd(16)} ${e.summary}\n 
 
 Prints a progress line per epoch and a final table (mean ± std over seeds); writes results.json
 (commit, build, command, data, every run's recipe and weights SHA-256), table.md and SVG plots to the
-output directory. mnist-authors appends each finished run to <out>/runs.jsonl and skips those on a re-run.
+output directory. mnist-authors and resnet-study append each finished run to <out>/runs.jsonl and skip
+those on a re-run.
 
 Options:
   --seeds N           number of seeds                                              [3]
@@ -84,7 +85,8 @@ Options:
   --optimizers LIST   only these, e.g. sgd,ecsgd (ids: ${Object.keys(OPTIMIZER_LABELS).join(', ')});
                       mnist-authors and fashion-width also take arms id@start, start one of
                       torch (U(+-1/sqrt(fan_in))), he+unit (EC-SGD's unit-skeleton start), torch+unit
-  --report-only       mnist-authors: train nothing, report the runs finished in <out>/runs.jsonl
+  --report-only       mnist-authors, resnet-study: train nothing, report the runs in <out>/runs.jsonl
+  --depths LIST       resnet-study: 8, 20 or 8,20                                 [8,20]
   --steps N           overhead: timed steps per optimizer
   --cnn NAME          mnist-cnn / overhead: cnn | cnn-small
   --out DIR           output directory                                             [out/<name>]

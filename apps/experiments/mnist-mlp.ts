@@ -1,6 +1,6 @@
 // Experiment mnist-mlp: the paper's MLP 784-64x4-10 (bias-free) on MNIST; lr per optimizer from a
 // grid on the held-out last 10k of the training set, then every optimizer on every seed.
-import { PRESERVE_LR, type OptimizerId } from './optimizers.js';
+import { PRESERVE_LR, type ChainOptimizerId } from './optimizers.js';
 import { checkSeeds, plainOptimizers, type ExperimentOptions } from './options.js';
 import type { RunRecord } from './records.js';
 import { runRecipe, describeData, type DataRecipe, type RunRecipe } from './recipe.js';
@@ -15,11 +15,11 @@ export async function mnistMLP(o: ExperimentOptions, log: (s: string) => void) {
   const batchSize = 64;
   const widths = [784, 64, 64, 64, 64, 10];
   const ids = plainOptimizers(o, ['sgd', 'ecsgd', 'ecsgd-preserve', 'pathsgd', 'momentum', 'ecmomentum', 'adam', 'ecadam']);
-  const GRID: Record<OptimizerId, number[]> = {
+  const GRID: Record<ChainOptimizerId, number[]> = {
     sgd: [0.03, 0.1, 0.3], ecsgd: [0.03, 0.1, 0.3], 'ecsgd-preserve': [0.1, 0.01, 0.001] /* rho, at lr PRESERVE_LR */, pathsgd: [0.03, 0.1, 0.3, 1],
     momentum: [0.003, 0.01, 0.03], ecmomentum: [0.003, 0.01, 0.03], adam: [3e-4, 1e-3, 3e-3], ecadam: [3e-4, 1e-3, 3e-3],
   };
-  const DEFAULT: Record<OptimizerId, number> = {
+  const DEFAULT: Record<ChainOptimizerId, number> = {
     sgd: 0.1, ecsgd: 0.1, 'ecsgd-preserve': PRESERVE_LR, pathsgd: 0.1, momentum: 0.01, ecmomentum: 0.01, adam: 1e-3, ecadam: 1e-3,
   };
   // train on the first 50k of the 60k training images (--limit: fewer), validate the grid on the last

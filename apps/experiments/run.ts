@@ -5,6 +5,7 @@
 //   unbalanced-init  one network, hidden units rescaled by powers of 2 within [1/c, c]: final accuracy vs c
 //   mnist-cnn        small CNN on MNIST, SGD / EC-SGD / Adam / EC-Adam
 //   overhead         median time per training step, EC-SGD and Path-SGD relative to SGD
+//   resnet-study     PlainNet vs ResNet (BatchNorm) at depths 8 and 20 on Fashion-MNIST 10k: SGD, EC-SGD whole-graph and per-block, resumable
 // Each writes results.json (with the commit, build, command, data and every run's weights SHA-256),
 // table.md and SVG plots to its output directory and returns a summary.
 // This file: the experiment table (name -> runner, summary, defaults) and runExperiment, which runs one
@@ -18,6 +19,7 @@ import { fashionWidth } from './fashion-width.js';
 import { unbalancedInit } from './unbalanced-init.js';
 import { mnistCNN } from './mnist-cnn.js';
 import { overhead } from './overhead.js';
+import { resnetStudy } from './resnet-study.js';
 
 const stdoutLog = (line: string) => { process.stdout.write(line + '\n'); };
 
@@ -42,6 +44,7 @@ export const EXPERIMENTS: Record<string, { summary: string; run: Runner; default
   'fashion-width': { summary: '2-hidden-layer MLPs on Fashion-MNIST, widths 32..1024: accuracy gap EC-SGD minus SGD vs width, with init controls (SGD from torch init and from EC-SGD\'s start)', run: fashionWidth, defaults: 'epochs 10, widths 32,64,128,256,512,1024, grid epochs 2' },
   'unbalanced-init': { summary: 'one network, hidden units rescaled by powers of 2 within [1/c, c]: final accuracy vs c for SGD and EC-SGD', run: unbalancedInit, defaults: 'epochs 5, c in 1,2,5,10,100' },
   'mnist-cnn': { summary: 'small CNN on MNIST: SGD, EC-SGD, Adam, EC-Adam', run: mnistCNN, defaults: 'epochs 3, cnn-small, grid epochs 1 on 10k' },
+  'resnet-study': { summary: "PlainNet and ResNet (BatchNorm) at depths 8 and 20 on 10k Fashion-MNIST images: SGD, EC-SGD whole-graph and per-block, paired gaps with 95% intervals (the paper's claim: a larger gain for PlainNet); resumable (<out>/runs.jsonl)", run: resnetStudy, defaults: 'epochs 5, seeds 3, depths 8,20, optimizers sgd,ecsgd-graph,ecsgd-blocks' },
   overhead: { summary: 'median time per training step of EC-SGD, Path-SGD (and EC-Momentum/EC-Adam) relative to SGD; MLP 784-512-512-10 batch 128 and the CNN batch 64', run: overhead, defaults: 'steps 30 (MLP) / 10 (CNN), full cnn' },
 };
 

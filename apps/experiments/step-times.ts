@@ -32,7 +32,8 @@ export async function measureStepTimes(opts: { ids: OptimizerId[]; steps?: numbe
     { name: 'MLP 784-512-512-10', B: 128, steps: opts.steps ?? 30, make: () => buildMLP([784, 512, 512, 10]) },
     { name: cnn === 'cnn' ? 'CNN 32/64 (5x5 convs)' : 'CNN 8/16 (cnn-small)', B: 64, steps: opts.cnnSteps ?? opts.steps ?? 10, make: () => buildCNN(cnn) },
   ];
-  const lr: Record<OptimizerId, number> = { sgd: 0.01, momentum: 0.01, adam: 1e-3, ecsgd: 0.01, 'ecsgd-preserve': PRESERVE_LR, ecmomentum: 0.01, ecadam: 1e-3, pathsgd: 0.01 };
+  const lr: Record<OptimizerId, number> = { sgd: 0.01, momentum: 0.01, adam: 1e-3, ecsgd: 0.01, 'ecsgd-preserve': PRESERVE_LR, ecmomentum: 0.01, ecadam: 1e-3, pathsgd: 0.01,
+    'ecsgd-graph': 0.01, 'ecsgd-blocks': 0.01, 'ecmomentum-graph': 0.01, 'ecmomentum-blocks': 0.01 };
   const out: StepTiming[] = [];
   for (const c of cases) {
     const x = train.images.subarray(0, c.B * 784);

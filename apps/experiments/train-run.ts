@@ -1,7 +1,7 @@
 // One training run of an experiment: build the network, put it at its starting point, create the
 // optimizer, fit with the lr decay, evaluate after every epoch, and record the result with the SHA-256
 // of the weights at the start and after every epoch (a divergence is recorded, not thrown).
-import { NonFiniteError, exponentialDecay, type Dataset, type LRSchedule, type Optimizer, type Sequential } from 'ecopt';
+import { NonFiniteError, exponentialDecay, type Dataset, type LRSchedule, type Optimizer, type Model } from 'ecopt';
 import { makeOptimizer, type OptimizerId } from './optimizers.js';
 import type { EpochRecord, RunRecord } from './records.js';
 import { weightsSha256 } from './provenance.js';
@@ -29,11 +29,11 @@ export interface RunSpec {
   /** Trust-region radius for EC optimizers (default: the optimizer's). */
   trustRegion?: number;
   /** Builds the network (seeded with `seed`). */
-  model: () => Sequential;
+  model: () => Model;
   /** Puts the built network at its starting point before the optimizer is created; may return a fresh model (the given one is then disposed). */
-  start?: (model: Sequential) => Sequential;
+  start?: (model: Model) => Model;
   /** Called after the optimizer is created, before training (e.g. to rescale hidden units). */
-  prepare?: (model: Sequential) => void;
+  prepare?: (model: Model) => void;
   log: (line: string) => void;
   quiet?: boolean;
 }

@@ -9,7 +9,7 @@ import { parseArm } from '../../experiments/arms.js';
 import type { ExperimentOptions } from '../../experiments/options.js';
 
 export async function experiment(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads'], ['report-only']);
+  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads', 'depths'], ['report-only']);
   if (args.opts.help) { process.stdout.write(HELP_EXPERIMENT); return; }
   if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one experiment name, got ${args.positional.join(' ')}` : `missing the experiment name (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
   const name = args.positional[0];
@@ -17,11 +17,12 @@ export async function experiment(argv: string[]): Promise<void> {
   const o: ExperimentOptions = {
     seeds: intOpt(args, 'seeds', 3), epochs: optInt(args, 'epochs'), limit: optInt(args, 'limit'),
     testLimit: optInt(args, 'test-limit'), gridEpochs: optInt(args, 'grid-epochs', 0),
-    widths: listOpt(args, 'widths'), cs: listOpt(args, 'cs'), steps: optInt(args, 'steps'),
+    widths: listOpt(args, 'widths'), cs: listOpt(args, 'cs'), steps: optInt(args, 'steps'), depths: listOpt(args, 'depths'),
     out: args.opts.out === undefined ? undefined : String(args.opts.out), reportOnly: args.opts['report-only'] === true,
   };
   if (o.widths?.some((w) => !Number.isInteger(w))) throw new UsageError('--widths must be positive integers');
   if (o.cs?.some((c) => c < 1)) throw new UsageError('--cs values must be >= 1');
+  if (o.depths?.some((d) => d !== 8 && d !== 20)) throw new UsageError('--depths: resnet-study runs depths 8 and 20 (e.g. --depths 8)');
   if (args.opts.cnn !== undefined) {
     const c = String(args.opts.cnn);
     if (c !== 'cnn' && c !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${c}'${didYouMean(c, ['cnn', 'cnn-small'])}`);
