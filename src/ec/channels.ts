@@ -148,6 +148,10 @@ export function channelGraph(g: Graph): ChannelGraph {
       if (l.kind !== 'PReLU') { refused.push(`${l.label} has parameters but is not a weight layer`); return; }
       plain.push(i);
     }
+    if (l.kind === 'ChannelPad') {
+      refused.push(`${l.label} adds zero channels (the 'zero-pad' shortcut), which EC on graphs does not handle yet; use shortcut 'projection'`);
+      return;
+    }
     if (l.kind === 'Concat' && nch[t] !== nch[t0]) {
       let off = 0;
       for (const s of n.inputs) { for (let k = 0; k < nch[s]; k++) identity.push([base[s] + k, base[t] + off + k]); off += nch[s]; }

@@ -2,7 +2,7 @@
 // and 3 (the contiguous, paired and scalar copies) on odd and even maps (ceil(H / s) rows), then the
 // errors and the EC optimizers' refusal (a 'join': Concat of zeros and the input on channels).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { ChannelPad, Sequential, Conv2D, ReLU, Flatten, Dense, ECSGD } from '../../src/index.js';
+import { ChannelPad, Sequential, Conv2D, ReLU, Flatten, Dense, ECSGD, resnet } from '../../src/index.js';
 import { runtime } from '../helpers.js';
 import { conformance, type LayerCase } from './conformance.js';
 import { channel_pad_forward_ref } from '../reference/channel-pad.js';
@@ -46,7 +46,10 @@ describe('ChannelPad options and EC', () => {
 
   it('EC optimizers refuse it by name (its unit map moves channels by `before`, which the chain structure cannot express)', () => {
     const m = new Sequential([new Conv2D(2, 4, 3), new ReLU(), new ChannelPad(2, 2), new Conv2D(8, 3, 3), new Flatten(), new Dense(3, 3)], { inputShape: [2, 5, 5] });
-    expect(() => new ECSGD(m, { lr: 0.1 })).toThrow(/layer 2 \(ChannelPad 2\+C\+2\) joins branches/);
+    expect(() => new ECSGD(m, { lr: 0.1 })).toThrow(/layer 2 \(ChannelPad 2\+C\+2\) adds zero channels \(the 'zero-pad' shortcut\), which EC on graphs does not handle yet; use shortcut 'projection'/);
+    const r = resnet({ depth: 8, widths: [4, 8, 8], inputShape: [1, 8, 8], classes: 3, shortcut: 'zero-pad' });
+    expect(() => new ECSGD(r, { lr: 0.1 })).toThrow(/layer2\.0\.shortcut.*adds zero channels/);
+    r.dispose();
     m.dispose();
   });
 });
