@@ -5,10 +5,10 @@
 import type { Kernels } from '../core/wasm.js';
 import { FIELD, type LayerSpecType } from './fields.js';
 import { Layer, checkLayerName, biasInit, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
-import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
+import { ShapeError, checkOptions } from '../core/errors.js';
 import { checkDim } from '../core/sizes.js';
 import { warnDeprecated } from '../core/deprecation.js';
-import { pair, pairStr, shapeStr, check3D, checkElements, convGeometry, INITS, type Pair } from './spatial.js';
+import { pair, shapeStr, check3D, checkElements, convGeometry, convSettings, convSettingsText, type Pair } from './spatial.js';
 
 /** Options of `new Conv2D(inChannels, outChannels, kernel, options)`. */
 export interface Conv2DOptions extends LayerOptions {
@@ -67,25 +67,12 @@ export class Conv2D extends Layer {
     this.inChannels = checkDim(inChannels, 'Conv2D: inChannels');
     this.outChannels = checkDim(outChannels, 'Conv2D: outChannels');
     [this.kernelH, this.kernelW] = pair(kernel, 'Conv2D: kernel');
-    this.stride = pair(options.stride ?? 1, 'Conv2D: options.stride');
-    this.dilation = pair(options.dilation ?? 1, 'Conv2D: options.dilation');
-    const p = options.padding ?? 0;
-    this.padding = p === 'same' ? 'same' : pair(p, "Conv2D: options.padding (or 'same')", 0);
-    this.bias = options.bias ?? true;
-    if (typeof this.bias !== 'boolean') throw new ArgumentError(`Conv2D: options.bias must be a boolean, got ${typeof options.bias}`);
+    ({ stride: this.stride, dilation: this.dilation, padding: this.padding, bias: this.bias, init: this.init } = convSettings(options, 'Conv2D'));
     this.name = checkLayerName(options.name, 'Conv2D');
-    this.init = options.init ?? 'he-uniform';
-    if (!INITS.includes(this.init)) throw new ArgumentError(`Conv2D: options.init must be one of ${INITS.join(', ')}, got ${String(options.init)}`);
   }
 
   override describe(): string {
-    const parts = [`Conv2D ${this.inChannels}->${this.outChannels} ${this.kernelH}x${this.kernelW}`];
-    if (this.stride[0] !== 1 || this.stride[1] !== 1) parts.push(`stride ${pairStr(this.stride)}`);
-    if (this.padding === 'same') parts.push('padding same');
-    else if (this.padding[0] || this.padding[1]) parts.push(`padding ${pairStr(this.padding)}`);
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation ${pairStr(this.dilation)}`);
-    if (!this.bias) parts.push('no bias');
-    return parts.join(', ');
+    return [`Conv2D ${this.inChannels}->${this.outChannels} ${this.kernelH}x${this.kernelW}`, ...convSettingsText(this)].join(', ');
   }
 
   build(inShape: number[]): number[] {

@@ -6,9 +6,9 @@
 import type { Kernels } from '../core/wasm.js';
 import { FIELD, type LayerSpecType } from './fields.js';
 import { Layer, checkLayerName, biasInit, type LayerIO, type InitKind, type LayerOptions, type ECRole } from './layer.js';
-import { ShapeError, ArgumentError, checkOptions } from '../core/errors.js';
+import { ShapeError, checkOptions } from '../core/errors.js';
 import { checkDim } from '../core/sizes.js';
-import { pair, pairStr, shapeStr, check3D, checkElements, convGeometry, INITS, type Pair } from './spatial.js';
+import { pair, shapeStr, check3D, checkElements, convGeometry, convSettings, convSettingsText, type Pair } from './spatial.js';
 
 /** Options of `new DepthwiseConv2D(channels, kernel, options)`. */
 export interface DepthwiseConv2DOptions extends LayerOptions {
@@ -66,15 +66,8 @@ export class DepthwiseConv2D extends Layer {
     this.channels = checkDim(channels, 'DepthwiseConv2D: channels');
     this.depthMultiplier = checkDim(options.depthMultiplier ?? 1, 'DepthwiseConv2D: options.depthMultiplier');
     [this.kernelH, this.kernelW] = pair(kernel, 'DepthwiseConv2D: kernel');
-    this.stride = pair(options.stride ?? 1, 'DepthwiseConv2D: options.stride');
-    this.dilation = pair(options.dilation ?? 1, 'DepthwiseConv2D: options.dilation');
-    const p = options.padding ?? 0;
-    this.padding = p === 'same' ? 'same' : pair(p, "DepthwiseConv2D: options.padding (or 'same')", 0);
-    this.bias = options.bias ?? true;
-    if (typeof this.bias !== 'boolean') throw new ArgumentError(`DepthwiseConv2D: options.bias must be a boolean, got ${typeof options.bias}`);
+    ({ stride: this.stride, dilation: this.dilation, padding: this.padding, bias: this.bias, init: this.init } = convSettings(options, 'DepthwiseConv2D'));
     this.name = checkLayerName(options.name, 'DepthwiseConv2D');
-    this.init = options.init ?? 'he-uniform';
-    if (!INITS.includes(this.init)) throw new ArgumentError(`DepthwiseConv2D: options.init must be one of ${INITS.join(', ')}, got ${String(options.init)}`);
   }
 
   /** Input channels (= channels; lets a Sequential infer a square input shape as for Conv2D). */
@@ -83,13 +76,7 @@ export class DepthwiseConv2D extends Layer {
   get outChannels(): number { return this.channels * this.depthMultiplier; }
 
   override describe(): string {
-    const parts = [`DepthwiseConv2D ${this.channels}->${this.outChannels} ${this.kernelH}x${this.kernelW}`];
-    if (this.stride[0] !== 1 || this.stride[1] !== 1) parts.push(`stride ${pairStr(this.stride)}`);
-    if (this.padding === 'same') parts.push('padding same');
-    else if (this.padding[0] || this.padding[1]) parts.push(`padding ${pairStr(this.padding)}`);
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) parts.push(`dilation ${pairStr(this.dilation)}`);
-    if (!this.bias) parts.push('no bias');
-    return parts.join(', ');
+    return [`DepthwiseConv2D ${this.channels}->${this.outChannels} ${this.kernelH}x${this.kernelW}`, ...convSettingsText(this)].join(', ');
   }
 
   build(inShape: number[]): number[] {

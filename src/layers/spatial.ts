@@ -1,7 +1,7 @@
 // Argument and shape helpers of the layers on per-sample [C, H, W] maps (Conv2D, DepthwiseConv2D,
 // the pools, ChannelPad): pairs of sizes, 3-D input checks, convolution geometry (padding and output
 // size), element bounds the 32-bit kernels can index.
-import { WEIGHT_INITS, type Layer } from './layer.js';
+import { WEIGHT_INITS, type Layer, type InitKind } from './layer.js';
 import { ShapeError, ArgumentError, describeValue } from '../core/errors.js';
 import { isDim, tooLarge, MAX_DIM, MAX_BUFFER_ELEMENTS } from '../core/sizes.js';
 
@@ -74,4 +74,34 @@ export function convGeometry(layer: Layer, inShape: number[], kernel: [number, n
       `is larger than the padded input ${H + pt + pb}x${W + pl + pr} (input shape ${shapeStr(inShape)}, padding ${pt}/${pb} rows, ${pl}/${pr} columns)`);
   }
   return { pt, pb, pl, pr, Ho: Math.floor((H + pt + pb - eh) / sh) + 1, Wo: Math.floor((W + pl + pr - ew) / sw) + 1 };
+}
+
+/** The options every convolution (Conv2D, DepthwiseConv2D) takes, as given by the user. */
+export interface ConvOptionsIn { stride?: Pair; padding?: Pair | 'same'; dilation?: Pair; bias?: boolean; init?: InitKind }
+
+/** Those options checked and resolved (defaults: stride 1, padding 0, dilation 1, bias, 'he-uniform'). */
+export interface ConvSettings { stride: [number, number]; padding: [number, number] | 'same'; dilation: [number, number]; bias: boolean; init: InitKind }
+
+/** Checks a convolution's shared options; errors name `who` and the option. */
+export function convSettings(options: ConvOptionsIn, who: string): ConvSettings {
+  const stride = pair(options.stride ?? 1, `${who}: options.stride`);
+  const dilation = pair(options.dilation ?? 1, `${who}: options.dilation`);
+  const p = options.padding ?? 0;
+  const padding = p === 'same' ? 'same' : pair(p, `${who}: options.padding (or 'same')`, 0);
+  const bias = options.bias ?? true;
+  if (typeof bias !== 'boolean') throw new ArgumentError(`${who}: options.bias must be a boolean, got ${typeof options.bias}`);
+  const init = options.init ?? 'he-uniform';
+  if (!INITS.includes(init)) throw new ArgumentError(`${who}: options.init must be one of ${INITS.join(', ')}, got ${String(options.init)}`);
+  return { stride, padding, dilation, bias, init };
+}
+
+/** describe()'s words for the settings that differ from the defaults: 'stride 2', 'padding same', 'no bias', ... */
+export function convSettingsText(s: Omit<ConvSettings, 'init'>): string[] {
+  const parts: string[] = [];
+  if (s.stride[0] !== 1 || s.stride[1] !== 1) parts.push(`stride ${pairStr(s.stride)}`);
+  if (s.padding === 'same') parts.push('padding same');
+  else if (s.padding[0] || s.padding[1]) parts.push(`padding ${pairStr(s.padding)}`);
+  if (s.dilation[0] !== 1 || s.dilation[1] !== 1) parts.push(`dilation ${pairStr(s.dilation)}`);
+  if (!s.bias) parts.push('no bias');
+  return parts;
 }
