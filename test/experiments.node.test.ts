@@ -70,6 +70,11 @@ describe('experiments (tiny configurations)', () => {
     // and every run replays from its recipe to the same bits
     const rows = await verifyResults([{ file: 'results.json', id: ids[1] }, { file: 'results.json', id: ids[5] }], { dir: out });
     expect(rows.map((r) => r.ok)).toEqual([true, true]);
+    // shard 1/2 trains runs 1, 3, 5 of the plan, with the same bits as the unsharded study
+    const sharded = await runExperiment('resnet-study', { ...o, out: join(dir, 'resnet-study-shard'), shard: [1, 2] });
+    const shardRuns = sharded.data.runs as { id: string; weightsSha256: string }[];
+    expect(shardRuns.map((r) => r.id)).toEqual([ids[1], ids[3], ids[5]]);
+    expect(shardRuns.map((r) => r.weightsSha256)).toEqual([1, 3, 5].map((i) => json.runs[i].weightsSha256));
   });
 
   it('mnist-authors: the arms, the schedule from t = 1, equal starts, hashes, resumable', async () => {

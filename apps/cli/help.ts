@@ -87,6 +87,8 @@ Options:
                       torch (U(+-1/sqrt(fan_in))), he+unit (EC-SGD's unit-skeleton start), torch+unit
   --report-only       mnist-authors, resnet-study: train nothing, report the runs in <out>/runs.jsonl
   --depths LIST       resnet-study: 8, 20 or 8,20                                 [8,20]
+  --shard K/N         resnet-study: train only runs K, K+N, K+2N, ... of the plan, so N processes
+                      share one <out>/runs.jsonl (then --report-only reports them all)
   --steps N           overhead: timed steps per optimizer
   --cnn NAME          mnist-cnn / overhead: cnn | cnn-small
   --out DIR           output directory                                             [out/<name>]

@@ -29,6 +29,8 @@ export interface ExperimentOptions {
   optimizers?: string[];
   /** Resumable studies: take finished runs from <out>/runs.jsonl and append each new one (mnist-authors always does). */
   resume?: boolean;
+  /** Resumable studies (resnet-study): train only runs k, k + n, k + 2n, ... of the plan, [k, n] with 0 <= k < n, so n processes can share one ledger. */
+  shard?: [number, number];
   /** Train nothing: report the runs finished in <out>/runs.jsonl (mnist-authors). */
   reportOnly?: boolean;
   /** Progress output (default: stdout lines). */

@@ -9,7 +9,7 @@ import { parseArm } from '../../experiments/arms.js';
 import type { ExperimentOptions } from '../../experiments/options.js';
 
 export async function experiment(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads', 'depths'], ['report-only']);
+  const args = parseArgs(argv, ['seeds', 'epochs', 'limit', 'test-limit', 'grid-epochs', 'widths', 'cs', 'optimizers', 'steps', 'cnn', 'out', 'threads', 'depths', 'shard'], ['report-only']);
   if (args.opts.help) { process.stdout.write(HELP_EXPERIMENT); return; }
   if (args.positional.length !== 1) throw new UsageError(args.positional.length ? `expected one experiment name, got ${args.positional.join(' ')}` : `missing the experiment name (one of: ${Object.keys(EXPERIMENTS).join(', ')})`);
   const name = args.positional[0];
@@ -23,6 +23,12 @@ export async function experiment(argv: string[]): Promise<void> {
   if (o.widths?.some((w) => !Number.isInteger(w))) throw new UsageError('--widths must be positive integers');
   if (o.cs?.some((c) => c < 1)) throw new UsageError('--cs values must be >= 1');
   if (o.depths?.some((d) => d !== 8 && d !== 20)) throw new UsageError('--depths: resnet-study runs depths 8 and 20 (e.g. --depths 8)');
+  if (args.opts.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(String(args.opts.shard));
+    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard must be K/N with 0 <= K < N (e.g. 0/2 and 1/2 for two processes), got '${args.opts.shard}'`);
+    if (name !== 'resnet-study') throw new UsageError(`--shard: only resnet-study trains in shards, not ${name}`);
+    o.shard = [Number(m[1]), Number(m[2])];
+  }
   if (args.opts.cnn !== undefined) {
     const c = String(args.opts.cnn);
     if (c !== 'cnn' && c !== 'cnn-small') throw new UsageError(`--cnn must be cnn or cnn-small, got '${c}'${didYouMean(c, ['cnn', 'cnn-small'])}`);
