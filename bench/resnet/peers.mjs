@@ -13,6 +13,6 @@ export const PEERS = {
       'convolutions are slow at these shapes: measured on this machine (2026-12-01, one thread, the study at nice 15 in the background), ResNet-20 at batch 128 took ' +
       '313 s for the first step (trace + compile + run) and 124-161 s per step after that (~1 sample/s, over 60x below ' +
       'ecopt at one thread); a single 3x3 conv 16->16 on 128x16x32x32 ran forward in 3.5 s (0.17 GFLOP/s) under jit. ' +
-      'Name it in --peers to measure it anyway (a full run then takes over an hour).',
+      'Name it in --peers (with --max-step 0, or the runner drops it after its second warm-up step) to measure it anyway; a full run then takes over an hour.',
   },
 };

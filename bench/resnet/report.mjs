@@ -41,22 +41,28 @@ export function render(result) {
 
   // Throughput.
   const rows = [];
+  const withJax = nets.some((n) => Object.keys(n.ratios.vsJax ?? {}).length);
   for (const n of nets) {
     for (const inst of n.instances) {
       const s = inst.summary;
       const vs = n.ratios.vsTfjs?.[inst.id];
+      const vj = n.ratios.vsJax?.[inst.id];
       rows.push([n.name, inst.label, String(inst.threads), s ? spread(s, int) : inst.status,
         s ? (1000 * o.batch / s.median).toFixed(0) : '', vs ? `${spread(vs, ratio)}x` : inst.peer === 'tfjs-wasm' ? '1' : '-',
+        ...(withJax ? [vj ? `${spread(vj, ratio)}x` : inst.peer === 'jax-js' ? '1' : '-'] : []),
         inst.cpu ? inst.cpu.median.toFixed(2) : '']);
     }
   }
-  out.push('', table(['net', 'peer', 'threads', 'samples/s', 'ms/step', 'ecopt / tfjs-wasm, 1 thread', 'CPU/wall'], rows, ['l', 'l']));
+  out.push('', table(['net', 'peer', 'threads', 'samples/s', 'ms/step', 'ecopt / tfjs-wasm, 1 thread', ...(withJax ? ['ecopt / jax-js, 1 thread'] : []), 'CPU/wall'], rows, ['l', 'l']));
   out.push('', 'CPU/wall: CPU seconds the peer\'s process got per wall-clock second during its timed runs (median over rounds): about 1 ' +
     'for one thread and up to 2 for two on an idle machine; lower means other processes took the cores.');
   const tf = nets.flatMap((n) => n.instances).find((i) => i.peer === 'tfjs-wasm');
-  out.push('', 'tfjs-wasm is compared with ecopt at one thread only: in Node its backend loads the non-threaded SIMD binary whatever ' +
-    'setThreadsCount says. Its filter gradient is our SHIM (bench/peers/conv-filter-shim.mjs; tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel).' +
-    (tf?.info?.parameters ? ` Trainable parameters: ${nets.map((n) => `${n.name} ecopt ${n.parameters.ecopt?.toLocaleString('en-US') ?? '-'}, tfjs ${n.parameters['tfjs-wasm']?.toLocaleString('en-US') ?? '-'}`).join('; ')}.` : ''));
+  if (tf) {
+    out.push('', 'tfjs-wasm is compared with ecopt at one thread only: in Node its backend loads the non-threaded SIMD binary whatever ' +
+      'setThreadsCount says. Its filter gradient is our SHIM (bench/peers/conv-filter-shim.mjs; tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel).');
+  }
+  const counts = nets.map((n) => `${n.name} ${Object.entries(n.parameters).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}${n.parametersMatch ? '' : ' (MISMATCH)'}`);
+  out.push('', `Trainable parameters: ${counts.join('; ')}.`);
 
   // 1 vs 2 threads.
   const sc = [];
@@ -99,7 +105,9 @@ export function render(result) {
     `tfjs ${m.packages['@tensorflow/tfjs'] ?? '-'}, tfjs-backend-wasm ${m.packages['@tensorflow/tfjs-backend-wasm'] ?? '-'}, jax-js ${m.packages['@jax-js/jax'] ?? '-'}; ` +
     `${result.started.slice(0, 16).replace('T', ' ')} UTC. Load average ${la(result.loadavg.before)} at the start, ${la(result.loadavg.after)} at the end` +
     (bg.length ? `; CPU time during the measurements (both cores): ${bg.join(', ')} (nice = background jobs)` : '') + '.' +
-    (result.scheduler?.autogroup ? ` Scheduler autogroups are on; workers ran in sessions of their own with autogroup nice ${result.scheduler.autogroupNice ?? '0 (default)'}.` : ''));
+    (!result.scheduler?.autogroup ? '' : result.scheduler.autogroupNice != null
+      ? ` Scheduler autogroups are on; the workers ran in sessions of their own with autogroup nice ${result.scheduler.autogroupNice} (--autogroup-nice).`
+      : ' Scheduler autogroups are on and the workers shared the runner\'s session (no --autogroup-nice): jobs in other sessions got a fair share of the CPU whatever their nice value.'));
   return out.join('\n') + '\n';
 }
 
