@@ -22,7 +22,7 @@ const GROUP_LABELS = { conv: 'conv', bn: 'BN', add: 'Add', relu: 'ReLU', pool: '
 const int = (x) => (x == null ? '-' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const ratio = (x) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const spread = (s, f) => `${f(s.median)} [${f(s.min)}-${f(s.max)}]`;
-const pct = (x) => (x < 0.00005 ? '0' : (100 * x).toFixed(x < 0.01 ? 2 : x < 0.1 ? 1 : 0));
+const pct = (x) => (x <= 0 ? '0' : x < 0.0001 ? '<0.01' : (100 * x).toFixed(x < 0.01 ? 2 : x < 0.1 ? 1 : 0));
 const table = (head, rows, align) => [
   `| ${head.join(' | ')} |`,
   `|${head.map((_, c) => (align?.[c] === 'l' ? ':---' : '---:')).join('|')}|`,
@@ -80,7 +80,9 @@ export function render(result) {
   for (const n of nets) {
     for (const p of n.profiles ?? []) {
       if (!p.groups) continue;
-      pr.push([n.name, p.label.replace(/^ecopt /, ''), String(p.threads), p.msPerStep.toFixed(0), ...groups.map((g) => pct(p.groups[g].share))]);
+      const c = p.groups.conv;
+      pr.push([n.name, p.label.replace(/^ecopt /, ''), String(p.threads), p.msPerStep.toFixed(0), ...groups.map((g) => pct(p.groups[g].share)),
+        c.forwardMs != null ? `${c.forwardMs.toFixed(0)} / ${c.backwardMs.toFixed(0)}` : '-']);
     }
   }
   if (pr.length) {
@@ -88,8 +90,10 @@ export function render(result) {
       'classes\' forward/backward methods, the loss and the optimizer update wrapped with timers). conv: Conv2D (3x3 and 1x1 projections); ' +
       'pool: global average pooling; EC: the whole EC-SGD update (path values, path step, trust region, allocation back to the weights, ' +
       'the plain rule for parameters outside the EC structure); other: input and label copy, the step guard (parameter backup, ' +
-      'non-finite checks), gradient sums where a tensor fans out (block inputs feed a conv and the shortcut), dispatch.', '',
-    table(['net', 'optimizer', 'threads', 'ms/step', ...groups.map((g) => GROUP_LABELS[g])], pr, ['l', 'l']));
+      'non-finite checks), gradient sums where a tensor fans out (block inputs feed a conv and the shortcut), dispatch. ' +
+      'The last column splits the conv time into forward and backward, ms per step. Each row is one process measured once (not interleaved), ' +
+      'so its ms/step carries the machine\'s noise; the shares within a row are measured together.', '',
+    table(['net', 'optimizer', 'threads', 'ms/step', ...groups.map((g) => `${GROUP_LABELS[g]} %`), 'conv fwd / bwd ms'], pr, ['l', 'l']));
   }
 
   // Peers that did not run.
