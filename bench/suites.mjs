@@ -5,6 +5,8 @@
 export const SUITES = [
   { id: 'peers', script: 'bench/peers/run.mjs', args: ['--rounds', '5', '--seconds', '2'], outFlag: '--out', report: './peers/report.mjs',
     what: 'MLP and CNN training throughput, one thread, against tfjs-wasm, tfjs-cpu and ConvNetJS' },
+  { id: 'resnet', script: 'bench/resnet.mjs', args: ['--autogroup-nice', '-10'], outFlag: '--out', report: './resnet/report.mjs',
+    what: 'ResNet-20 and PlainNet-20 training throughput against tfjs-wasm, and where a step goes' },
   { id: 'jax-node', script: 'bench/jax/run.mjs', args: [], outFlag: '--out', report: './jax/report.mjs', benchDeps: true,
     what: "jax-js's MNIST demo models in Node" },
   { id: 'jax-chromium', script: 'bench/jax/browser.mjs', args: [], outFlag: '--out', report: './jax/report.mjs', benchDeps: true,

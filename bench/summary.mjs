@@ -33,9 +33,10 @@ export function speedSection(d) {
     out.push(`| ${label} | ${base ? int(base.median) : dash} samples/s | ${two ? `${int(two)} (${x2(sc.median)})` : dash} | ${ratios.join(', ') || dash} |`);
   }
   for (const net of d.resnet?.nets ?? []) {
-    const e1 = net.ecopt?.[1]?.samplesPerSec?.median, e2 = net.ecopt?.[2]?.samplesPerSec?.median;
-    const tf = net.vsTfjs?.median;
-    out.push(`| ${net.label}, batch ${d.resnet.batch}, SGD | ${e1 ? int(e1) : dash} samples/s | ${e2 ? `${int(e2)} (${x2(e2 / e1)})` : dash} | ${tf ? `${x2(tf)} tfjs-wasm tf.layers + shim` : dash} |`);
+    const inst = (id) => net.instances.find((i) => i.id === id)?.summary?.median;
+    const e1 = inst('ecopt-sgd@1'), e2 = inst('ecopt-sgd@2');
+    const tf = net.ratios?.vsTfjs?.['ecopt-sgd@1']?.median, sc = net.ratios?.scaling?.['ecopt-sgd']?.median;
+    out.push(`| ${net.name}, batch ${net.batch} of 3x32x32, SGD | ${e1 ? int(e1) : dash} samples/s | ${e2 ? `${int(e2)} (${x2(sc ?? e2 / e1)})` : dash} | ${tf ? `${x2(tf)} tfjs-wasm tf.layers + shim` : dash} |`);
   }
   const jax = [];
   for (const [id, engine] of [['jax-node', 'Node'], ['jax-chromium', 'Chromium']]) {
