@@ -19,7 +19,7 @@ export function speedSection(d) {
   const out = [];
   const m = d.peers?.machine;
   out.push(`Measured on ${m ? `${m.cpu}, ${m.logicalCores} logical cores, Node ${m.node}` : 'this machine'}; every number here is rendered from the recorded runs in ` +
-    '[docs/benchmarks/](docs/benchmarks/) by `npm run bench:md`, and `npm run bench:all` re-measures them all (about 40 minutes; `cd bench && npm ci` first for jax-js and onnxruntime-web). ' +
+    '[docs/benchmarks/](docs/benchmarks/) by `npm run bench:md`, and `npm run bench:all` re-measures them all (about 30 minutes; `cd bench && npm ci` first for jax-js and onnxruntime-web). ' +
     'Medians of interleaved rounds; the spreads, the load during each run and the commands are in [docs/benchmarks.md](docs/benchmarks.md).');
   out.push('', '| training step (forward + loss + backward + update) | ecopt, 1 thread | ecopt, 2 threads (speedup) | ecopt / peer, 1 thread each |', '|---|---:|---:|---|');
   const rows = [
@@ -58,7 +58,7 @@ export function speedSection(d) {
     for (const [net, mm] of Object.entries(inf.nets)) {
       for (const [B, b] of Object.entries(mm.batches)) {
         const ort = Object.entries(b.peers).find(([k]) => k.startsWith('onnxruntime'));
-        if (ort?.[1].vsEcopt) parts.push(`${net} batch ${B} ${int(1000 * b.peers.ecopt.latencyMs.median) / 1000} ms (${x2(ort[1].vsEcopt.median)})`);
+        if (ort?.[1].vsEcopt) parts.push(`${net} batch ${B} ${b.peers.ecopt.latencyMs.median.toPrecision(3)} ms (${x2(ort[1].vsEcopt.median)})`);
       }
     }
     out.push('', `Inference, \`predict()\` latency at one thread: ecopt's, and in brackets onnxruntime-web's latency divided by ecopt's (above 1 ecopt is faster): ${parts.join(', ')}.`);
@@ -72,9 +72,9 @@ export function speedSection(d) {
   if (ecParts.length) out.push('', `EC-SGD: its step costs ${ecParts.join('; ')}.`);
   const sp = d['simd-peak'];
   if (sp) {
-    const fr = sp.gemm.map((g) => g.fractionOfBestLoop);
+    const fr = sp.gemm.filter((g) => g.N > 16).map((g) => g.fractionOfBestLoop);
     out.push('', `GEMM: ${sp.gemm.find((g) => g.name === '512^3')?.GFLOPs.median.toFixed(1) ?? dash} GFLOP/s at 512³ on one thread, ${Math.round(100 * Math.min(...fr))}-${Math.round(100 * Math.max(...fr))}% of the ` +
-      `${sp.peak.wasmSimdBestLoopGFLOPs.toFixed(1)} GFLOP/s that the best register-only wasm SIMD loop reaches here (relaxed SIMD adds nothing on this CPU).`);
+      `${sp.peak.wasmSimdBestLoopGFLOPs.toFixed(1)} GFLOP/s that the best register-only wasm SIMD loop reaches here, at every training shape but the thin heads (relaxed SIMD adds nothing on this CPU).`);
   }
   const mem = d.memory?.rows.filter((r) => r.optimizer === 'SGD' && !r.unavailable);
   if (mem?.length) out.push('', `Memory while training with SGD: ${mem.map((r) => `${r.model.split(',')[0]} ${r.bytesPerParameter.toFixed(0)} bytes per parameter (${r.overStrict.toFixed(2)}x the strict minimum)`).join(', ')}.`);
