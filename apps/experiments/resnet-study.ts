@@ -11,7 +11,7 @@
 // epoch to the next (12 runs, in the first ledger), so a final accuracy measured mostly that jitter.
 import { checkSeeds, type ExperimentOptions } from './options.js';
 import type { RunRecord } from './records.js';
-import { mean, std } from './stats.js';
+import { mean, median, std } from './stats.js';
 import { runRecipe, describeData, type DataRecipe, type RunRecipe } from './recipe.js';
 import { OPTIMIZER_LABELS, type OptimizerId } from './optimizers.js';
 import { Ledger } from './ledger.js';
@@ -86,12 +86,12 @@ export async function resnetStudy(o: ExperimentOptions, log: (s: string) => void
     for (const a of arms) {
       const rs = runs.filter((r) => r.arm === a);
       if (!rs.length) continue;
-      rows.push([name, OPTIMIZER_LABELS[a], rs.length, pct(rs.map((r) => r.finalTestAccuracy)), `${mean(rs.map((r) => r.finalTrainLoss)).toFixed(3)} ± ${std(rs.map((r) => r.finalTrainLoss)).toFixed(3)}`, mean(rs.map((r) => r.seconds / Math.max(1, r.epochs.length))).toFixed(0), runRefs(rs)]);
+      rows.push([name, OPTIMIZER_LABELS[a], rs.length, pct(rs.map((r) => r.finalTestAccuracy)), `${mean(rs.map((r) => r.finalTrainLoss)).toFixed(3)} ± ${std(rs.map((r) => r.finalTrainLoss)).toFixed(3)}`, median(rs.flatMap((r) => r.epochs.map((e) => e.seconds))).toFixed(0), runRefs(rs)]);
     }
     for (const a of arms.filter((x) => x !== 'sgd')) gaps.push([name, `${OPTIMIZER_LABELS[a]} - SGD`,
       ci(pairedGap(runs, a, 'sgd', (r) => r.finalTestAccuracy * 100)), ci(pairedGap(runs, a, 'sgd', (r) => r.finalTrainLoss), 3)]);
   }
-  const table = mdTable(['network', 'optimizer', 'seeds', 'final test acc % (mean ± std)', 'final train loss (mean ± std)', 's/epoch (this machine)', 'runs (seed, weights SHA-256)'], rows);
+  const table = mdTable(['network', 'optimizer', 'seeds', 'final test acc % (mean ± std)', 'final train loss (mean ± std)', 's/epoch, median (this machine, shared)', 'runs (seed, weights SHA-256)'], rows);
   const gapTable = mdTable(['network', 'difference, paired by seed', 'final test acc, points (mean ± 95% CI half-width (pairs))', 'final train loss (same form)'], gaps);
   const all = [...byNet.values()].flat();
   const svgs: Record<string, string> = {};
