@@ -99,6 +99,11 @@ export enum PoolSlot {
   ElemA = 27,
   ElemB = 28,
   ElemF5 = 29,
+  /**
+   * Threads taking part in the current job (the first Active; the others only report done): fewer
+   * than Threads when the job is too small to give every thread its minimum share.
+   */
+  Active = 30,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results = 32,
   /**

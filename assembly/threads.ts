@@ -20,7 +20,7 @@
 // so the error surfaces on the caller's thread.
 import { PoolSlot } from './abi';
 import { gemm_cols } from './gemm';
-import { conv_forward_range, conv_dx_range } from './conv2d';
+import { conv_forward_range, conv_dx_range, conv_dw_range } from './conv2d';
 import { ec_rows } from './ec';
 import { sgd_range, momentum_range, adam_range } from './optimizer';
 import { copy_range, first_nonfinite_range, axpy_range } from './util';
@@ -28,7 +28,6 @@ import { relu_forward_range, relu_backward_range, leaky_relu_forward_range, leak
 import { bn_train_range, bn_eval_range, bn_backward_range } from './batchnorm';
 import { maxpool_forward_range, maxpool_backward_range, avgpool_forward_range, avgpool_backward_range, gap_forward_range, gap_backward_range } from './pool2d';
 import { bias_rows_range, col_sums_range } from './dense';
-import { conv_dw_range } from './conv2d';
 
 /** Pool job kinds beyond the GEMM kinds 0..2 (PoolSlot.Kind); internal to the kernels. */
 export enum Job {
@@ -77,9 +76,24 @@ export enum ElemOp {
 // @ts-ignore: decorator
 @inline function at(p: usize, s: i32): usize { return p + (<usize>s << 2); }
 
-/** Smallest element count split over the pool (below it waking the workers costs more than it saves). */
-const ELEM_MIN: i32 = 65536;
+// Minimum work per thread (below it the dispatch costs more than the thread saves; measured on 2
+// cores with the workers spinning: an elementwise job of 65,536 floats gains 1.1-1.7x on 2 threads,
+// a GEMM of 32,768 multiply-adds loses (0.9x), 65,536 gains 1.2x, and waking a sleeping worker
+// costs 0.1 ms or more, so a margin). A job runs on min(threads, work / minimum) threads, the
+// caller alone below 2. Elementwise and range jobs: elements per thread (2 threads from 65,536,
+// the threshold before per-thread minimums).
+const ELEM_PER_THREAD: i64 = 32768;
+// GEMM: multiply-adds per thread (2 threads from 2^17; the threshold was 32,768 for any count).
+const GEMM_PER_THREAD: i64 = 65536;
 
+/**
+ * Iterations a worker spins on the job generation before it sleeps in atomic.wait: 2^21, about 3.5 ms
+ * on the 2-core test machine (it was 20,000, about 35 us). Waking a sleeping worker there took 0.1-3.6
+ * ms (median 0.14, 90th percentile 3.6 ms, with the other core busy), so with the short spin a
+ * worker fell asleep in every gap of a step longer than 35 us (a serial kernel, the layer calls in
+ * JS, the next batch) and the next job waited for it: bench/threads.mjs, docs/benchmarks.md.
+ */
+const SPIN: i32 = 1 << 21;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
@@ -104,14 +118,23 @@ export function pool_threads(): i32 {
   return p == 0 ? 1 : max(1, load<i32>(at(p, PoolSlot.Threads)));
 }
 
-// Publishes a job and wakes the workers.
+// Publishes a job for the first U threads (the caller included) and wakes every worker: all of
+// them report done (the others with an empty share), so the protocol stays one job at a time.
 // @ts-ignore: decorator
-@inline function post(p: usize, T: i32): void {
+@inline function post(p: usize, U: i32): void {
   if (ASC_FEATURE_THREADS) {
+    const T = load<i32>(at(p, PoolSlot.Threads));
+    store<i32>(at(p, PoolSlot.Active), U);
     atomic.store<i32>(at(p, PoolSlot.Pending), T - 1);
     atomic.add<i32>(at(p, PoolSlot.Gen), 1);
     atomic.notify(at(p, PoolSlot.Gen), T - 1);
   }
+}
+
+// Threads a job of `work` units gets, at least `per` each: min(pool threads, work / per).
+// @ts-ignore: decorator
+@inline function threadsFor(p: usize, work: i64, per: i64): i32 {
+  return <i32>min(<i64>load<i32>(at(p, PoolSlot.Threads)), work / per);
 }
 
 // Waits (spinning: the caller may be a browser main thread) until every worker is done; traps when
@@ -161,8 +184,8 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = load<i32>(at(p, PoolSlot.Threads));
-  if (T < 2 || B < 2) return false;
+  const T = min(load<i32>(at(p, PoolSlot.Threads)), B);
+  if (T < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), kind);
   store<i32>(at(p, PoolSlot.Arg0), <i32>out);
   store<i32>(at(p, PoolSlot.Arg1), <i32>inp);
@@ -232,8 +255,8 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   f0: f32, f1: f32, f2: f32, f3: f32, f4: f32, a: i32, b: i32, f5: f32 = 0): bool {
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
-  if (p == 0 || n < ELEM_MIN) return false;
-  const T = load<i32>(at(p, PoolSlot.Threads));
+  if (p == 0) return false;
+  const T = threadsFor(p, n, ELEM_PER_THREAD);
   if (T < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), Job.Elementwise);
   store<i32>(at(p, PoolSlot.ElemOp), op);
@@ -256,14 +279,18 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
 }
 
 /**
- * The pool block if a range job of `work` (elements, or multiply-adds for ConvDW) should be split
- * over the pool: a threads build with a pool of 2+ threads attached, and work >= ELEM_MIN; else 0
- * (the caller computes the job alone). Callers then set the job's arguments and call range_run.
+ * The pool block if a range job of `work` (elements; ConvDW passes multiply-adds / 16) should be
+ * split over the pool: a threads build with a pool attached and work for 2+ threads at
+ * ELEM_PER_THREAD each (how many is kept for range_run); else 0 (the caller computes the job alone).
+ * Callers then set the job's arguments and call range_run.
  */
 export function range_pool(work: i64): usize {
   if (!ASC_FEATURE_THREADS) return 0;
   const p = poolPtr;
-  if (p == 0 || work < <i64>ELEM_MIN || load<i32>(at(p, PoolSlot.Threads)) < 2) return 0;
+  if (p == 0) return 0;
+  const U = threadsFor(p, work, ELEM_PER_THREAD);
+  if (U < 2) return 0;
+  store<i32>(at(p, PoolSlot.Active), U);
   return p;
 }
 
@@ -291,16 +318,21 @@ export function range_argf(p: usize, k: i32, v: f32): void { store<f32>(at(p, Po
 // @ts-ignore: decorator
 @inline function rf(p: usize, k: i32): f32 { return load<f32>(at(p, PoolSlot.RangeArg0 + k)); }
 
-/** Runs range job `op` over units [0, n), split at multiples of `align`, on pool block p (from range_pool). */
+/**
+ * Runs range job `op` over units [0, n), split at multiples of `align`, on pool block p (from
+ * range_pool), on at most one thread per aligned unit: alone when there is one unit.
+ */
 export function range_run(p: usize, op: i32, n: i32, align: i32): void {
   if (!ASC_FEATURE_THREADS) return;
-  const T = load<i32>(at(p, PoolSlot.Threads));
+  align = max(1, align);
+  const U = min(load<i32>(at(p, PoolSlot.Active)), n / align);
   store<i32>(at(p, PoolSlot.Kind), Job.Range);
   store<i32>(at(p, PoolSlot.RangeOp), op);
   store<i32>(at(p, PoolSlot.RangeN), n);
-  store<i32>(at(p, PoolSlot.RangeAlign), max(1, align));
-  post(p, T);
-  runRangeShare(p, 0, T);
+  store<i32>(at(p, PoolSlot.RangeAlign), align);
+  if (U < 2) { runRangeShare(p, 0, 1); return; }
+  post(p, U);
+  runRangeShare(p, 0, U);
   join(p);
 }
 
@@ -355,7 +387,7 @@ function runRangeShare(p: usize, tid: i32, T: i32): void {
 /** After a split ElemOp.FirstNonfinite job: the first index over all ranges (ranges are in order), or -1. */
 export function pool_first_result(): i32 {
   const p = poolPtr;
-  const T = load<i32>(at(p, PoolSlot.Threads));
+  const T = load<i32>(at(p, PoolSlot.Active));
   for (let t = 0; t < T; t++) {
     const r = load<i32>(at(p, PoolSlot.Results + t));
     if (r >= 0) return r;
@@ -368,8 +400,8 @@ export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = load<i32>(at(p, PoolSlot.Threads));
-  if (T < 2 || N < 16 || <i64>M * <i64>N * <i64>K < 32768) return false;
+  const T = min(threadsFor(p, <i64>M * <i64>N * <i64>K, GEMM_PER_THREAD), N >> 3); // a full 8-wide panel each at least
+  if (T < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), kind);
   store<i32>(at(p, PoolSlot.Arg0), <i32>c);
   store<i32>(at(p, PoolSlot.Arg1), <i32>a);
@@ -393,12 +425,13 @@ export function worker_run(p: usize, tid: i32, seen: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   if (ASC_FEATURE_THREADS) {
     while (true) {
-      // spin briefly (jobs often follow each other within microseconds), then sleep
-      for (let spin = 0; spin < 20000 && atomic.load<i32>(at(p, PoolSlot.Gen)) == seen; spin++) { /* spin */ }
+      // spin (the jobs of a training step follow each other within microseconds to a millisecond or
+      // two: the serial parts, JS, the next batch), then sleep
+      for (let spin = 0; spin < SPIN && atomic.load<i32>(at(p, PoolSlot.Gen)) == seen; spin++) { /* spin */ }
       while (atomic.load<i32>(at(p, PoolSlot.Gen)) == seen) atomic.wait<i32>(at(p, PoolSlot.Gen), seen, -1);
       seen++;
       if (load<i32>(at(p, PoolSlot.Exit)) != 0) return;
-      const T = load<i32>(at(p, PoolSlot.Threads));
+      const T = load<i32>(at(p, PoolSlot.Active)); // threads >= T get empty shares
       if (load<i32>(at(p, PoolSlot.Kind)) == Job.Range) {
         runRangeShare(p, tid, T);
         atomic.sub<i32>(at(p, PoolSlot.Pending), 1);

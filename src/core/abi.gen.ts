@@ -221,6 +221,8 @@ export const PoolSlot = {
   ElemA: 27,
   ElemB: 28,
   ElemF5: 29,
+  /** * Threads taking part in the current job (the first Active; the others only report done): fewer than Threads when the job is too small to give every thread its minimum share. */
+  Active: 30,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results: 32,
   /** * Range job (assembly/threads.ts parallel_range): the op, the units [0, RangeN) to split, the alignment of the split points, then up to 14 arguments (i32, or f32 bits). */
@@ -1564,6 +1566,7 @@ export const ABI_GLOBALS: Readonly<Record<string, number>> = {
   'PoolSlot.ElemA': PoolSlot.ElemA,
   'PoolSlot.ElemB': PoolSlot.ElemB,
   'PoolSlot.ElemF5': PoolSlot.ElemF5,
+  'PoolSlot.Active': PoolSlot.Active,
   'PoolSlot.Results': PoolSlot.Results,
   'PoolSlot.RangeOp': PoolSlot.RangeOp,
   'PoolSlot.RangeN': PoolSlot.RangeN,

@@ -1,10 +1,11 @@
 // The range jobs of the thread pool (assembly/threads.ts: ReLU, LeakyReLU, axpy, BatchNorm, the
-// pools, Dense's bias rows and column sums, Conv2D's filter and bias gradients) give the bits of one
-// thread: every kernel runs on the threads build with its pool of 2 attached, then detached (the
-// serial path), then on 3 threads and on the single-thread release build, on the same inputs, at
-// sizes around the split thresholds (65,536 elements; 2^20 multiply-adds for Conv2D's filter
-// gradient), odd tails and channel counts, in place and on partly overlapping buffers (not split).
-// Node and Chromium (a cross-origin isolated page).
+// pools, Dense's bias rows and column sums, Conv2D's filter and bias gradients) and the GEMMs and
+// elementwise jobs at their per-thread minimums give the bits of one thread: every kernel runs on
+// the threads build with its pool of 2 attached, then detached (the serial path), then on 3 threads
+// (where small jobs use 2 of them) and on the single-thread release build, on the same inputs, at
+// sizes around the thresholds (32,768 elements per thread; 2^16 multiply-adds per thread for GEMM,
+// 2^19 for Conv2D's filter gradient), odd tails and channel counts, in place and on partly
+// overlapping buffers (not split). Node and Chromium (a cross-origin isolated page).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { init, shutdown, getRuntime, type Kernels } from '../../src/index.js';
 import { rng, hashArrays } from '../helpers.js';
@@ -12,7 +13,7 @@ import { rng, hashArrays } from '../helpers.js';
 type K = Kernels & { pool_attach(p: number): void };
 
 /** A kernel call on fresh buffers: `buffers` are copied in (outputs too: kernels may read them), `run` gets their pointers. */
-interface Case { name: string; buffers: () => (Float32Array | Int32Array)[]; run: (k: K, p: number[]) => void }
+interface Case { name: string; buffers: () => (Float32Array | Int32Array)[]; run: (k: K, p: number[]) => void; scratch?: number }
 
 const EXTRA = 8; // guard floats after every buffer: a split share writing past its range changes the hash
 
@@ -101,6 +102,31 @@ function cases(): Case[] {
     out.push({ name: `bias_add_rows R=${R} C=${C}`, buffers: () => [u(50, R * C), u(51, C)], run: (k, p) => k.bias_add_rows(p[0], p[1], R, C) });
     out.push({ name: `col_sums R=${R} C=${C}`, buffers: () => [new Float32Array(C), u(52, R * C)], run: (k, p) => k.col_sums(p[0], p[1], R, C) });
   }
+  // GEMMs around the per-thread minimum (2^16 multiply-adds: 2 threads from 2^17, 3 from 3 * 2^16),
+  // narrow N (a full panel of 8 per thread at least: N = 15 stays serial), accumulate; and first_nonfinite / sgd where a pool
+  // of 3 uses 2 threads (65,536 <= n < 98,304)
+  for (const [M, N, K] of [[64, 64, 32], [63, 65, 32], [64, 64, 48], [32, 64, 96], [128, 15, 128], [128, 16, 64], [128, 24, 64], [200, 100, 37]]) {
+    for (const kind of ['nn', 'nt', 'tn'] as const) {
+      for (const acc of [0, 1]) {
+        out.push({
+          name: `gemm_${kind} ${M}x${N}x${K} (${M * N * K}) accumulate ${acc}`,
+          buffers: () => [u(70, M * N), u(71, M * K), u(72, K * N), new Float32Array(128 * 1024)],
+          scratch: 3, // packing buffers: their contents depend on the split
+          run: (k, p) => k[`gemm_${kind}`](p[0], p[1], p[2], M, N, K, acc, p[3]),
+        });
+      }
+    }
+  }
+  for (const n of [70001, 98303, 98304, 131075]) {
+    for (const at of [17, Math.floor(n / 2) + 5, n - 2, -1]) {
+      out.push({
+        name: `first_nonfinite n=${n}, ${at < 0 ? 'all finite' : `NaN at ${at}`}`,
+        buffers: () => { const a = rng(80).uniform(n); if (at >= 0) a[at] = NaN; return [a, new Float32Array(1)]; },
+        run: (k, p) => { getRuntime().arena.i32(p[1], 1)[0] = k.first_nonfinite(p[0], n); },
+      });
+    }
+    out.push({ name: `sgd_update n=${n}`, buffers: () => [rng(81).uniform(n), rng(82).uniform(n)], run: (k, p) => k.sgd_update(p[0], p[1], n, 0.1, 1e-4) });
+  }
   return out;
 }
 
@@ -158,7 +184,7 @@ function runAll(attached: boolean): Map<string, string> {
     });
     if (!attached && pool) k.pool_attach(0);
     try { c.run(k, ptrs); } finally { if (!attached && pool) k.pool_attach(pool); }
-    res.set(c.name, hashArrays(ptrs.map((p, i) => rt.arena.i32(p, bufs[i].length + EXTRA).slice())));
+    res.set(c.name, hashArrays(ptrs.map((p, i) => rt.arena.i32(p, i === c.scratch ? 0 : bufs[i].length + EXTRA).slice())));
     ptrs.forEach((p) => rt.arena.release(p));
   }
   return res;
@@ -184,7 +210,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => { await shutdown(); });
 
-describe('range jobs split over the pool give the one-thread bits', () => {
+describe('pool jobs (range jobs, GEMMs, elementwise) give the one-thread bits', () => {
   it('ran on pools of 2 and 3 threads (Node, or a cross-origin isolated page)', () => {
     const node = typeof process !== 'undefined' && !!process.versions?.node;
     if (node || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) {
