@@ -98,8 +98,10 @@ function im2col_rows(col: usize, xb: usize, desc: usize, r0: i32, r1: i32): void
   const sh = rd(desc, ConvDesc.SH), sw = rd(desc, ConvDesc.SW), pt = rd(desc, ConvDesc.PadTop), pl = rd(desc, ConvDesc.PadLeft);
   const dh = rd(desc, ConvDesc.DilH), dw = rd(desc, ConvDesc.DilW), Ho = rd(desc, ConvDesc.Ho), Wo = rd(desc, ConvDesc.Wo);
   let d = col + (<usize>r0 * <usize>rd(desc, ConvDesc.P) << 2);
-  for (let r = r0; r < r1; r++) {
-    const c = r / (KH * KW), kh = (r / KW) % KH, kw = r % KW;
+  // (c, kh, kw) of row r0, then stepped row by row (no divisions in the loop)
+  let c = r0 / (KH * KW), kh = (r0 / KW) % KH, kw = r0 % KW;
+  for (let r = r0; r < r1; r++, kw++) {
+    if (kw == KW) { kw = 0; kh++; if (kh == KH) { kh = 0; c++; } }
     const xc = xb + (<usize>c * <usize>H * <usize>W << 2);
     const off = kw * dw - pl;
     const lo = validLo(off, sw, Wo);
