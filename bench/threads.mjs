@@ -89,7 +89,7 @@ if (predictPairs > 0) {
         }
       }
       const ratio = r.one.map((v, i) => v / r.two[i]);
-      console.log(`  ${MODELS[key].name.split(",")[0].padEnd(36)} ${builds.length > 1 ? bd.label.padEnd(9) : ''}1T ${median(r.one).toFixed(3)} ms  2T ${median(r.two).toFixed(3)} ms  ` +
+      console.log(`  ${MODELS[key].name.replace(/, [^,]*$/, "").padEnd(36)} ${builds.length > 1 ? bd.label.padEnd(9) : ''}1T ${median(r.one).toFixed(3)} ms  2T ${median(r.two).toFixed(3)} ms  ` +
         `1T/2T ${fmtRatios(ratio)}  outputs ${r.hashes.size === 1 ? 'identical' : 'DIFFER'}`);
       report.scaling[`predict ${key} ${bd.label}`] = { ms1: r.one, ms2: r.two, ratio, hashes: [...r.hashes] };
     }
