@@ -87,13 +87,13 @@ const ELEM_PER_THREAD: i64 = 32768;
 const GEMM_PER_THREAD: i64 = 65536;
 
 /**
- * Iterations a worker spins on the job generation before it sleeps in atomic.wait: 2^21, about 3.5 ms
- * on the 2-core test machine (it was 20,000, about 35 us). Waking a sleeping worker there took 0.1-3.6
- * ms (median 0.14, 90th percentile 3.6 ms, with the other core busy), so with the short spin a
- * worker fell asleep in every gap of a step longer than 35 us (a serial kernel, the layer calls in
- * JS, the next batch) and the next job waited for it: bench/threads.mjs, docs/benchmarks.md.
+ * Iterations a worker spins on the job generation before it sleeps in atomic.wait: 20,000, about
+ * 35 us on the 2-core test machine. Spinning 2^17-2^21 iterations (0.2-3.5 ms) so that workers stay
+ * awake across the gaps of a step gained only 0-6% there with the other core free, and cost a lot
+ * when the machine is oversubscribed: with 2^21, two threads on a busy 2-core machine ran MLP steps
+ * about 4x slower than one thread, the spinning worker taking the time the caller needed.
  */
-const SPIN: i32 = 1 << 21;
+const SPIN: i32 = 20000;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
