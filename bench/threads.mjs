@@ -38,7 +38,10 @@ const os = await import('node:os');
 console.log(`bench/threads: ${os.cpus().length} cores, load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}; ${pairs} pairs per model` +
   `${baselineDir ? `; builds: this (${here.pathname}) and baseline (${baselineDir})` : ''}`);
 
-const report = { date: new Date().toISOString(), pairs, scaling: {}, phases: {} };
+const report = {
+  date: new Date().toISOString(), node: process.versions.node, cpu: os.cpus()[0]?.model?.trim(), cores: os.cpus().length,
+  loadAverageStart: os.loadavg(), pairs, phasePairs, predictPairs, builds: builds.map((b) => b.label), scaling: {}, phases: {},
+};
 
 // ---- scaling: per pair, each build at 1 and 2 threads, in an order that alternates ----
 for (const key of models) {
@@ -91,7 +94,7 @@ if (predictPairs > 0) {
       const ratio = r.one.map((v, i) => v / r.two[i]);
       console.log(`  ${MODELS[key].name.replace(/, [^,]*$/, "").padEnd(36)} ${builds.length > 1 ? bd.label.padEnd(9) : ''}1T ${median(r.one).toFixed(3)} ms  2T ${median(r.two).toFixed(3)} ms  ` +
         `1T/2T ${fmtRatios(ratio)}  outputs ${r.hashes.size === 1 ? 'identical' : 'DIFFER'}`);
-      report.scaling[`predict ${key} ${bd.label}`] = { ms1: r.one, ms2: r.two, ratio, hashes: [...r.hashes] };
+      report.scaling[`predict ${key} ${bd.label}`] = { model: MODELS[key].name, ms1: r.one, ms2: r.two, ratio, hashes: [...r.hashes] };
     }
   }
 }
@@ -111,10 +114,11 @@ if (phasePairs > 0) {
         }
       }
       printPhases(`${spec.name}, batch ${spec.batch}${builds.length > 1 ? ` (${bd.label})` : ''}`, acc);
-      report.phases[`${key} ${bd.label}`] = Object.fromEntries([1, 2].map((T) => [T, acc[T].map((r) => ({ total: r.total, dispatches: r.dispatches, phases: Object.fromEntries(r.phases) }))]));
+      report.phases[`${key} ${bd.label}`] = { model: spec.name, batch: spec.batch, ...Object.fromEntries([1, 2].map((T) => [T, acc[T].map((r) => ({ total: r.total, dispatches: r.dispatches, phases: Object.fromEntries(r.phases) }))])) };
     }
   }
 }
+report.loadAverageEnd = os.loadavg();
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(report, null, 1));
 
 /** Per phase: median ms per step at 1T and 2T over the pairs, speedup, share of the 2T step. */
