@@ -99,9 +99,22 @@ export enum PoolSlot {
   ElemA = 27,
   ElemB = 28,
   ElemF5 = 29,
+  /**
+   * Threads taking part in the current job (the first Active; the others only report done): fewer
+   * than Threads when the job is too small to give every thread its minimum share.
+   */
+  Active = 30,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results = 32,
-  Count = 64,
+  /**
+   * Range job (assembly/threads.ts parallel_range): the op, the units [0, RangeN) to split, the
+   * alignment of the split points, then up to 14 arguments (i32, or f32 bits).
+   */
+  RangeOp = 64,
+  RangeN = 65,
+  RangeAlign = 66,
+  RangeArg0 = 67,
+  Count = 96,
 }
 
 /** The Conv2D shape descriptor (i32 slots) conv2d_desc writes; K = C*KH*KW, P = Ho*Wo, Direct: 1x1 stride 1 without padding. */

@@ -1,18 +1,29 @@
 // Activations: ReLU, LeakyReLU, PReLU forward/backward. Layout (B, C, inner): inner = 1 for dense
 // features, H*W for conv maps; PReLU has one slope per C. Backward kernels overwrite dx
 // (and dslope). The derivative at x = 0 is taken from the x <= 0 side.
+// ReLU and LeakyReLU split over the pool by element ranges for large n (threads.ts range jobs,
+// split points at multiples of 16, so every element takes the SIMD or the scalar path as in one
+// thread: the same bits for any thread count).
 import { assertSpan } from './bounds';
+import { elem_pool, range_arg, range_argf, range_run, RangeOp } from './threads';
 
 // y = max(x, 0)
 export function relu_forward(y: usize, x: usize, n: i32): void {
   assertSpan(y, n, 4); assertSpan(x, n, 4);
+  const p = elem_pool(n, y, x, 0);
+  if (p) { range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_run(p, RangeOp.ReluFwd, n, 16); return; }
+  relu_forward_range(y, x, 0, n);
+}
+
+// relu_forward on elements [i0, i1) (i0 a multiple of 4).
+export function relu_forward_range(y: usize, x: usize, i0: i32, i1: i32): void {
   const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     v128.store(y + off, f32x4.max(v128.load(x + off), z));
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     const off = <usize>i << 2;
     const v = load<f32>(x + off);
     store<f32>(y + off, v > 0 ? v : 0);
@@ -22,14 +33,21 @@ export function relu_forward(y: usize, x: usize, n: i32): void {
 // dx = dy * (x > 0)    (overwrites dx)
 export function relu_backward(dx: usize, dy: usize, x: usize, n: i32): void {
   assertSpan(dx, n, 4); assertSpan(dy, n, 4);
+  const p = elem_pool(n, dx, dy, x);
+  if (p) { range_arg(p, 0, <i32>dx); range_arg(p, 1, <i32>dy); range_arg(p, 2, <i32>x); range_run(p, RangeOp.ReluBwd, n, 16); return; }
+  relu_backward_range(dx, dy, x, 0, n);
+}
+
+// relu_backward on elements [i0, i1) (i0 a multiple of 4).
+export function relu_backward_range(dx: usize, dy: usize, x: usize, i0: i32, i1: i32): void {
   const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     const m = f32x4.gt(v128.load(x + off), z);
     v128.store(dx + off, v128.and(v128.load(dy + off), m));
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     const off = <usize>i << 2;
     store<f32>(dx + off, load<f32>(x + off) > 0 ? load<f32>(dy + off) : 0);
   }
@@ -37,15 +55,22 @@ export function relu_backward(dx: usize, dy: usize, x: usize, n: i32): void {
 
 // y = x > 0 ? x : alpha * x
 export function leaky_relu_forward(y: usize, x: usize, n: i32, alpha: f32): void {
+  const p = elem_pool(n, y, x, 0);
+  if (p) { range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_argf(p, 2, alpha); range_run(p, RangeOp.LeakyFwd, n, 16); return; }
+  leaky_relu_forward_range(y, x, 0, n, alpha);
+}
+
+// leaky_relu_forward on elements [i0, i1) (i0 a multiple of 4).
+export function leaky_relu_forward_range(y: usize, x: usize, i0: i32, i1: i32, alpha: f32): void {
   const z = f32x4.splat(0);
   const as = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     const v = v128.load(x + off);
     v128.store(y + off, v128.bitselect(v, f32x4.mul(v, as), f32x4.gt(v, z)));
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     const off = <usize>i << 2;
     const v = load<f32>(x + off);
     store<f32>(y + off, v > 0 ? v : alpha * v);
@@ -54,15 +79,26 @@ export function leaky_relu_forward(y: usize, x: usize, n: i32, alpha: f32): void
 
 // dx = dy * (x > 0 ? 1 : alpha)    (overwrites dx)
 export function leaky_relu_backward(dx: usize, dy: usize, x: usize, n: i32, alpha: f32): void {
+  const p = elem_pool(n, dx, dy, x);
+  if (p) {
+    range_arg(p, 0, <i32>dx); range_arg(p, 1, <i32>dy); range_arg(p, 2, <i32>x); range_argf(p, 3, alpha);
+    range_run(p, RangeOp.LeakyBwd, n, 16);
+    return;
+  }
+  leaky_relu_backward_range(dx, dy, x, 0, n, alpha);
+}
+
+// leaky_relu_backward on elements [i0, i1) (i0 a multiple of 4).
+export function leaky_relu_backward_range(dx: usize, dy: usize, x: usize, i0: i32, i1: i32, alpha: f32): void {
   const z = f32x4.splat(0);
   const as = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     const g = v128.load(dy + off);
     v128.store(dx + off, v128.bitselect(g, f32x4.mul(g, as), f32x4.gt(v128.load(x + off), z)));
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     const off = <usize>i << 2;
     const g = load<f32>(dy + off);
     store<f32>(dx + off, load<f32>(x + off) > 0 ? g : alpha * g);

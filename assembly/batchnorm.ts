@@ -15,9 +15,11 @@
 // scalar order four values at a time (wasm SIMD has no fused multiply-add), so the bits equal the
 // scalar kernels' (bench/batchnorm-dev/scalar.ts; bench/batchnorm.mjs checks them, and
 // test/layers/batchnorm-kernels.test.ts that a channel in a group has the bits of the channel
-// alone). Channels past the last multiple of 4 take the scalar path. Single thread (per-channel work could be split by
-// channel groups without changing a bit; not done: see docs/benchmarks.md for the cost).
+// alone). Channels past the last multiple of 4 take the scalar path. With a thread pool the channels
+// are split in ranges at multiples of 4 (threads.ts range jobs): each channel's chains stay on one
+// thread, and the same channels are in quads, so the bits do not depend on the thread count.
 import { assertSpan } from './bounds';
+import { range_pool, range_arg, range_argf, range_run, RangeOp } from './threads';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -149,16 +151,43 @@ function trainChannel(y: usize, x: usize, gamma: usize, beta: usize, rmean: usiz
 export function batchnorm_forward_train(y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize, saved: usize,
   B: i32, C: i32, S: i32, eps: f32, momentum: f32): void {
   assertSpan(x, <i64>B * C * S, 4); assertSpan(y, <i64>B * C * S, 4); assertSpan(saved, <i64>2 * C, 4);
-  let c = 0;
-  for (; c + 4 <= C; c += 4) trainQuad(y, x, gamma, beta, rmean, rvar, saved, B, C, S, c, eps, momentum);
-  for (; c < C; c++) trainChannel(y, x, gamma, beta, rmean, rvar, saved, B, C, S, c, eps, momentum);
+  const p = C >= 8 ? range_pool(<i64>B * C * S) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_arg(p, 2, <i32>gamma); range_arg(p, 3, <i32>beta);
+    range_arg(p, 4, <i32>rmean); range_arg(p, 5, <i32>rvar); range_arg(p, 6, <i32>saved);
+    range_arg(p, 7, B); range_arg(p, 8, C); range_arg(p, 9, S); range_argf(p, 10, eps); range_argf(p, 11, momentum);
+    range_run(p, RangeOp.BNTrain, C, 4);
+    return;
+  }
+  bn_train_range(y, x, gamma, beta, rmean, rvar, saved, B, C, S, eps, momentum, 0, C);
+}
+
+// batchnorm_forward_train of channels [c0, c1) (c0 a multiple of 4).
+export function bn_train_range(y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize, saved: usize,
+  B: i32, C: i32, S: i32, eps: f32, momentum: f32, c0: i32, c1: i32): void {
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) trainQuad(y, x, gamma, beta, rmean, rvar, saved, B, C, S, c, eps, momentum);
+  for (; c < c1; c++) trainChannel(y, x, gamma, beta, rmean, rvar, saved, B, C, S, c, eps, momentum);
 }
 
 // Evaluation-mode forward: normalises with the running statistics.
 export function batchnorm_forward_eval(y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize,
   B: i32, C: i32, S: i32, eps: f32): void {
   assertSpan(x, <i64>B * C * S, 4); assertSpan(y, <i64>B * C * S, 4);
-  for (let c = 0; c < C; c++) {
+  const p = C >= 2 ? range_pool(<i64>B * C * S) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_arg(p, 2, <i32>gamma); range_arg(p, 3, <i32>beta);
+    range_arg(p, 4, <i32>rmean); range_arg(p, 5, <i32>rvar); range_arg(p, 6, B); range_arg(p, 7, C); range_arg(p, 8, S); range_argf(p, 9, eps);
+    range_run(p, RangeOp.BNEval, C, 1);
+    return;
+  }
+  bn_eval_range(y, x, gamma, beta, rmean, rvar, B, C, S, eps, 0, C);
+}
+
+// batchnorm_forward_eval of channels [c0, c1).
+export function bn_eval_range(y: usize, x: usize, gamma: usize, beta: usize, rmean: usize, rvar: usize,
+  B: i32, C: i32, S: i32, eps: f32, c0: i32, c1: i32): void {
+  for (let c = c0; c < c1; c++) {
     const mean = load<f32>(at(rmean, c));
     const invstd = <f32>(1.0 / Math.sqrt(<f64>load<f32>(at(rvar, c)) + <f64>eps));
     normalizeChannel(y, x, gamma, beta, B, C, S, c, mean, invstd);
@@ -211,10 +240,24 @@ function backwardChannel(dx: usize, dgamma: usize, dbeta: usize, dy: usize, x: u
 export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: usize, x: usize, gamma: usize, saved: usize,
   rmean: usize, rvar: usize, B: i32, C: i32, S: i32, eps: f32): void {
   assertSpan(x, <i64>B * C * S, 4); assertSpan(dy, <i64>B * C * S, 4);
+  const p = C >= 8 ? range_pool(<i64>B * C * S) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>dx); range_arg(p, 1, <i32>dgamma); range_arg(p, 2, <i32>dbeta); range_arg(p, 3, <i32>dy);
+    range_arg(p, 4, <i32>x); range_arg(p, 5, <i32>gamma); range_arg(p, 6, <i32>saved); range_arg(p, 7, <i32>rmean);
+    range_arg(p, 8, <i32>rvar); range_arg(p, 9, B); range_arg(p, 10, C); range_arg(p, 11, S); range_argf(p, 12, eps);
+    range_run(p, RangeOp.BNBwd, C, 4);
+    return;
+  }
+  bn_backward_range(dx, dgamma, dbeta, dy, x, gamma, saved, rmean, rvar, B, C, S, eps, 0, C);
+}
+
+// batchnorm_backward of channels [c0, c1) (c0 a multiple of 4).
+export function bn_backward_range(dx: usize, dgamma: usize, dbeta: usize, dy: usize, x: usize, gamma: usize, saved: usize,
+  rmean: usize, rvar: usize, B: i32, C: i32, S: i32, eps: f32, c0: i32, c1: i32): void {
   const train = saved != 0;
   const rs = <usize>S << 2;
-  let c = 0;
-  for (; c + 4 <= C; c += 4) {
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) {
     // four channels' chains of sum dy and sum dy * xhat as f64x2 lanes (xhat in f32, as the scalar path)
     const m0 = meanOf(saved, rmean, c), m1 = meanOf(saved, rmean, c + 1), m2 = meanOf(saved, rmean, c + 2), m3 = meanOf(saved, rmean, c + 3);
     const i0 = invstdOf(saved, rvar, C, c, eps), i1 = invstdOf(saved, rvar, C, c + 1, eps);
@@ -259,7 +302,7 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: u
     backwardChannel(dx, dgamma, dbeta, dy, x, gamma, train, B, C, S, c + 2, m2, i2, lane(d23, 0), lane(e23, 0));
     backwardChannel(dx, dgamma, dbeta, dy, x, gamma, train, B, C, S, c + 3, m3, i3, lane(d23, 1), lane(e23, 1));
   }
-  for (; c < C; c++) {
+  for (; c < c1; c++) {
     const mean = meanOf(saved, rmean, c), invstd = invstdOf(saved, rvar, C, c, eps);
     let sdy: f64 = 0, sdyx: f64 = 0;
     for (let b = 0; b < B; b++) {

@@ -32,12 +32,14 @@
 // k = (c, kh, kw) in that order; dW continues one chain over samples b then pixels p; dx sums
 // col2im contributions in (c, kh, kw, oh, ow) order; dbias sums b, then p in 4 interleaved lanes
 // combined as ((l0 + l1) + (l2 + l3)) + tail. A sample's y and dx do not depend on B or on its
-// position in the batch (bitwise).
+// position in the batch (bitwise). With a thread pool, forward and dx split samples; dW and dbias
+// are one job over dW's columns (each thread unfolds only the col rows its columns read) or, when
+// K is narrow, over its rows, every dW element keeping its chain over b then p: the same bits.
 
 import { ConvDesc } from './abi';
 import { assertSpan } from './bounds';
-import { gemm_nt, gemm_cols, gemm_scratch_bytes } from './gemm';
-import { parallel_samples, pool_threads, Job } from './threads';
+import { gemm_cols, gemm_scratch_bytes } from './gemm';
+import { parallel_samples, pool_threads, Job, range_pool, range_arg, range_run, RangeOp } from './threads';
 
 // descriptor slots (i32): ConvDesc of assembly/abi.ts
 const DESC_BYTES: i32 = ConvDesc.Count << 2;
@@ -86,37 +88,41 @@ export function conv2d_scratch_bytes(desc: usize): f64 {
 }
 
 // col (K,P) of one sample xb (C,H,W): col[(c,kh,kw)][(oh,ow)] = x[c, oh*sh+kh*dh-pt, ow*sw+kw*dw-pl] or 0.
-function im2col(col: usize, xb: usize, desc: usize): void {
-  const C = rd(desc, ConvDesc.C), H = rd(desc, ConvDesc.H), W = rd(desc, ConvDesc.W), KH = rd(desc, ConvDesc.KH), KW = rd(desc, ConvDesc.KW);
+@inline function im2col(col: usize, xb: usize, desc: usize): void {
+  im2col_rows(col, xb, desc, 0, rd(desc, ConvDesc.K));
+}
+
+// Rows [r0, r1) of col (r = (c, kh, kw)), at their places in col; the other rows are not touched.
+function im2col_rows(col: usize, xb: usize, desc: usize, r0: i32, r1: i32): void {
+  const H = rd(desc, ConvDesc.H), W = rd(desc, ConvDesc.W), KH = rd(desc, ConvDesc.KH), KW = rd(desc, ConvDesc.KW);
   const sh = rd(desc, ConvDesc.SH), sw = rd(desc, ConvDesc.SW), pt = rd(desc, ConvDesc.PadTop), pl = rd(desc, ConvDesc.PadLeft);
   const dh = rd(desc, ConvDesc.DilH), dw = rd(desc, ConvDesc.DilW), Ho = rd(desc, ConvDesc.Ho), Wo = rd(desc, ConvDesc.Wo);
-  let d = col;
-  for (let c = 0; c < C; c++) {
+  let d = col + (<usize>r0 * <usize>rd(desc, ConvDesc.P) << 2);
+  // (c, kh, kw) of row r0, then stepped row by row (no divisions in the loop)
+  let c = r0 / (KH * KW), kh = (r0 / KW) % KH, kw = r0 % KW;
+  for (let r = r0; r < r1; r++, kw++) {
+    if (kw == KW) { kw = 0; kh++; if (kh == KH) { kh = 0; c++; } }
     const xc = xb + (<usize>c * <usize>H * <usize>W << 2);
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const off = kw * dw - pl;
-        const lo = validLo(off, sw, Wo);
-        const hi = max(lo, validHi(off, sw, W, Wo));
-        for (let oh = 0; oh < Ho; oh++) {
-          const ih = oh * sh + kh * dh - pt;
-          if (ih < 0 || ih >= H) { zeroRow(d, Wo); d += <usize>Wo << 2; continue; }
-          const xr = xc + (<usize>ih * <usize>W << 2);
-          zeroRow(d, lo);
-          if (sw == 1) {
-            const s = xr + (<usize>(lo + off) << 2);
-            const dd = d + (<usize>lo << 2);
-            const n = hi - lo;
-            let j = 0;
-            for (; j + 4 <= n; j += 4) v128.store(dd + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
-            for (; j < n; j++) store<f32>(dd + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
-          } else {
-            for (let ow = lo; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(xr + (<usize>(ow * sw + off) << 2)));
-          }
-          zeroRow(d + (<usize>hi << 2), Wo - hi);
-          d += <usize>Wo << 2;
-        }
+    const off = kw * dw - pl;
+    const lo = validLo(off, sw, Wo);
+    const hi = max(lo, validHi(off, sw, W, Wo));
+    for (let oh = 0; oh < Ho; oh++) {
+      const ih = oh * sh + kh * dh - pt;
+      if (ih < 0 || ih >= H) { zeroRow(d, Wo); d += <usize>Wo << 2; continue; }
+      const xr = xc + (<usize>ih * <usize>W << 2);
+      zeroRow(d, lo);
+      if (sw == 1) {
+        const s = xr + (<usize>(lo + off) << 2);
+        const dd = d + (<usize>lo << 2);
+        const n = hi - lo;
+        let j = 0;
+        for (; j + 4 <= n; j += 4) v128.store(dd + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
+        for (; j < n; j++) store<f32>(dd + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+      } else {
+        for (let ow = lo; ow < hi; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(xr + (<usize>(ow * sw + off) << 2)));
       }
+      zeroRow(d + (<usize>hi << 2), Wo - hi);
+      d += <usize>Wo << 2;
     }
   }
 }
@@ -233,30 +239,50 @@ export function conv2d_forward(y: usize, x: usize, w: usize, bias: usize, B: i32
 }
 
 // dw (O,C,KH,KW) = sum_b dy_b · col_bᵀ;  dbias (O) = sums of dy over b and pixels;  dx (B,C,H,W).
-// Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0). dw keeps one chain over samples
-// (its GEMMs are split by columns on a pool); dx is split by samples.
+// Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0). dw keeps one chain over samples;
+// on a pool dW + dbias are one job split by dW columns (or rows), dx is split by samples.
 export function conv2d_backward(dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize, scratch: usize): void {
   checkConvSpans(dy, x, B, desc, scratch);
   if (dx) checkConvSpans(dy, dx, B, desc, scratch);
+  const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
+  if (B <= 0) zeroRow(dw, O * K);
+  // dW and dbias: one pool job over dW's columns (each thread unfolds only the col rows it reads)
+  // or, for narrow K, over its rows; every dW element keeps its one chain over b and p
+  const T = pool_threads();
+  const cols = K >= 16 * T, rows = !cols && O >= 4 * T;
+  const p = B > 0 && (cols || rows) ? range_pool(<i64>B * <i64>O * <i64>K * <i64>P >> 4) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>dw); range_arg(p, 1, <i32>dbias); range_arg(p, 2, <i32>dy); range_arg(p, 3, <i32>x); range_arg(p, 4, B);
+    range_arg(p, 5, <i32>scratch); range_arg(p, 6, <i32>perThreadScratch(desc)); range_arg(p, 7, cols ? 0 : 1);
+    range_arg(p, 8, O); range_arg(p, 9, K); range_arg(p, 10, <i32>desc);
+    range_run(p, RangeOp.ConvDW, cols ? K : O, cols ? 8 : 4);
+  } else conv_dw_range(dw, dbias, dy, x, B, desc, scratch, 0, O, 0, K, 0, O);
+  if (dx && !parallel_samples(Job.ConvDx, dx, dy, w, 0, B, desc, scratch, perThreadScratch(desc))) {
+    conv_dx_range(dx, dy, w, 0, B, desc, scratch);
+  }
+}
+
+// dW rows [o0, o1) x columns [k0, k1) summed over all B samples with this thread's scratch (col +
+// GEMM buffers; only col rows [k0, k1) are unfolded), and dbias of channels [q0, q1) (dbias = 0: none).
+export function conv_dw_range(dw: usize, dbias: usize, dy: usize, x: usize, B: i32, desc: usize, scratch: usize,
+  o0: i32, o1: i32, k0: i32, k1: i32, q0: i32, q1: i32): void {
   const O = rd(desc, ConvDesc.O), K = rd(desc, ConvDesc.K), P = rd(desc, ConvDesc.P);
   const direct = rd(desc, ConvDesc.Direct) != 0;
   const xStride = <usize>rd(desc, ConvDesc.C) * <usize>rd(desc, ConvDesc.H) * <usize>rd(desc, ConvDesc.W) << 2;
   const yStride = <usize>O * <usize>P << 2;
   const col = scratch;
   const gs = scratch + colBytes(desc);
-  if (B <= 0) zeroRow(dw, O * K);
-  for (let b = 0; b < B; b++) {
-    const xb = x + <usize>b * xStride;
-    const dyb = dy + <usize>b * yStride;
-    let src = xb;
-    if (!direct) { im2col(col, xb, desc); src = col; }
-    gemm_nt(dw, dyb, src, O, K, P, b > 0 ? 1 : 0, gs);
-  }
-  if (dx && !parallel_samples(Job.ConvDx, dx, dy, w, 0, B, desc, scratch, perThreadScratch(desc))) {
-    conv_dx_range(dx, dy, w, 0, B, desc, scratch);
+  if (o0 < o1 && k0 < k1) {
+    for (let b = 0; b < B; b++) {
+      const xb = x + <usize>b * xStride;
+      const dyb = dy + <usize>b * yStride + (<usize>o0 * <usize>P << 2);
+      let src = xb;
+      if (!direct) { im2col_rows(col, xb, desc, k0, k1); src = col; }
+      gemm_cols(1, dw + (<usize>o0 * <usize>K << 2), dyb, src, o1 - o0, K, P, b > 0 ? 1 : 0, gs, k0, k1);
+    }
   }
   if (dbias) {
-    for (let o = 0; o < O; o++) {
+    for (let o = q0; o < q1; o++) {
       let acc = f32x4.splat(0);
       let tail: f32 = 0;
       for (let b = 0; b < B; b++) {

@@ -1,8 +1,11 @@
 // Pooling on NCHW activations: MaxPool2D (with an argmax cache for backward), AvgPool2D and global
 // average pooling. No padding; Ho = floor((H - KH) / sh) + 1 (the caller checks windows fit).
 // Forward kernels vectorise over 4 adjacent output columns (strided gathers for stride 1, 2 and
-// other strides); backward kernels scatter into dx in a fixed order and overwrite dx.
+// other strides); backward kernels scatter into dx in a fixed order and overwrite dx. With a thread
+// pool the (sample, channel) planes are split in ranges (threads.ts range jobs): every plane is
+// computed by one thread with the single-thread arithmetic, so the bits do not depend on threads.
 import { assertSpan } from './bounds';
+import { range_pool, range_arg, range_run, RangeOp } from './threads';
 
 // x[iw0 + j*sw] for j = 0..3 from one input row; never reads past iw0 + 3*sw.
 @inline function gather4(row: usize, iw0: i32, sw: i32): v128 {
@@ -20,10 +23,23 @@ import { assertSpan } from './bounds';
 export function maxpool2d_forward(y: usize, argmax: usize, x: usize, B: i32, C: i32, H: i32, W: i32,
   KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32): void {
   assertSpan(y, <i64>B * <i64>C * <i64>Ho * <i64>Wo, 4); assertSpan(argmax, <i64>B * <i64>C * <i64>Ho * <i64>Wo, 4); assertSpan(x, <i64>B * <i64>C * <i64>H * <i64>W, 4);
+  const p = B * C >= 2 ? range_pool(<i64>B * C * H * W) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>argmax); range_arg(p, 2, <i32>x); range_arg(p, 3, H); range_arg(p, 4, W);
+    range_arg(p, 5, KH); range_arg(p, 6, KW); range_arg(p, 7, sh); range_arg(p, 8, sw); range_arg(p, 9, Ho); range_arg(p, 10, Wo);
+    range_run(p, RangeOp.MaxPoolFwd, B * C, 1);
+    return;
+  }
+  maxpool_forward_range(y, argmax, x, H, W, KH, KW, sh, sw, Ho, Wo, 0, B * C);
+}
+
+// maxpool2d_forward of planes [bc0, bc1).
+export function maxpool_forward_range(y: usize, argmax: usize, x: usize, H: i32, W: i32,
+  KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32, bc0: i32, bc1: i32): void {
   const plane = <usize>H * <usize>W << 2;
   const oplane = <usize>Ho * <usize>Wo << 2;
   const lane = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 1, sw), 2, 2 * sw), 3, 3 * sw);
-  for (let bc = 0; bc < B * C; bc++) {
+  for (let bc = bc0; bc < bc1; bc++) {
     const xp = x + <usize>bc * plane;
     const yp = y + <usize>bc * oplane;
     const ap = argmax + <usize>bc * oplane;
@@ -68,9 +84,19 @@ export function maxpool2d_forward(y: usize, argmax: usize, x: usize, B: i32, C: 
 
 // dx (B,C,H,W) = dy (B,C,Ho,Wo) routed to the argmax positions, added in output order. Overwrites dx.
 export function maxpool2d_backward(dx: usize, dy: usize, argmax: usize, B: i32, C: i32, H: i32, W: i32, Ho: i32, Wo: i32): void {
-  const n = H * W, on = Ho * Wo;
-  memory.fill(dx, 0, <usize>B * <usize>C * <usize>n << 2);
-  for (let bc = 0; bc < B * C; bc++) {
+  const p = B * C >= 2 ? range_pool(<i64>B * C * H * W) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>dx); range_arg(p, 1, <i32>dy); range_arg(p, 2, <i32>argmax); range_arg(p, 3, H * W); range_arg(p, 4, Ho * Wo);
+    range_run(p, RangeOp.MaxPoolBwd, B * C, 1);
+    return;
+  }
+  maxpool_backward_range(dx, dy, argmax, H * W, Ho * Wo, 0, B * C);
+}
+
+// maxpool2d_backward of planes [bc0, bc1) (n = H*W, on = Ho*Wo).
+export function maxpool_backward_range(dx: usize, dy: usize, argmax: usize, n: i32, on: i32, bc0: i32, bc1: i32): void {
+  memory.fill(dx + (<usize>bc0 * <usize>n << 2), 0, <usize>(bc1 - bc0) * <usize>n << 2);
+  for (let bc = bc0; bc < bc1; bc++) {
     const xp = dx + (<usize>bc * <usize>n << 2);
     const off = <usize>bc * <usize>on << 2;
     for (let o = 0; o < on; o++) {
@@ -83,11 +109,24 @@ export function maxpool2d_backward(dx: usize, dy: usize, argmax: usize, B: i32, 
 // y (B,C,Ho,Wo) = window sums of x (B,C,H,W) in (kh, kw) order, divided by KH*KW. Overwrites y.
 export function avgpool2d_forward(y: usize, x: usize, B: i32, C: i32, H: i32, W: i32,
   KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32): void {
+  const p = B * C >= 2 ? range_pool(<i64>B * C * H * W) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_arg(p, 2, H); range_arg(p, 3, W); range_arg(p, 4, KH);
+    range_arg(p, 5, KW); range_arg(p, 6, sh); range_arg(p, 7, sw); range_arg(p, 8, Ho); range_arg(p, 9, Wo);
+    range_run(p, RangeOp.AvgPoolFwd, B * C, 1);
+    return;
+  }
+  avgpool_forward_range(y, x, H, W, KH, KW, sh, sw, Ho, Wo, 0, B * C);
+}
+
+// avgpool2d_forward of planes [bc0, bc1).
+export function avgpool_forward_range(y: usize, x: usize, H: i32, W: i32,
+  KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32, bc0: i32, bc1: i32): void {
   const plane = <usize>H * <usize>W << 2;
   const oplane = <usize>Ho * <usize>Wo << 2;
   const nf = <f32>(KH * KW);
   const nv = f32x4.splat(nf);
-  for (let bc = 0; bc < B * C; bc++) {
+  for (let bc = bc0; bc < bc1; bc++) {
     const xp = x + <usize>bc * plane;
     const yr0 = y + <usize>bc * oplane;
     for (let oh = 0; oh < Ho; oh++) {
@@ -118,10 +157,23 @@ export function avgpool2d_forward(y: usize, x: usize, B: i32, C: i32, H: i32, W:
 // dx (B,C,H,W): every input of a window gets dy / (KH*KW), added in output then (kh, kw) order. Overwrites dx.
 export function avgpool2d_backward(dx: usize, dy: usize, B: i32, C: i32, H: i32, W: i32,
   KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32): void {
+  const p = B * C >= 2 ? range_pool(<i64>B * C * H * W) : 0;
+  if (p) {
+    range_arg(p, 0, <i32>dx); range_arg(p, 1, <i32>dy); range_arg(p, 2, H); range_arg(p, 3, W); range_arg(p, 4, KH);
+    range_arg(p, 5, KW); range_arg(p, 6, sh); range_arg(p, 7, sw); range_arg(p, 8, Ho); range_arg(p, 9, Wo);
+    range_run(p, RangeOp.AvgPoolBwd, B * C, 1);
+    return;
+  }
+  avgpool_backward_range(dx, dy, H, W, KH, KW, sh, sw, Ho, Wo, 0, B * C);
+}
+
+// avgpool2d_backward of planes [bc0, bc1).
+export function avgpool_backward_range(dx: usize, dy: usize, H: i32, W: i32,
+  KH: i32, KW: i32, sh: i32, sw: i32, Ho: i32, Wo: i32, bc0: i32, bc1: i32): void {
   const n = H * W, on = Ho * Wo;
   const nf = <f32>(KH * KW);
-  memory.fill(dx, 0, <usize>B * <usize>C * <usize>n << 2);
-  for (let bc = 0; bc < B * C; bc++) {
+  memory.fill(dx + (<usize>bc0 * <usize>n << 2), 0, <usize>(bc1 - bc0) * <usize>n << 2);
+  for (let bc = bc0; bc < bc1; bc++) {
     const xp = dx + (<usize>bc * <usize>n << 2);
     const gp = dy + (<usize>bc * <usize>on << 2);
     for (let oh = 0; oh < Ho; oh++) {
@@ -148,8 +200,15 @@ export function avgpool2d_backward(dx: usize, dy: usize, B: i32, C: i32, H: i32,
 // y (B,C) = mean of each H*W plane of x (B,C,HW): 4 interleaved lane sums combined as
 // ((l0 + l1) + (l2 + l3)), then the tail in order, then / HW. Overwrites y.
 export function global_avgpool_forward(y: usize, x: usize, B: i32, C: i32, HW: i32): void {
+  const p = B * C >= 2 ? range_pool(<i64>B * C * HW) : 0;
+  if (p) { range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_arg(p, 2, HW); range_run(p, RangeOp.GapFwd, B * C, 1); return; }
+  gap_forward_range(y, x, HW, 0, B * C);
+}
+
+// global_avgpool_forward of planes [bc0, bc1).
+export function gap_forward_range(y: usize, x: usize, HW: i32, bc0: i32, bc1: i32): void {
   const nf = <f32>HW;
-  for (let bc = 0; bc < B * C; bc++) {
+  for (let bc = bc0; bc < bc1; bc++) {
     const r = x + (<usize>bc * <usize>HW << 2);
     let acc = f32x4.splat(0);
     let j = 0;
@@ -162,8 +221,15 @@ export function global_avgpool_forward(y: usize, x: usize, B: i32, C: i32, HW: i
 
 // dx (B,C,HW) = dy (B,C) / HW broadcast over each plane. Overwrites dx.
 export function global_avgpool_backward(dx: usize, dy: usize, B: i32, C: i32, HW: i32): void {
+  const p = B * C >= 2 ? range_pool(<i64>B * C * HW) : 0;
+  if (p) { range_arg(p, 0, <i32>dx); range_arg(p, 1, <i32>dy); range_arg(p, 2, HW); range_run(p, RangeOp.GapBwd, B * C, 1); return; }
+  gap_backward_range(dx, dy, HW, 0, B * C);
+}
+
+// global_avgpool_backward of planes [bc0, bc1).
+export function gap_backward_range(dx: usize, dy: usize, HW: i32, bc0: i32, bc1: i32): void {
   const nf = <f32>HW;
-  for (let bc = 0; bc < B * C; bc++) {
+  for (let bc = bc0; bc < bc1; bc++) {
     const g = load<f32>(dy + (<usize>bc << 2)) / nf;
     const gv = f32x4.splat(g);
     const r = dx + (<usize>bc * <usize>HW << 2);

@@ -1,14 +1,18 @@
-// The thread pool of the threads build (shared memory, one wasm instance per worker). Only GEMM is
-// split: C is cut into column ranges (multiples of the 8-wide panel), each computed by exactly one
-// thread with the same per-element summation chain as the single-thread kernel, so results are
-// bit-identical for any thread count. The caller (thread 0) spins while it waits, so it may be a
-// browser main thread (where atomic waits trap); workers sleep in atomic.wait between jobs.
+// The thread pool of the threads build (shared memory, one wasm instance per worker). GEMM: C is
+// cut into column ranges (multiples of the 8-wide panel), each computed by exactly one thread with
+// the same per-element summation chain as the single-thread kernel, so results are bit-identical
+// for any thread count. The caller (thread 0) spins while it waits, so it may be a browser main
+// thread (where atomic waits trap); workers spin a while after a job, then sleep in atomic.wait.
 //
 // Conv layers also split whole samples (forward and input gradient): each sample is computed by
 // one thread with the single-thread arithmetic, using that thread's share of the caller's scratch.
 // Elementwise jobs (the optimizer updates, the step guard's copies and finiteness checks) split
 // element ranges in multiples of 16: every element sees the same arithmetic, so any split gives
-// the same bits.
+// the same bits. Range jobs (RangeOp) split the other serial phases of a step the same way, each
+// output element computed by one thread, every reduction kept whole on one thread in its order:
+// ReLU/LeakyReLU and axpy by elements, BatchNorm by channels (in fours), the pools by (sample,
+// channel) planes, Dense's bias rows by rows and its bias gradient by columns, Conv2D's filter and
+// bias gradients by dW columns (or rows) with each thread unfolding only the rows it reads.
 //
 // Pool block: i32 slots owned by TypeScript, laid out by PoolSlot (assembly/abi.ts). A worker trap:
 // src/pool-worker.js catches it, stores tid+1 in Fault, still counts the job done and re-enters
@@ -16,10 +20,14 @@
 // so the error surfaces on the caller's thread.
 import { PoolSlot } from './abi';
 import { gemm_cols } from './gemm';
-import { conv_forward_range, conv_dx_range } from './conv2d';
+import { conv_forward_range, conv_dx_range, conv_dw_range } from './conv2d';
 import { ec_rows } from './ec';
 import { sgd_range, momentum_range, adam_range } from './optimizer';
-import { copy_range, first_nonfinite_range } from './util';
+import { copy_range, first_nonfinite_range, axpy_range } from './util';
+import { relu_forward_range, relu_backward_range, leaky_relu_forward_range, leaky_relu_backward_range } from './activation';
+import { bn_train_range, bn_eval_range, bn_backward_range } from './batchnorm';
+import { maxpool_forward_range, maxpool_backward_range, avgpool_forward_range, avgpool_backward_range, gap_forward_range, gap_backward_range } from './pool2d';
+import { bias_rows_range, col_sums_range } from './dense';
 
 /** Pool job kinds beyond the GEMM kinds 0..2 (PoolSlot.Kind); internal to the kernels. */
 export enum Job {
@@ -27,6 +35,32 @@ export enum Job {
   ConvDx = 11,
   ECRows = 12,
   Elementwise = 13,
+  Range = 14,
+}
+
+/**
+ * Range job operations (PoolSlot.RangeOp): each splits its units (elements, rows, channels, planes,
+ * columns) into one contiguous range per thread, split points at multiples of RangeAlign; every
+ * output element is computed by one thread with the single-thread arithmetic. Internal.
+ */
+export enum RangeOp {
+  ReluFwd = 0,
+  ReluBwd = 1,
+  LeakyFwd = 2,
+  LeakyBwd = 3,
+  Axpy = 4,
+  BNTrain = 5,
+  BNEval = 6,
+  BNBwd = 7,
+  MaxPoolFwd = 8,
+  MaxPoolBwd = 9,
+  AvgPoolFwd = 10,
+  AvgPoolBwd = 11,
+  GapFwd = 12,
+  GapBwd = 13,
+  BiasRows = 14,
+  ColSums = 15,
+  ConvDW = 16,
 }
 
 /** Elementwise job operations (PoolSlot.ElemOp); internal to the kernels. */
@@ -42,8 +76,24 @@ export enum ElemOp {
 // @ts-ignore: decorator
 @inline function at(p: usize, s: i32): usize { return p + (<usize>s << 2); }
 
-/** Smallest element count split over the pool (below it waking the workers costs more than it saves). */
-const ELEM_MIN: i32 = 65536;
+// Minimum work per thread (below it the dispatch costs more than the thread saves; measured on 2
+// cores with the workers spinning: an elementwise job of 65,536 floats gains 1.1-1.7x on 2 threads,
+// a GEMM of 32,768 multiply-adds loses (0.9x), 65,536 gains 1.2x, and waking a sleeping worker
+// costs 0.1 ms or more, so a margin). A job runs on min(threads, work / minimum) threads, the
+// caller alone below 2. Elementwise and range jobs: elements per thread (2 threads from 65,536,
+// the threshold before per-thread minimums).
+const ELEM_PER_THREAD: i64 = 32768;
+// GEMM: multiply-adds per thread (2 threads from 2^17; the threshold was 32,768 for any count).
+const GEMM_PER_THREAD: i64 = 65536;
+
+/**
+ * Iterations a worker spins on the job generation before it sleeps in atomic.wait: 20,000, about
+ * 35 us on the 2-core test machine. Spinning 2^17-2^21 iterations (0.2-3.5 ms) so that workers stay
+ * awake across the gaps of a step gained only 0-6% there with the other core free, and cost a lot
+ * when the machine is oversubscribed: with 2^21, two threads on a busy 2-core machine ran MLP steps
+ * about 4x slower than one thread, the spinning worker taking the time the caller needed.
+ */
+const SPIN: i32 = 20000;
 
 // Set once per instance by TypeScript (configuration, not kernel state): 0 = no pool.
 let poolPtr: usize = 0;
@@ -68,14 +118,23 @@ export function pool_threads(): i32 {
   return p == 0 ? 1 : max(1, load<i32>(at(p, PoolSlot.Threads)));
 }
 
-// Publishes a job and wakes the workers.
+// Publishes a job for the first U threads (the caller included) and wakes every worker: all of
+// them report done (the others with an empty share), so the protocol stays one job at a time.
 // @ts-ignore: decorator
-@inline function post(p: usize, T: i32): void {
+@inline function post(p: usize, U: i32): void {
   if (ASC_FEATURE_THREADS) {
+    const T = load<i32>(at(p, PoolSlot.Threads));
+    store<i32>(at(p, PoolSlot.Active), U);
     atomic.store<i32>(at(p, PoolSlot.Pending), T - 1);
     atomic.add<i32>(at(p, PoolSlot.Gen), 1);
     atomic.notify(at(p, PoolSlot.Gen), T - 1);
   }
+}
+
+// Threads a job of `work` units gets, at least `per` each: min(pool threads, work / per).
+// @ts-ignore: decorator
+@inline function threadsFor(p: usize, work: i64, per: i64): i32 {
+  return <i32>min(<i64>load<i32>(at(p, PoolSlot.Threads)), work / per);
 }
 
 // Waits (spinning: the caller may be a browser main thread) until every worker is done; traps when
@@ -125,8 +184,8 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = load<i32>(at(p, PoolSlot.Threads));
-  if (T < 2 || B < 2) return false;
+  const T = min(load<i32>(at(p, PoolSlot.Threads)), B);
+  if (T < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), kind);
   store<i32>(at(p, PoolSlot.Arg0), <i32>out);
   store<i32>(at(p, PoolSlot.Arg1), <i32>inp);
@@ -196,8 +255,8 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   f0: f32, f1: f32, f2: f32, f3: f32, f4: f32, a: i32, b: i32, f5: f32 = 0): bool {
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
-  if (p == 0 || n < ELEM_MIN) return false;
-  const T = load<i32>(at(p, PoolSlot.Threads));
+  if (p == 0) return false;
+  const T = threadsFor(p, n, ELEM_PER_THREAD);
   if (T < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), Job.Elementwise);
   store<i32>(at(p, PoolSlot.ElemOp), op);
@@ -211,10 +270,124 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   return true;
 }
 
+// ---- range jobs ----
+
+// @ts-ignore: decorator
+@inline function alignedSplit(n: i32, align: i32, T: i32, t: i32): i32 {
+  if (t >= T) return n;
+  return <i32>(((<i64>(n / align) * <i64>t) / <i64>T) * <i64>align);
+}
+
+/**
+ * The pool block if a range job of `work` (elements; ConvDW passes multiply-adds / 16) should be
+ * split over the pool: a threads build with a pool attached and work for 2+ threads at
+ * ELEM_PER_THREAD each (how many is kept for range_run); else 0 (the caller computes the job alone).
+ * Callers then set the job's arguments and call range_run.
+ */
+export function range_pool(work: i64): usize {
+  if (!ASC_FEATURE_THREADS) return 0;
+  const p = poolPtr;
+  if (p == 0) return 0;
+  const U = threadsFor(p, work, ELEM_PER_THREAD);
+  if (U < 2) return 0;
+  store<i32>(at(p, PoolSlot.Active), U);
+  return p;
+}
+
+// @ts-ignore: decorator
+@inline function apart(out: usize, inp: usize, bytes: usize): bool { return inp == 0 || out == inp || out + bytes <= inp || inp + bytes <= out; }
+
+/**
+ * range_pool for an elementwise job over n floats writing `out` and reading `in1`, `in2` (0: none):
+ * 0 when an input partly overlaps the output (the single-thread order must then be kept: a split
+ * would race at the seams). The same buffer, or disjoint ones, split freely.
+ */
+export function elem_pool(n: i32, out: usize, in1: usize, in2: usize): usize {
+  const bytes = <usize>max(n, 0) << 2;
+  return apart(out, in1, bytes) && apart(out, in2, bytes) ? range_pool(n) : 0;
+}
+
+/** Argument k of the range job being prepared in pool block p (pointers and ints; range_argf for f32). */
+export function range_arg(p: usize, k: i32, v: i32): void { store<i32>(at(p, PoolSlot.RangeArg0 + k), v); }
+export function range_argf(p: usize, k: i32, v: f32): void { store<f32>(at(p, PoolSlot.RangeArg0 + k), v); }
+
+// @ts-ignore: decorator
+@inline function ri(p: usize, k: i32): i32 { return load<i32>(at(p, PoolSlot.RangeArg0 + k)); }
+// @ts-ignore: decorator
+@inline function rp(p: usize, k: i32): usize { return <usize>load<i32>(at(p, PoolSlot.RangeArg0 + k)); }
+// @ts-ignore: decorator
+@inline function rf(p: usize, k: i32): f32 { return load<f32>(at(p, PoolSlot.RangeArg0 + k)); }
+
+/**
+ * Runs range job `op` over units [0, n), split at multiples of `align`, on pool block p (from
+ * range_pool), on at most one thread per aligned unit: alone when there is one unit.
+ */
+export function range_run(p: usize, op: i32, n: i32, align: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  align = max(1, align);
+  const U = min(load<i32>(at(p, PoolSlot.Active)), n / align);
+  store<i32>(at(p, PoolSlot.Kind), Job.Range);
+  store<i32>(at(p, PoolSlot.RangeOp), op);
+  store<i32>(at(p, PoolSlot.RangeN), n);
+  store<i32>(at(p, PoolSlot.RangeAlign), align);
+  if (U < 2) { runRangeShare(p, 0, 1); return; }
+  post(p, U);
+  runRangeShare(p, 0, U);
+  join(p);
+}
+
+// One thread's share [u0, u1) of a range job.
+function runRangeShare(p: usize, tid: i32, T: i32): void {
+  const n = load<i32>(at(p, PoolSlot.RangeN)), al = load<i32>(at(p, PoolSlot.RangeAlign));
+  const u0 = alignedSplit(n, al, T, tid), u1 = alignedSplit(n, al, T, tid + 1);
+  const op = load<i32>(at(p, PoolSlot.RangeOp));
+  if (op == RangeOp.ConvDW) {
+    // units: dW columns (mode 0) or rows (mode 1); dbias rows split apart, one per output channel
+    const O = ri(p, 8), K = ri(p, 9), cols = ri(p, 7) == 0;
+    const q0 = alignedSplit(O, 1, T, tid), q1 = alignedSplit(O, 1, T, tid + 1);
+    const scratch = rp(p, 5) + <usize>tid * rp(p, 6);
+    if (cols) conv_dw_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), ri(p, 4), rp(p, 10), scratch, 0, O, u0, u1, q0, q1);
+    else conv_dw_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), ri(p, 4), rp(p, 10), scratch, u0, u1, 0, K, q0, q1);
+    return;
+  }
+  if (u0 >= u1) return;
+  switch (op) {
+    case RangeOp.ReluFwd: relu_forward_range(rp(p, 0), rp(p, 1), u0, u1); break;
+    case RangeOp.ReluBwd: relu_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), u0, u1); break;
+    case RangeOp.LeakyFwd: leaky_relu_forward_range(rp(p, 0), rp(p, 1), u0, u1, rf(p, 2)); break;
+    case RangeOp.LeakyBwd: leaky_relu_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), u0, u1, rf(p, 3)); break;
+    case RangeOp.Axpy: axpy_range(rp(p, 0), rp(p, 1), u0, u1, rf(p, 2)); break;
+    case RangeOp.BNTrain:
+      bn_train_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), rp(p, 4), rp(p, 5), rp(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), rf(p, 10), rf(p, 11), u0, u1);
+      break;
+    case RangeOp.BNEval:
+      bn_eval_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), rp(p, 4), rp(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), rf(p, 9), u0, u1);
+      break;
+    case RangeOp.BNBwd:
+      bn_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), rp(p, 4), rp(p, 5), rp(p, 6), rp(p, 7), rp(p, 8), ri(p, 9), ri(p, 10), ri(p, 11), rf(p, 12), u0, u1);
+      break;
+    case RangeOp.MaxPoolFwd:
+      maxpool_forward_range(rp(p, 0), rp(p, 1), rp(p, 2), ri(p, 3), ri(p, 4), ri(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), ri(p, 10), u0, u1);
+      break;
+    case RangeOp.MaxPoolBwd: maxpool_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), ri(p, 3), ri(p, 4), u0, u1); break;
+    case RangeOp.AvgPoolFwd:
+      avgpool_forward_range(rp(p, 0), rp(p, 1), ri(p, 2), ri(p, 3), ri(p, 4), ri(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), u0, u1);
+      break;
+    case RangeOp.AvgPoolBwd:
+      avgpool_backward_range(rp(p, 0), rp(p, 1), ri(p, 2), ri(p, 3), ri(p, 4), ri(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), u0, u1);
+      break;
+    case RangeOp.GapFwd: gap_forward_range(rp(p, 0), rp(p, 1), ri(p, 2), u0, u1); break;
+    case RangeOp.GapBwd: gap_backward_range(rp(p, 0), rp(p, 1), ri(p, 2), u0, u1); break;
+    case RangeOp.BiasRows: bias_rows_range(rp(p, 0), rp(p, 1), ri(p, 2), u0, u1); break;
+    case RangeOp.ColSums: col_sums_range(rp(p, 0), rp(p, 1), ri(p, 2), ri(p, 3), u0, u1); break;
+    default: unreachable();
+  }
+}
+
 /** After a split ElemOp.FirstNonfinite job: the first index over all ranges (ranges are in order), or -1. */
 export function pool_first_result(): i32 {
   const p = poolPtr;
-  const T = load<i32>(at(p, PoolSlot.Threads));
+  const T = load<i32>(at(p, PoolSlot.Active));
   for (let t = 0; t < T; t++) {
     const r = load<i32>(at(p, PoolSlot.Results + t));
     if (r >= 0) return r;
@@ -227,8 +400,8 @@ export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = load<i32>(at(p, PoolSlot.Threads));
-  if (T < 2 || N < 16 || <i64>M * <i64>N * <i64>K < 32768) return false;
+  const T = min(threadsFor(p, <i64>M * <i64>N * <i64>K, GEMM_PER_THREAD), N >> 3); // a full 8-wide panel each at least
+  if (T < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), kind);
   store<i32>(at(p, PoolSlot.Arg0), <i32>c);
   store<i32>(at(p, PoolSlot.Arg1), <i32>a);
@@ -252,12 +425,18 @@ export function worker_run(p: usize, tid: i32, seen: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   if (ASC_FEATURE_THREADS) {
     while (true) {
-      // spin briefly (jobs often follow each other within microseconds), then sleep
-      for (let spin = 0; spin < 20000 && atomic.load<i32>(at(p, PoolSlot.Gen)) == seen; spin++) { /* spin */ }
+      // spin (the jobs of a training step follow each other within microseconds to a millisecond or
+      // two: the serial parts, JS, the next batch), then sleep
+      for (let spin = 0; spin < SPIN && atomic.load<i32>(at(p, PoolSlot.Gen)) == seen; spin++) { /* spin */ }
       while (atomic.load<i32>(at(p, PoolSlot.Gen)) == seen) atomic.wait<i32>(at(p, PoolSlot.Gen), seen, -1);
       seen++;
       if (load<i32>(at(p, PoolSlot.Exit)) != 0) return;
-      const T = load<i32>(at(p, PoolSlot.Threads));
+      const T = load<i32>(at(p, PoolSlot.Active)); // threads >= T get empty shares
+      if (load<i32>(at(p, PoolSlot.Kind)) == Job.Range) {
+        runRangeShare(p, tid, T);
+        atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
+        continue;
+      }
       if (load<i32>(at(p, PoolSlot.Kind)) == Job.Elementwise) {
         runElementShare(p, tid, T);
         atomic.sub<i32>(at(p, PoolSlot.Pending), 1);

@@ -1,7 +1,7 @@
 // Elementwise helpers on f32 buffers (byte offsets): fill, scale, axpy, copy, finiteness checks,
 // label validation. SIMD body with scalar tail for any n.
 import { assertSpan } from './bounds';
-import { parallel_elementwise, pool_first_result, ElemOp } from './threads';
+import { parallel_elementwise, pool_first_result, ElemOp, elem_pool, range_arg, range_argf, range_run, RangeOp } from './threads';
 
 // x[0..n) = v
 export function fill_f32(x: usize, n: i32, v: f32): void {
@@ -26,15 +26,22 @@ export function scale_f32(x: usize, n: i32, a: f32): void {
   }
 }
 
-// y[0..n) += a * x[0..n)
+// y[0..n) += a * x[0..n)   (split over the pool by element ranges for large n: the same bits)
 export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
+  const p = elem_pool(n, y, x, 0);
+  if (p) { range_arg(p, 0, <i32>y); range_arg(p, 1, <i32>x); range_argf(p, 2, a); range_run(p, RangeOp.Axpy, n, 16); return; }
+  axpy_range(y, x, 0, n, a);
+}
+
+// axpy_f32 on elements [i0, i1) (i0 a multiple of 4).
+export function axpy_range(y: usize, x: usize, i0: i32, i1: i32, a: f32): void {
   const as = f32x4.splat(a);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     v128.store(y + off, f32x4.add(v128.load(y + off), f32x4.mul(as, v128.load(x + off))));
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     const off = <usize>i << 2;
     store<f32>(y + off, load<f32>(y + off) + a * load<f32>(x + off));
   }

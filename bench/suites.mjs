@@ -5,6 +5,8 @@
 export const SUITES = [
   { id: 'peers', script: 'bench/peers/run.mjs', args: ['--rounds', '5', '--seconds', '2'], outFlag: '--out', report: './peers/report.mjs',
     what: 'MLP and CNN training throughput, one thread, against tfjs-wasm, tfjs-cpu and ConvNetJS' },
+  { id: 'threads', script: 'bench/threads.mjs', args: ['--pairs', '7', '--phase-pairs', '3', '--predict-pairs', '5'], outFlag: '--json', report: './threads/report.mjs',
+    what: 'one against two threads: training-step speedup, weights bit-identical, batch-1 predict, where a step goes' },
   { id: 'resnet', script: 'bench/resnet.mjs', args: ['--autogroup-nice', '-10'], outFlag: '--out', report: './resnet/report.mjs',
     what: 'ResNet-20 and PlainNet-20 training throughput against tfjs-wasm, and where a step goes' },
   { id: 'jax-node', script: 'bench/jax/run.mjs', args: ['--rounds-mlp', '7', '--rounds-cnn', '3'], outFlag: '--out', report: './jax/report.mjs', benchDeps: true,

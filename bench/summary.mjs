@@ -2,18 +2,13 @@
 // bench/render.mjs): one table of training throughput at one and two threads with the ratio to each
 // peer, then one line each for jax-js, inference, the EC overhead, the GEMM against the wasm peak and
 // memory. Every number is read from the JSON; a suite without a record shows '-'.
+import { modelScaling } from './threads/report.mjs';
+
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const x2 = (r) => (r >= 10 ? `${r.toFixed(1)}x` : `${r.toFixed(2)}x`);
 const dash = '-';
 
 const peer = (peers, w, id) => peers?.workloads.find((x) => x.workload === w)?.peers.find((p) => p.id === id);
-
-/** ecopt samples/s at T threads for a model of the threads suite (bench/threads/report.mjs's shape). */
-function threaded(threads, model, T) {
-  const m = threads?.models?.find((x) => x.id === model);
-  return m?.samplesPerSec?.[T]?.median;
-}
-const scaling = (threads, model) => threads?.models?.find((x) => x.id === model)?.scaling;
 
 export function speedSection(d) {
   const out = [];
@@ -28,9 +23,9 @@ export function speedSection(d) {
   ];
   for (const [label, w, peers] of rows) {
     const base = peer(d.peers, w, 'ecopt-sgd');
-    const two = threaded(d.threads, w, 2), sc = scaling(d.threads, w);
+    const th = modelScaling(d.threads, w), two = th?.samplesPerSec[2];
     const ratios = peers.map(([id, name]) => { const p = peer(d.peers, w, id); return p?.ecoptOverPeer ? `${x2(p.ecoptOverPeer)} ${name}` : null; }).filter(Boolean);
-    out.push(`| ${label} | ${base ? int(base.median) : dash} samples/s | ${two ? `${int(two)} (${x2(sc.median)})` : dash} | ${ratios.join(', ') || dash} |`);
+    out.push(`| ${label} | ${base ? int(base.median) : dash} samples/s | ${two ? `${int(two)} (${x2(th.speedup)})` : dash} | ${ratios.join(', ') || dash} |`);
   }
   for (const net of d.resnet?.nets ?? []) {
     const inst = (id) => net.instances.find((i) => i.id === id)?.summary?.median;

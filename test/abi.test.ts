@@ -73,8 +73,9 @@ describe('the wasm ABI matches src/core/abi.gen.ts', () => {
   });
 
   it('block layouts the TypeScript side relies on', () => {
-    expect(PoolSlot.Count * 4).toBe(256);
-    expect(PoolSlot.Results + 32).toBeLessThanOrEqual(PoolSlot.Count); // one result per thread, MAX_THREADS = 32
+    expect(PoolSlot.Count * 4).toBe(384);
+    expect(PoolSlot.Results + 32).toBeLessThanOrEqual(PoolSlot.RangeOp); // one result per thread, MAX_THREADS = 32
+    expect(PoolSlot.RangeArg0 + 14).toBeLessThanOrEqual(PoolSlot.Count); // a range job's 14 arguments (assembly/threads.ts)
     expect(ConvDesc.Count).toBe(ConvDesc.Direct + 1);
     expect(ECHyper.Count).toBeGreaterThan(ECHyper.ISBC2);
     expect(ECLayerDesc.Count).toBe(ECLayerDesc.V2 + 1);

@@ -221,9 +221,16 @@ export const PoolSlot = {
   ElemA: 27,
   ElemB: 28,
   ElemF5: 29,
+  /** * Threads taking part in the current job (the first Active; the others only report done): fewer than Threads when the job is too small to give every thread its minimum share. */
+  Active: 30,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results: 32,
-  Count: 64,
+  /** * Range job (assembly/threads.ts parallel_range): the op, the units [0, RangeN) to split, the alignment of the split points, then up to 14 arguments (i32, or f32 bits). */
+  RangeOp: 64,
+  RangeN: 65,
+  RangeAlign: 66,
+  RangeArg0: 67,
+  Count: 96,
 } as const;
 /** A value of PoolSlot. */
 export type PoolSlot = (typeof PoolSlot)[keyof typeof PoolSlot];
@@ -405,8 +412,8 @@ export interface Kernels {
   ): void;
   /**
    * dw (O,C,KH,KW) = sum_b dy_b · col_bᵀ;  dbias (O) = sums of dy over b and pixels;  dx (B,C,H,W).
-   * Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0). dw keeps one chain over samples
-   * (its GEMMs are split by columns on a pool); dx is split by samples.
+   * Overwrites dw, dbias (when dbias != 0) and dx (when dx != 0). dw keeps one chain over samples;
+   * on a pool dW + dbias are one job split by dW columns (or rows), dx is split by samples.
    * AS: (dx: usize, dw: usize, dbias: usize, dy: usize, x: usize, w: usize, B: i32, desc: usize,
    * scratch: usize) => void
    */
@@ -734,7 +741,7 @@ export interface Kernels {
    */
   scale_f32(x: number, n: number, a: number): void;
   /**
-   * y[0..n) += a * x[0..n)
+   * y[0..n) += a * x[0..n)   (split over the pool by element ranges for large n: the same bits)
    * AS: (y: usize, x: usize, n: i32, a: f32) => void
    */
   axpy_f32(y: number, x: number, n: number, a: number): void;
@@ -1559,7 +1566,12 @@ export const ABI_GLOBALS: Readonly<Record<string, number>> = {
   'PoolSlot.ElemA': PoolSlot.ElemA,
   'PoolSlot.ElemB': PoolSlot.ElemB,
   'PoolSlot.ElemF5': PoolSlot.ElemF5,
+  'PoolSlot.Active': PoolSlot.Active,
   'PoolSlot.Results': PoolSlot.Results,
+  'PoolSlot.RangeOp': PoolSlot.RangeOp,
+  'PoolSlot.RangeN': PoolSlot.RangeN,
+  'PoolSlot.RangeAlign': PoolSlot.RangeAlign,
+  'PoolSlot.RangeArg0': PoolSlot.RangeArg0,
   'PoolSlot.Count': PoolSlot.Count,
   'ConvDesc.C': ConvDesc.C,
   'ConvDesc.H': ConvDesc.H,

@@ -151,7 +151,7 @@ console.log(JSON.stringify({ base, during, after, open: rt.arena.isOpen }));
 const rt = await init({ threads: 2 });
 const before = train(4);
 const k = rt.kernels, mem = k.memory;
-const M = 1, N = 64, K = 512;                  // 32768 multiply-adds: split over the pool
+const M = 1, N = 64, K = 2048;                 // 131072 multiply-adds: split over 2 threads
 const a = rt.arena.alloc(K * 4, 'a'), b = rt.arena.alloc(K * N * 4, 'b'), scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K), 'scratch');
 function bad() {
   mem.grow(1);                                 // a fresh last page nobody owns

@@ -129,14 +129,14 @@ describe('shutdown()', () => {
   it('the old kernels no longer use the stopped pool (a large GEMM on them does not hang)', async () => {
     const rt = await init({ threads: 2 });
     const k = rt.kernels;
-    const M = 8, N = 64, K = 64;
+    const M = 8, N = 64, K = 512;
     const a = rt.arena.alloc(M * K * 4), b = rt.arena.alloc(K * N * 4), c = rt.arena.alloc(M * N * 4);
     const scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K));
     rt.arena.f32(a, M * K).fill(1);
     rt.arena.f32(b, K * N).fill(2);
     await shutdown();
     k.gemm_nn(c, a, b, M, N, K, 0, scratch); // runs on this thread alone
-    expect(Array.from(new Float32Array(k.memory.buffer, c, M * N)).every((v) => v === 128)).toBe(true);
+    expect(Array.from(new Float32Array(k.memory.buffer, c, M * N)).every((v) => v === 1024)).toBe(true);
   });
 });
 
@@ -144,7 +144,7 @@ describe('a trapping pool worker', () => {
   /** A GEMM whose worker-1 columns are beyond linear memory: the main thread's share (0..31) fits. */
   function outOfBoundsGemm(rt: Runtime): () => void {
     const k = rt.kernels, mem = k.memory;
-    const M = 1, N = 64, K = 512; // 32768 multiply-adds: split over the pool by 8-column panels
+    const M = 1, N = 64, K = 2048; // 131072 multiply-adds: split over 2 threads by 8-column panels (2^16 each at least)
     const a = rt.arena.alloc(K * 4), b = rt.arena.alloc(K * N * 4), scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K));
     return () => {
       mem.grow(1); // a fresh last page nobody owns (training in between may have used the last one)
@@ -172,7 +172,7 @@ describe('a trapping pool worker', () => {
     const rt = await init({ threads: 2 });
     const before = train();
     const k = rt.kernels, mem = k.memory;
-    const M = 1, N = 64, K = 512;
+    const M = 1, N = 64, K = 2048;
     const a = rt.arena.alloc(K * 4), b = rt.arena.alloc(K * N * 4), scratch = rt.arena.alloc(k.gemm_scratch_bytes(M, N, K));
     const c = mem.buffer.byteLength + 4096; // everything out of bounds: both threads trap
     expect(() => k.gemm_nn(c, a, b, M, N, K, 0, scratch)).toThrow(/gemm_nn.*(main thread|pool worker)/s);
