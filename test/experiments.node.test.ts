@@ -135,7 +135,7 @@ describe('experiments (tiny configurations)', () => {
     const withHashes = files.filter((f) => 'commit' in JSON.parse(readFileSync(join('docs/results', f), 'utf8')));
     expect(new Set(set.map((i) => i.file))).toEqual(new Set(withHashes));
     const ids = set.flatMap((i) => ('id' in i ? [i.id] : []));
-    for (const o of ['sgd', 'ecsgd', 'ecsgd-preserve', 'pathsgd', 'momentum', 'ecmomentum', 'adam', 'ecadam', 'sgd@torch', 'sgd@he+unit', 'ecsgd@torch', 'sgd@torch+unit']) {
+    for (const o of ['sgd', 'ecsgd', 'ecsgd-preserve', 'pathsgd', 'momentum', 'ecmomentum', 'adam', 'ecadam', 'sgd@torch', 'sgd@he+unit', 'ecsgd@torch', 'sgd@torch+unit', 'ecsgd-graph', 'ecsgd-blocks']) {
       expect(ids.some((id) => id.split('/').includes(o))).toBe(true);
     }
   });

@@ -44,6 +44,11 @@ export function defaultVerifySet(full = false): VerifyItem[] {
     // mnist-cnn: the EC-SGD row, the other optimizers' seed 0 for 1 epoch
     ...seeds('mnist-cnn.json', 'mnist-cnn/ecsgd', 2),
     ...['sgd', 'adam', 'ecadam'].map((o) => ({ file: 'mnist-cnn.json', id: `mnist-cnn/${o}/s0`, epochs: 1 })),
+    // resnet-study: the PlainNet-8 EC-SGD whole-graph row (every seed), SGD on it, and the per-block
+    // mode on ResNet-8, each on its first epoch (about a minute each); --full runs them to the end
+    ...seeds('resnet-study.json', 'resnet-study/plainnet8/ecsgd-graph', 3, full ? undefined : 1),
+    { file: 'resnet-study.json', id: 'resnet-study/plainnet8/sgd/s0', epochs: full ? undefined : 1 },
+    { file: 'resnet-study.json', id: 'resnet-study/resnet8/ecsgd-blocks/s0', epochs: full ? undefined : 1 },
     { file: 'overhead.json', overhead: true },
   ];
   const files = [...new Set(items.map((i) => i.file))];
