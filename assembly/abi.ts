@@ -58,7 +58,7 @@ export enum Schedule {
 export enum PoolSlot {
   /** Job generation: workers wake when it changes. */
   Gen = 0,
-  /** Workers still busy with the current job. */
+  /** Shares of the current job not done yet (the caller's join waits for 0). */
   Pending = 1,
   /** Job kind (GEMM kind, or a Job of assembly/threads.ts). */
   Kind = 2,
@@ -99,11 +99,10 @@ export enum PoolSlot {
   ElemA = 27,
   ElemB = 28,
   ElemF5 = 29,
-  /**
-   * Threads taking part in the current job (the first Active; the others only report done): fewer
-   * than Threads when the job is too small to give every thread its minimum share.
-   */
-  Active = 30,
+  /** Shares of the current job (any thread claims them, one at a time, through Claim). */
+  Shares = 30,
+  /** 1 while the caller (thread 0) runs a share: after a trap there, that share never completes. */
+  CallerShare = 31,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results = 32,
   /**
@@ -114,6 +113,12 @@ export enum PoolSlot {
   RangeN = 65,
   RangeAlign = 66,
   RangeArg0 = 67,
+  /**
+   * The claim word of the current job, an i64 over slots 82-83 (8-byte aligned): its generation
+   * (high 32 bits), its share count (bits 16-31) and the next unclaimed share (bits 0-15). A thread
+   * claims a share by compare-exchange, so a late worker can never take a share of a later job.
+   */
+  Claim = 82,
   Count = 96,
 }
 

@@ -2,7 +2,12 @@
 // cut into column ranges (multiples of the 8-wide panel), each computed by exactly one thread with
 // the same per-element summation chain as the single-thread kernel, so results are bit-identical
 // for any thread count. The caller (thread 0) spins while it waits, so it may be a browser main
-// thread (where atomic waits trap); workers spin a while after a job, then sleep in atomic.wait.
+// thread (where atomic waits trap); workers spin briefly after a job, then sleep in atomic.wait.
+//
+// A job is cut into shares (one per thread for GEMMs, finer for the others) that any thread claims
+// one at a time, the caller included: a worker that is asleep, late or descheduled (a busy or
+// shared machine) leaves its shares to the others instead of making them wait, and each share is
+// computed with the same arithmetic whoever runs it, so the bits do not depend on who did what.
 //
 // Conv layers also split whole samples (forward and input gradient): each sample is computed by
 // one thread with the single-thread arithmetic, using that thread's share of the caller's scratch.
@@ -87,11 +92,11 @@ const ELEM_PER_THREAD: i64 = 32768;
 const GEMM_PER_THREAD: i64 = 65536;
 
 /**
- * Iterations a worker spins on the job generation before it sleeps in atomic.wait: 20,000, about
- * 35 us on the 2-core test machine. Spinning 2^17-2^21 iterations (0.2-3.5 ms) so that workers stay
- * awake across the gaps of a step gained only 0-6% there with the other core free, and cost a lot
- * when the machine is oversubscribed: with 2^21, two threads on a busy 2-core machine ran MLP steps
- * about 4x slower than one thread, the spinning worker taking the time the caller needed.
+ * Iterations a worker spins on the job generation before it sleeps in atomic.wait (about 35 us
+ * here). A longer spin (2^17-2^21) gained 0-6% on a 2-core machine whose other core was lent to us,
+ * but a spinning worker takes CPU time the caller needs when the machine is oversubscribed (2
+ * threads of a busy machine: MLP steps 4x slower than one thread with 2^21), and a sleeping
+ * worker's lateness costs little now that the caller takes the shares it has not claimed.
  */
 const SPIN: i32 = 20000;
 
@@ -118,17 +123,67 @@ export function pool_threads(): i32 {
   return p == 0 ? 1 : max(1, load<i32>(at(p, PoolSlot.Threads)));
 }
 
-// Publishes a job for the first U threads (the caller included) and wakes every worker: all of
-// them report done (the others with an empty share), so the protocol stays one job at a time.
+// The claim word of job generation g with S shares, the next unclaimed one `next` (PoolSlot.Claim).
 // @ts-ignore: decorator
-@inline function post(p: usize, U: i32): void {
+@inline function claimWord(g: i32, S: i32, next: i32): i64 { return (<i64>g << 32) | (<i64>S << 16) | <i64>next; }
+
+// Publishes a job of S shares (2 <= S <= 65535; its slots written before) and wakes the workers;
+// returns its generation.
+// @ts-ignore: decorator
+@inline function post(p: usize, S: i32): i32 {
+  let g = 0;
   if (ASC_FEATURE_THREADS) {
     const T = load<i32>(at(p, PoolSlot.Threads));
-    store<i32>(at(p, PoolSlot.Active), U);
-    atomic.store<i32>(at(p, PoolSlot.Pending), T - 1);
-    atomic.add<i32>(at(p, PoolSlot.Gen), 1);
+    g = atomic.load<i32>(at(p, PoolSlot.Gen)) + 1;
+    store<i32>(at(p, PoolSlot.Shares), S);
+    atomic.store<i32>(at(p, PoolSlot.Pending), S);
+    atomic.store<i64>(at(p, PoolSlot.Claim), claimWord(g, S, 0));
+    atomic.store<i32>(at(p, PoolSlot.Gen), g);
     atomic.notify(at(p, PoolSlot.Gen), T - 1);
   }
+  return g;
+}
+
+// Claims and computes shares of job g on thread tid (scratch: its GEMM packing buffers) until none
+// is left. A claim is a compare-exchange on the whole claim word, so it fails once the job is over
+// and a later one posted (then this thread had nothing more to do for g anyway).
+function work(p: usize, g: i32, tid: i32, scratch: usize): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const w = at(p, PoolSlot.Claim);
+  while (true) {
+    const c = atomic.load<i64>(w);
+    if (<i32>(c >>> 32) != g) return;
+    const S = <i32>((c >>> 16) & 0xffff), s = <i32>(c & 0xffff);
+    if (s >= S) return;
+    if (atomic.cmpxchg<i64>(w, c, c + 1) != c) continue;
+    if (tid == 0) store<i32>(at(p, PoolSlot.CallerShare), 1);
+    runShare(p, tid, s, S, scratch);
+    if (tid == 0) store<i32>(at(p, PoolSlot.CallerShare), 0);
+    atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
+  }
+}
+
+// Share s of S of the posted job, on thread tid.
+function runShare(p: usize, tid: i32, s: i32, S: i32, scratch: usize): void {
+  const kind = load<i32>(at(p, PoolSlot.Kind));
+  if (kind == Job.Range) runRangeShare(p, tid, s, S);
+  else if (kind == Job.Elementwise) runElementShare(p, s, S);
+  else if (kind >= Job.ConvFwd) runSplitShare(p, tid, s, S);
+  else {
+    if (tid != 0) scratch = <usize>load<i32>(at(p, PoolSlot.Scratch)) + <usize>(tid - 1) * <usize>load<i32>(at(p, PoolSlot.ScratchBytes));
+    const N = load<i32>(at(p, PoolSlot.Arg4));
+    gemm_cols(kind, <usize>load<i32>(at(p, PoolSlot.Arg0)), <usize>load<i32>(at(p, PoolSlot.Arg1)), <usize>load<i32>(at(p, PoolSlot.Arg2)),
+      load<i32>(at(p, PoolSlot.Arg3)), N, load<i32>(at(p, PoolSlot.Arg5)), load<i32>(at(p, PoolSlot.Arg6)), scratch, colSplit(N, S, s), colSplit(N, S, s + 1));
+  }
+}
+
+// Posts a job of S shares, computes shares on the caller's thread until none is left, waits for the
+// others (a trap in any share traps here too).
+// @ts-ignore: decorator
+@inline function run(p: usize, S: i32, scratch: usize): void {
+  const g = post(p, S);
+  work(p, g, 0, scratch);
+  join(p);
 }
 
 // Threads a job of `work` units gets, at least `per` each: min(pool threads, work / per).
@@ -137,7 +192,7 @@ export function pool_threads(): i32 {
   return <i32>min(<i64>load<i32>(at(p, PoolSlot.Threads)), work / per);
 }
 
-// Waits (spinning: the caller may be a browser main thread) until every worker is done; traps when
+// Waits (spinning: the caller may be a browser main thread) until every share is done; traps when
 // a worker's share trapped (fault field), so the kernel call fails on the caller's thread too.
 // @ts-ignore: decorator
 @inline function join(p: usize): void {
@@ -163,11 +218,11 @@ export function pool_fault(): i32 {
   return <i32>((<i64>B * <i64>t) / <i64>T);
 }
 
-// One thread's share of a job split by samples (conv) or rows (EC passes).
-function runSplitShare(p: usize, tid: i32, T: i32): void {
+// Share s of S of a job split by samples (conv) or rows (EC passes), on thread tid (its scratch share).
+function runSplitShare(p: usize, tid: i32, s: i32, S: i32): void {
   const kind = load<i32>(at(p, PoolSlot.Kind));
   const B = load<i32>(at(p, PoolSlot.Arg4));
-  const b0 = sampleSplit(B, T, tid), b1 = sampleSplit(B, T, tid + 1);
+  const b0 = sampleSplit(B, S, s), b1 = sampleSplit(B, S, s + 1);
   if (kind == Job.ECRows) { ec_rows(<usize>load<i32>(at(p, PoolSlot.Arg0)), b0, b1); return; }
   const scratch = <usize>load<i32>(at(p, PoolSlot.Arg6)) + <usize>tid * <usize>load<i32>(at(p, PoolSlot.Share));
   const out = <usize>load<i32>(at(p, PoolSlot.Arg0)), inp = <usize>load<i32>(at(p, PoolSlot.Arg1)), w = <usize>load<i32>(at(p, PoolSlot.Arg2));
@@ -184,8 +239,7 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   if (!ASC_FEATURE_THREADS) return false;
   const p = poolPtr;
   if (p == 0) return false;
-  const T = min(load<i32>(at(p, PoolSlot.Threads)), B);
-  if (T < 2) return false;
+  if (load<i32>(at(p, PoolSlot.Threads)) < 2 || B < 2) return false;
   store<i32>(at(p, PoolSlot.Kind), kind);
   store<i32>(at(p, PoolSlot.Arg0), <i32>out);
   store<i32>(at(p, PoolSlot.Arg1), <i32>inp);
@@ -195,9 +249,7 @@ export function parallel_samples(kind: i32, out: usize, inp: usize, w: usize, bi
   store<i32>(at(p, PoolSlot.Arg5), <i32>desc);
   store<i32>(at(p, PoolSlot.Arg6), <i32>scratch);
   store<i32>(at(p, PoolSlot.Share), <i32>share);
-  post(p, T);
-  runSplitShare(p, 0, T);
-  join(p);
+  run(p, min(B, 0xffff), 0); // a share per sample
   return true;
 }
 
@@ -219,9 +271,7 @@ export function parallel_rows(desc: usize, rows: i32, elements: i64): bool {
   store<i32>(at(p, PoolSlot.Kind), Job.ECRows);
   store<i32>(at(p, PoolSlot.Arg0), <i32>desc);
   store<i32>(at(p, PoolSlot.Arg4), rows);
-  post(p, T);
-  runSplitShare(p, 0, T);
-  join(p);
+  run(p, min(rows, 4 * T), 0);
   return true;
 }
 
@@ -231,10 +281,10 @@ export function parallel_rows(desc: usize, rows: i32, elements: i64): bool {
   return <i32>(((<i64>(n >> 4) * <i64>t) / <i64>T) << 4);
 }
 
-// One thread's share [i0, i1) of an elementwise job.
-function runElementShare(p: usize, tid: i32, T: i32): void {
+// Share s of S, elements [i0, i1), of an elementwise job.
+function runElementShare(p: usize, s: i32, S: i32): void {
   const n = load<i32>(at(p, PoolSlot.ElemN));
-  const i0 = elemSplit(n, T, tid), i1 = elemSplit(n, T, tid + 1);
+  const i0 = elemSplit(n, S, s), i1 = elemSplit(n, S, s + 1);
   const op = load<i32>(at(p, PoolSlot.ElemOp));
   const p0 = <usize>load<i32>(at(p, PoolSlot.ElemPtr0)), p1 = <usize>load<i32>(at(p, PoolSlot.ElemPtr1)), p2 = <usize>load<i32>(at(p, PoolSlot.ElemPtr2)), p3 = <usize>load<i32>(at(p, PoolSlot.ElemPtr3));
   const f0 = load<f32>(at(p, PoolSlot.ElemF0)), f1 = load<f32>(at(p, PoolSlot.ElemF1)), f2 = load<f32>(at(p, PoolSlot.ElemF2)), f3 = load<f32>(at(p, PoolSlot.ElemF3)), f4 = load<f32>(at(p, PoolSlot.ElemF4));
@@ -243,12 +293,12 @@ function runElementShare(p: usize, tid: i32, T: i32): void {
   else if (op == ElemOp.Momentum) momentum_range(p0, p1, p2, i0, i1, f0, f1, f2, a);
   else if (op == ElemOp.Adam) adam_range(p0, p1, p2, p3, i0, i1, f0, f1, f2, f3, f4, f5, reinterpret<f32>(a), reinterpret<f32>(b));
   else if (op == ElemOp.Copy) copy_range(p0, p1, i0, i1);
-  else store<i32>(at(p, PoolSlot.Results + tid), first_nonfinite_range(p0, i0, i1));
+  else store<i32>(at(p, PoolSlot.Results + s), first_nonfinite_range(p0, i0, i1));
 }
 
 /**
  * Splits an elementwise job over `n` elements by ranges if a pool of 2+ threads is attached and n is
- * large enough; false = caller computes it alone. For ElemOp.FirstNonfinite the per-thread results
+ * large enough; false = caller computes it alone. For ElemOp.FirstNonfinite the per-share results
  * are in the block (pool_first_result combines them).
  */
 export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: usize, p3: usize,
@@ -264,9 +314,7 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   store<i32>(at(p, PoolSlot.ElemPtr0), <i32>p0); store<i32>(at(p, PoolSlot.ElemPtr1), <i32>p1); store<i32>(at(p, PoolSlot.ElemPtr2), <i32>p2); store<i32>(at(p, PoolSlot.ElemPtr3), <i32>p3);
   store<f32>(at(p, PoolSlot.ElemF0), f0); store<f32>(at(p, PoolSlot.ElemF1), f1); store<f32>(at(p, PoolSlot.ElemF2), f2); store<f32>(at(p, PoolSlot.ElemF3), f3); store<f32>(at(p, PoolSlot.ElemF4), f4);
   store<i32>(at(p, PoolSlot.ElemA), a); store<i32>(at(p, PoolSlot.ElemB), b); store<f32>(at(p, PoolSlot.ElemF5), f5);
-  post(p, T);
-  runElementShare(p, 0, T);
-  join(p);
+  run(p, min(4 * T, 32), 0); // four shares per thread (at most 32: one result slot each)
   return true;
 }
 
@@ -290,7 +338,7 @@ export function range_pool(work: i64): usize {
   if (p == 0) return 0;
   const U = threadsFor(p, work, ELEM_PER_THREAD);
   if (U < 2) return 0;
-  store<i32>(at(p, PoolSlot.Active), U);
+  store<i32>(at(p, PoolSlot.Shares), U); // threads, until range_run sets the shares
   return p;
 }
 
@@ -320,31 +368,31 @@ export function range_argf(p: usize, k: i32, v: f32): void { store<f32>(at(p, Po
 
 /**
  * Runs range job `op` over units [0, n), split at multiples of `align`, on pool block p (from
- * range_pool), on at most one thread per aligned unit: alone when there is one unit.
+ * range_pool): four shares per thread (one for ConvDW, whose shares each pack the batch's output
+ * gradients once), at most one per aligned unit; alone when there is one unit.
  */
 export function range_run(p: usize, op: i32, n: i32, align: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   align = max(1, align);
-  const U = min(load<i32>(at(p, PoolSlot.Active)), n / align);
+  const U = load<i32>(at(p, PoolSlot.Shares));
+  const S = min(op == RangeOp.ConvDW ? U : 4 * U, n / align);
   store<i32>(at(p, PoolSlot.Kind), Job.Range);
   store<i32>(at(p, PoolSlot.RangeOp), op);
   store<i32>(at(p, PoolSlot.RangeN), n);
   store<i32>(at(p, PoolSlot.RangeAlign), align);
-  if (U < 2) { runRangeShare(p, 0, 1); return; }
-  post(p, U);
-  runRangeShare(p, 0, U);
-  join(p);
+  if (S < 2) { runRangeShare(p, 0, 0, 1); return; }
+  run(p, S, 0);
 }
 
-// One thread's share [u0, u1) of a range job.
-function runRangeShare(p: usize, tid: i32, T: i32): void {
+// Share s of S, units [u0, u1), of a range job, on thread tid (its scratch share for ConvDW).
+function runRangeShare(p: usize, tid: i32, s: i32, S: i32): void {
   const n = load<i32>(at(p, PoolSlot.RangeN)), al = load<i32>(at(p, PoolSlot.RangeAlign));
-  const u0 = alignedSplit(n, al, T, tid), u1 = alignedSplit(n, al, T, tid + 1);
+  const u0 = alignedSplit(n, al, S, s), u1 = alignedSplit(n, al, S, s + 1);
   const op = load<i32>(at(p, PoolSlot.RangeOp));
   if (op == RangeOp.ConvDW) {
     // units: dW columns (mode 0) or rows (mode 1); dbias rows split apart, one per output channel
     const O = ri(p, 8), K = ri(p, 9), cols = ri(p, 7) == 0;
-    const q0 = alignedSplit(O, 1, T, tid), q1 = alignedSplit(O, 1, T, tid + 1);
+    const q0 = alignedSplit(O, 1, S, s), q1 = alignedSplit(O, 1, S, s + 1);
     const scratch = rp(p, 5) + <usize>tid * rp(p, 6);
     if (cols) conv_dw_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), ri(p, 4), rp(p, 10), scratch, 0, O, u0, u1, q0, q1);
     else conv_dw_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), ri(p, 4), rp(p, 10), scratch, u0, u1, 0, K, q0, q1);
@@ -387,8 +435,8 @@ function runRangeShare(p: usize, tid: i32, T: i32): void {
 /** After a split ElemOp.FirstNonfinite job: the first index over all ranges (ranges are in order), or -1. */
 export function pool_first_result(): i32 {
   const p = poolPtr;
-  const T = load<i32>(at(p, PoolSlot.Active));
-  for (let t = 0; t < T; t++) {
+  const S = load<i32>(at(p, PoolSlot.Shares));
+  for (let t = 0; t < S; t++) {
     const r = load<i32>(at(p, PoolSlot.Results + t));
     if (r >= 0) return r;
   }
@@ -410,48 +458,25 @@ export function parallel_gemm(kind: i32, c: usize, a: usize, b: usize, M: i32, N
   store<i32>(at(p, PoolSlot.Arg4), N);
   store<i32>(at(p, PoolSlot.Arg5), K);
   store<i32>(at(p, PoolSlot.Arg6), accumulate);
-  post(p, T);
-  gemm_cols(kind, c, a, b, M, N, K, accumulate, scratch, 0, colSplit(N, T, 1));
-  join(p);
+  run(p, T, scratch); // a share per thread: each share packs A once more
   return true;
 }
 
 /**
- * Worker loop: waits for jobs on the pool block and computes column range `tid`; returns on exit.
- * `seen` is the last generation this worker has served (read before it reported ready, or the
- * generation of the job that trapped), so a job posted before the loop starts is not missed.
+ * Worker loop: waits for jobs on the pool block and claims their shares; returns on exit. `seen`
+ * is the last generation this worker has served (read before it reported ready, or the generation
+ * of the job that trapped), so a job posted before the loop starts is not missed.
  */
 export function worker_run(p: usize, tid: i32, seen: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   if (ASC_FEATURE_THREADS) {
     while (true) {
-      // spin (the jobs of a training step follow each other within microseconds to a millisecond or
-      // two: the serial parts, JS, the next batch), then sleep
+      // spin briefly (jobs often follow each other within microseconds), then sleep
       for (let spin = 0; spin < SPIN && atomic.load<i32>(at(p, PoolSlot.Gen)) == seen; spin++) { /* spin */ }
       while (atomic.load<i32>(at(p, PoolSlot.Gen)) == seen) atomic.wait<i32>(at(p, PoolSlot.Gen), seen, -1);
-      seen++;
+      seen = atomic.load<i32>(at(p, PoolSlot.Gen)); // the newest job (a late worker skips the ones it missed)
       if (load<i32>(at(p, PoolSlot.Exit)) != 0) return;
-      const T = load<i32>(at(p, PoolSlot.Active)); // threads >= T get empty shares
-      if (load<i32>(at(p, PoolSlot.Kind)) == Job.Range) {
-        runRangeShare(p, tid, T);
-        atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
-        continue;
-      }
-      if (load<i32>(at(p, PoolSlot.Kind)) == Job.Elementwise) {
-        runElementShare(p, tid, T);
-        atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
-        continue;
-      }
-      if (load<i32>(at(p, PoolSlot.Kind)) >= Job.ConvFwd) {
-        runSplitShare(p, tid, T);
-        atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
-        continue;
-      }
-      const N = load<i32>(at(p, PoolSlot.Arg4));
-      const scratch = <usize>load<i32>(at(p, PoolSlot.Scratch)) + <usize>(tid - 1) * <usize>load<i32>(at(p, PoolSlot.ScratchBytes));
-      gemm_cols(load<i32>(at(p, PoolSlot.Kind)), <usize>load<i32>(at(p, PoolSlot.Arg0)), <usize>load<i32>(at(p, PoolSlot.Arg1)), <usize>load<i32>(at(p, PoolSlot.Arg2)),
-        load<i32>(at(p, PoolSlot.Arg3)), N, load<i32>(at(p, PoolSlot.Arg5)), load<i32>(at(p, PoolSlot.Arg6)), scratch, colSplit(N, T, tid), colSplit(N, T, tid + 1));
-      atomic.sub<i32>(at(p, PoolSlot.Pending), 1);
+      work(p, seen, tid, 0); // a worker's GEMM scratch is read per share (the caller may grow it between jobs)
     }
   }
 }

@@ -183,7 +183,7 @@ export type Schedule = (typeof Schedule)[keyof typeof Schedule];
 export const PoolSlot = {
   /** Job generation: workers wake when it changes. */
   Gen: 0,
-  /** Workers still busy with the current job. */
+  /** Shares of the current job not done yet (the caller's join waits for 0). */
   Pending: 1,
   /** Job kind (GEMM kind, or a Job of assembly/threads.ts). */
   Kind: 2,
@@ -221,8 +221,10 @@ export const PoolSlot = {
   ElemA: 27,
   ElemB: 28,
   ElemF5: 29,
-  /** * Threads taking part in the current job (the first Active; the others only report done): fewer than Threads when the job is too small to give every thread its minimum share. */
-  Active: 30,
+  /** Shares of the current job (any thread claims them, one at a time, through Claim). */
+  Shares: 30,
+  /** 1 while the caller (thread 0) runs a share: after a trap there, that share never completes. */
+  CallerShare: 31,
   /** One i32 result per thread (first_nonfinite), up to 32 threads. */
   Results: 32,
   /** * Range job (assembly/threads.ts parallel_range): the op, the units [0, RangeN) to split, the alignment of the split points, then up to 14 arguments (i32, or f32 bits). */
@@ -230,6 +232,8 @@ export const PoolSlot = {
   RangeN: 65,
   RangeAlign: 66,
   RangeArg0: 67,
+  /** * The claim word of the current job, an i64 over slots 82-83 (8-byte aligned): its generation (high 32 bits), its share count (bits 16-31) and the next unclaimed share (bits 0-15). A thread claims a share by compare-exchange, so a late worker can never take a share of a later job. */
+  Claim: 82,
   Count: 96,
 } as const;
 /** A value of PoolSlot. */
@@ -1078,9 +1082,9 @@ export interface Kernels {
    */
   pool_worker_scratch_bytes(): number;
   /**
-   * Worker loop: waits for jobs on the pool block and computes column range `tid`; returns on exit.
-   * `seen` is the last generation this worker has served (read before it reported ready, or the
-   * generation of the job that trapped), so a job posted before the loop starts is not missed.
+   * Worker loop: waits for jobs on the pool block and claims their shares; returns on exit. `seen`
+   * is the last generation this worker has served (read before it reported ready, or the generation
+   * of the job that trapped), so a job posted before the loop starts is not missed.
    * AS: (p: usize, tid: i32, seen: i32) => void
    */
   worker_run(p: number, tid: number, seen: number): void;
@@ -1566,12 +1570,14 @@ export const ABI_GLOBALS: Readonly<Record<string, number>> = {
   'PoolSlot.ElemA': PoolSlot.ElemA,
   'PoolSlot.ElemB': PoolSlot.ElemB,
   'PoolSlot.ElemF5': PoolSlot.ElemF5,
-  'PoolSlot.Active': PoolSlot.Active,
+  'PoolSlot.Shares': PoolSlot.Shares,
+  'PoolSlot.CallerShare': PoolSlot.CallerShare,
   'PoolSlot.Results': PoolSlot.Results,
   'PoolSlot.RangeOp': PoolSlot.RangeOp,
   'PoolSlot.RangeN': PoolSlot.RangeN,
   'PoolSlot.RangeAlign': PoolSlot.RangeAlign,
   'PoolSlot.RangeArg0': PoolSlot.RangeArg0,
+  'PoolSlot.Claim': PoolSlot.Claim,
   'PoolSlot.Count': PoolSlot.Count,
   'ConvDesc.C': ConvDesc.C,
   'ConvDesc.H': ConvDesc.H,

@@ -13,6 +13,7 @@ const DRAIN_LIMIT_MS = 60_000;
 // pool block fields (byte offsets of PoolSlot slots; assembly/threads.ts)
 const P_GEN = PoolSlot.Gen * 4, P_PENDING = PoolSlot.Pending * 4, P_SCRATCH = PoolSlot.Scratch * 4;
 const P_SCRATCH_BYTES = PoolSlot.ScratchBytes * 4, P_EXIT = PoolSlot.Exit * 4, P_FAULT = PoolSlot.Fault * 4;
+const P_CALLER_SHARE = PoolSlot.CallerShare * 4, P_CLAIM = PoolSlot.Claim * 4;
 
 /** A started pool worker: `stop` ends it (terminate) and resolves when it is gone. */
 interface PoolWorker { tid: number; stop(): Promise<void> }
@@ -168,6 +169,28 @@ export function detach(st: PoolState, why: string): void {
   st.raw.pool_attach(0);
 }
 
+/**
+ * After a trap on the caller's thread inside a share of a job (assembly/threads.ts): that share
+ * will never be done, and no thread may start the job's unclaimed ones, so they are all taken off
+ * the job's pending count (the claim word is set to "all claimed" first). Shares running on workers
+ * stay pending: drain() waits for them.
+ */
+function releaseCallerShares(st: PoolState): void {
+  const buf = st.memory.buffer;
+  const v = new Int32Array(buf);
+  if (Atomics.load(v, (st.ptr + P_CALLER_SHARE) >> 2) === 0) return;
+  const w = new BigInt64Array(buf, st.ptr + P_CLAIM, 1);
+  let left = 0;
+  for (;;) {
+    const c = Atomics.load(w, 0);
+    const shares = (c >> 16n) & 0xffffn, next = c & 0xffffn;
+    left = Number(shares > next ? shares - next : 0n);
+    if (Atomics.compareExchange(w, 0, c, (c & ~0xffffn) | shares) === c) break;
+  }
+  Atomics.sub(v, (st.ptr + P_PENDING) >> 2, left + 1);
+  Atomics.store(v, (st.ptr + P_CALLER_SHARE) >> 2, 0);
+}
+
 /** Waits (spinning, bounded) until no pool worker is busy; false when DRAIN_LIMIT_MS passed first. */
 function drain(st: PoolState): boolean {
   const v = new Int32Array(st.memory.buffer);
@@ -194,10 +217,12 @@ function workerMessage(st: PoolState, tid: number): string {
 }
 
 /**
- * After kernel `name` threw on the caller's thread: waits until every pool worker has finished
- * its share (so none still writes memory), clears the fault field and says who trapped.
+ * After kernel `name` threw on the caller's thread: releases the shares the caller left, waits until
+ * every pool worker has finished the shares it claimed (so none still writes memory), clears the
+ * fault field and says who trapped.
  */
 function poolError(st: PoolState, name: string, e: unknown): Error {
+  releaseCallerShares(st);
   const drained = drain(st);
   const v = new Int32Array(st.memory.buffer);
   const joined = st.raw.pool_fault(); // the worker whose trap made the caller's join trap

@@ -152,20 +152,26 @@ describe('a trapping pool worker', () => {
     };
   }
 
-  it('throws on the caller naming the kernel and the worker; the pool keeps training with the same bits', async () => {
+  it('throws on the caller naming the kernel and the thread that trapped; the pool keeps training with the same bits', async () => {
     const rt = await init({ threads: 2 });
     const before = train();
     const bad = outOfBoundsGemm(rt);
-    let err: Error | null = null;
-    try { bad(); } catch (e) { err = e as Error; }
-    expect(err).toBeInstanceOf(Error);
-    expect(err!.message).toMatch(/gemm_nn/);
-    expect(err!.message).toMatch(/pool worker 1 trapped/);
-    expect(err!.message).toMatch(/still usable/);
-    expect(train()).toEqual(before);
-    // again: the worker was still serving
-    expect(bad).toThrow(/pool worker 1/);
-    expect(train()).toEqual(before);
+    // Shares are claimed by whichever thread gets there first (the caller takes a sleeping or late
+    // worker's share), so the trapping share runs on worker 1 or on the caller: both must surface
+    // the same way, and the pool must survive either, many times over.
+    const who = new Map<string, number>();
+    for (let i = 0; i < 12; i++) {
+      let err: Error | null = null;
+      try { bad(); } catch (e) { err = e as Error; }
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message).toMatch(/gemm_nn/);
+      const m = /(pool worker 1|the main thread \(the caller\)) trapped/.exec(err!.message);
+      expect(m, err!.message).not.toBeNull();
+      who.set(m![1], (who.get(m![1]) ?? 0) + 1);
+      expect(err!.message).toMatch(/still usable/);
+      expect(train()).toEqual(before);
+    }
+    console.log(`trapping share ran on: ${[...who].map(([k, n]) => `${k} x${n}`).join(', ')}`);
   });
 
   it('a trap on the main thread (its own share out of bounds) is reported as such, after the workers are done', async () => {
