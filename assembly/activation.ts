@@ -5,7 +5,8 @@
 // split points at multiples of 16, so every element takes the SIMD or the scalar path as in one
 // thread: the same bits for any thread count).
 import { assertSpan } from './bounds';
-import { elem_pool, range_arg, range_argf, range_run, RangeOp } from './threads';
+import { elem_pool, range_arg, range_argf, range_run } from './threads';
+import { RangeOp } from './range-jobs';
 
 // y = max(x, 0)
 export function relu_forward(y: usize, x: usize, n: i32): void {

@@ -19,7 +19,8 @@
 // are split in ranges at multiples of 4 (threads.ts range jobs): each channel's chains stay on one
 // thread, and the same channels are in quads, so the bits do not depend on the thread count.
 import { assertSpan } from './bounds';
-import { range_pool, range_arg, range_argf, range_run, RangeOp } from './threads';
+import { range_pool, range_arg, range_argf, range_run } from './threads';
+import { RangeOp } from './range-jobs';
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }

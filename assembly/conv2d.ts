@@ -39,7 +39,8 @@
 import { ConvDesc } from './abi';
 import { assertSpan } from './bounds';
 import { gemm_cols, gemm_scratch_bytes } from './gemm';
-import { parallel_samples, pool_threads, Job, range_pool, range_arg, range_run, RangeOp } from './threads';
+import { parallel_samples, pool_threads, Job, range_pool, range_arg, range_run } from './threads';
+import { RangeOp } from './range-jobs';
 
 // descriptor slots (i32): ConvDesc of assembly/abi.ts
 const DESC_BYTES: i32 = ConvDesc.Count << 2;

@@ -3,7 +3,8 @@
 // (threads.ts range jobs; each column's sum stays on one thread in row order: the same bits).
 import { assertSpan } from './bounds';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
-import { range_pool, range_arg, range_run, RangeOp } from './threads';
+import { range_pool, range_arg, range_run } from './threads';
+import { RangeOp } from './range-jobs';
 
 // y (B,out) = x (B,in) · wᵀ + bias   (bias skipped when bias == 0). Overwrites y.
 export function dense_forward(y: usize, x: usize, w: usize, bias: usize, B: i32, inF: i32, outF: i32, scratch: usize): void {

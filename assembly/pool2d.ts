@@ -5,7 +5,8 @@
 // pool the (sample, channel) planes are split in ranges (threads.ts range jobs): every plane is
 // computed by one thread with the single-thread arithmetic, so the bits do not depend on threads.
 import { assertSpan } from './bounds';
-import { range_pool, range_arg, range_run, RangeOp } from './threads';
+import { range_pool, range_arg, range_run } from './threads';
+import { RangeOp } from './range-jobs';
 
 // x[iw0 + j*sw] for j = 0..3 from one input row; never reads past iw0 + 3*sw.
 @inline function gather4(row: usize, iw0: i32, sw: i32): v128 {

@@ -13,7 +13,7 @@
 // one thread with the single-thread arithmetic, using that thread's share of the caller's scratch.
 // Elementwise jobs (the optimizer updates, the step guard's copies and finiteness checks) split
 // element ranges in multiples of 16: every element sees the same arithmetic, so any split gives
-// the same bits. Range jobs (RangeOp) split the other serial phases of a step the same way, each
+// the same bits. Range jobs (RangeOp, run by range-jobs.ts) split the other serial phases of a step the same way, each
 // output element computed by one thread, every reduction kept whole on one thread in its order:
 // ReLU/LeakyReLU and axpy by elements, BatchNorm by channels (in fours), the pools by (sample,
 // channel) planes, Dense's bias rows by rows and its bias gradient by columns, Conv2D's filter and
@@ -25,14 +25,11 @@
 // so the error surfaces on the caller's thread.
 import { PoolSlot } from './abi';
 import { gemm_cols } from './gemm';
-import { conv_forward_range, conv_dx_range, conv_dw_range } from './conv2d';
+import { conv_forward_range, conv_dx_range } from './conv2d';
 import { ec_rows } from './ec';
+import { RangeOp, range_share } from './range-jobs';
 import { sgd_range, momentum_range, adam_range } from './optimizer';
-import { copy_range, first_nonfinite_range, axpy_range } from './util';
-import { relu_forward_range, relu_backward_range, leaky_relu_forward_range, leaky_relu_backward_range } from './activation';
-import { bn_train_range, bn_eval_range, bn_backward_range } from './batchnorm';
-import { maxpool_forward_range, maxpool_backward_range, avgpool_forward_range, avgpool_backward_range, gap_forward_range, gap_backward_range } from './pool2d';
-import { bias_rows_range, col_sums_range } from './dense';
+import { copy_range, first_nonfinite_range } from './util';
 
 /** Pool job kinds beyond the GEMM kinds 0..2 (PoolSlot.Kind); internal to the kernels. */
 export enum Job {
@@ -41,31 +38,6 @@ export enum Job {
   ECRows = 12,
   Elementwise = 13,
   Range = 14,
-}
-
-/**
- * Range job operations (PoolSlot.RangeOp): each splits its units (elements, rows, channels, planes,
- * columns) into one contiguous range per thread, split points at multiples of RangeAlign; every
- * output element is computed by one thread with the single-thread arithmetic. Internal.
- */
-export enum RangeOp {
-  ReluFwd = 0,
-  ReluBwd = 1,
-  LeakyFwd = 2,
-  LeakyBwd = 3,
-  Axpy = 4,
-  BNTrain = 5,
-  BNEval = 6,
-  BNBwd = 7,
-  MaxPoolFwd = 8,
-  MaxPoolBwd = 9,
-  AvgPoolFwd = 10,
-  AvgPoolBwd = 11,
-  GapFwd = 12,
-  GapBwd = 13,
-  BiasRows = 14,
-  ColSums = 15,
-  ConvDW = 16,
 }
 
 /** Elementwise job operations (PoolSlot.ElemOp); internal to the kernels. */
@@ -166,7 +138,7 @@ function work(p: usize, g: i32, tid: i32, scratch: usize): void {
 // Share s of S of the posted job, on thread tid.
 function runShare(p: usize, tid: i32, s: i32, S: i32, scratch: usize): void {
   const kind = load<i32>(at(p, PoolSlot.Kind));
-  if (kind == Job.Range) runRangeShare(p, tid, s, S);
+  if (kind == Job.Range) range_share(p, tid, s, S);
   else if (kind == Job.Elementwise) runElementShare(p, s, S);
   else if (kind >= Job.ConvFwd) runSplitShare(p, tid, s, S);
   else {
@@ -318,13 +290,7 @@ export function parallel_elementwise(op: i32, n: i32, p0: usize, p1: usize, p2: 
   return true;
 }
 
-// ---- range jobs ----
-
-// @ts-ignore: decorator
-@inline function alignedSplit(n: i32, align: i32, T: i32, t: i32): i32 {
-  if (t >= T) return n;
-  return <i32>(((<i64>(n / align) * <i64>t) / <i64>T) * <i64>align);
-}
+// ---- range jobs (the operations themselves: range-jobs.ts) ----
 
 /**
  * The pool block if a range job of `work` (elements; ConvDW passes multiply-adds / 16) should be
@@ -359,13 +325,6 @@ export function elem_pool(n: i32, out: usize, in1: usize, in2: usize): usize {
 export function range_arg(p: usize, k: i32, v: i32): void { store<i32>(at(p, PoolSlot.RangeArg0 + k), v); }
 export function range_argf(p: usize, k: i32, v: f32): void { store<f32>(at(p, PoolSlot.RangeArg0 + k), v); }
 
-// @ts-ignore: decorator
-@inline function ri(p: usize, k: i32): i32 { return load<i32>(at(p, PoolSlot.RangeArg0 + k)); }
-// @ts-ignore: decorator
-@inline function rp(p: usize, k: i32): usize { return <usize>load<i32>(at(p, PoolSlot.RangeArg0 + k)); }
-// @ts-ignore: decorator
-@inline function rf(p: usize, k: i32): f32 { return load<f32>(at(p, PoolSlot.RangeArg0 + k)); }
-
 /**
  * Runs range job `op` over units [0, n), split at multiples of `align`, on pool block p (from
  * range_pool): four shares per thread (one for ConvDW, whose shares each pack the batch's output
@@ -380,56 +339,8 @@ export function range_run(p: usize, op: i32, n: i32, align: i32): void {
   store<i32>(at(p, PoolSlot.RangeOp), op);
   store<i32>(at(p, PoolSlot.RangeN), n);
   store<i32>(at(p, PoolSlot.RangeAlign), align);
-  if (S < 2) { runRangeShare(p, 0, 0, 1); return; }
+  if (S < 2) { range_share(p, 0, 0, 1); return; }
   run(p, S, 0);
-}
-
-// Share s of S, units [u0, u1), of a range job, on thread tid (its scratch share for ConvDW).
-function runRangeShare(p: usize, tid: i32, s: i32, S: i32): void {
-  const n = load<i32>(at(p, PoolSlot.RangeN)), al = load<i32>(at(p, PoolSlot.RangeAlign));
-  const u0 = alignedSplit(n, al, S, s), u1 = alignedSplit(n, al, S, s + 1);
-  const op = load<i32>(at(p, PoolSlot.RangeOp));
-  if (op == RangeOp.ConvDW) {
-    // units: dW columns (mode 0) or rows (mode 1); dbias rows split apart, one per output channel
-    const O = ri(p, 8), K = ri(p, 9), cols = ri(p, 7) == 0;
-    const q0 = alignedSplit(O, 1, S, s), q1 = alignedSplit(O, 1, S, s + 1);
-    const scratch = rp(p, 5) + <usize>tid * rp(p, 6);
-    if (cols) conv_dw_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), ri(p, 4), rp(p, 10), scratch, 0, O, u0, u1, q0, q1);
-    else conv_dw_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), ri(p, 4), rp(p, 10), scratch, u0, u1, 0, K, q0, q1);
-    return;
-  }
-  if (u0 >= u1) return;
-  switch (op) {
-    case RangeOp.ReluFwd: relu_forward_range(rp(p, 0), rp(p, 1), u0, u1); break;
-    case RangeOp.ReluBwd: relu_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), u0, u1); break;
-    case RangeOp.LeakyFwd: leaky_relu_forward_range(rp(p, 0), rp(p, 1), u0, u1, rf(p, 2)); break;
-    case RangeOp.LeakyBwd: leaky_relu_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), u0, u1, rf(p, 3)); break;
-    case RangeOp.Axpy: axpy_range(rp(p, 0), rp(p, 1), u0, u1, rf(p, 2)); break;
-    case RangeOp.BNTrain:
-      bn_train_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), rp(p, 4), rp(p, 5), rp(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), rf(p, 10), rf(p, 11), u0, u1);
-      break;
-    case RangeOp.BNEval:
-      bn_eval_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), rp(p, 4), rp(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), rf(p, 9), u0, u1);
-      break;
-    case RangeOp.BNBwd:
-      bn_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), rp(p, 3), rp(p, 4), rp(p, 5), rp(p, 6), rp(p, 7), rp(p, 8), ri(p, 9), ri(p, 10), ri(p, 11), rf(p, 12), u0, u1);
-      break;
-    case RangeOp.MaxPoolFwd:
-      maxpool_forward_range(rp(p, 0), rp(p, 1), rp(p, 2), ri(p, 3), ri(p, 4), ri(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), ri(p, 10), u0, u1);
-      break;
-    case RangeOp.MaxPoolBwd: maxpool_backward_range(rp(p, 0), rp(p, 1), rp(p, 2), ri(p, 3), ri(p, 4), u0, u1); break;
-    case RangeOp.AvgPoolFwd:
-      avgpool_forward_range(rp(p, 0), rp(p, 1), ri(p, 2), ri(p, 3), ri(p, 4), ri(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), u0, u1);
-      break;
-    case RangeOp.AvgPoolBwd:
-      avgpool_backward_range(rp(p, 0), rp(p, 1), ri(p, 2), ri(p, 3), ri(p, 4), ri(p, 5), ri(p, 6), ri(p, 7), ri(p, 8), ri(p, 9), u0, u1);
-      break;
-    case RangeOp.GapFwd: gap_forward_range(rp(p, 0), rp(p, 1), ri(p, 2), u0, u1); break;
-    case RangeOp.GapBwd: gap_backward_range(rp(p, 0), rp(p, 1), ri(p, 2), u0, u1); break;
-    case RangeOp.BiasRows: bias_rows_range(rp(p, 0), rp(p, 1), ri(p, 2), u0, u1); break;
-    case RangeOp.ColSums: col_sums_range(rp(p, 0), rp(p, 1), ri(p, 2), ri(p, 3), u0, u1); break;
-    default: unreachable();
-  }
 }
 
 /** After a split ElemOp.FirstNonfinite job: the first index over all ranges (ranges are in order), or -1. */

@@ -1,7 +1,8 @@
 // Elementwise helpers on f32 buffers (byte offsets): fill, scale, axpy, copy, finiteness checks,
 // label validation. SIMD body with scalar tail for any n.
 import { assertSpan } from './bounds';
-import { parallel_elementwise, pool_first_result, ElemOp, elem_pool, range_arg, range_argf, range_run, RangeOp } from './threads';
+import { parallel_elementwise, pool_first_result, ElemOp, elem_pool, range_arg, range_argf, range_run } from './threads';
+import { RangeOp } from './range-jobs';
 
 // x[0..n) = v
 export function fill_f32(x: usize, n: i32, v: f32): void {
