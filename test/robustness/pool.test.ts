@@ -141,7 +141,7 @@ describe('shutdown()', () => {
 });
 
 describe('a trapping pool worker', () => {
-  /** A GEMM whose worker-1 columns are beyond linear memory: the main thread's share (0..31) fits. */
+  /** A GEMM whose second share (columns 32..63) is beyond linear memory: share 0 (0..31) fits. */
   function outOfBoundsGemm(rt: Runtime): () => void {
     const k = rt.kernels, mem = k.memory;
     const M = 1, N = 64, K = 2048; // 131072 multiply-adds: split over 2 threads by 8-column panels (2^16 each at least)
