@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MODELS } from './threads/models.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i < 0 ? dflt : args[i + 1]; };
@@ -27,17 +28,12 @@ for (const [, lib] of builds) await lib.init({ threads });
 
 let s = 1;
 const rnd = (n) => { const o = new Float32Array(n); for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; o[i] = s / 4294967296; } return o; };
-const B = model === 'mlp' ? 128 : 64;
+const B = MODELS[model].batch;
 const x = rnd(B * 784);
 const y = new Uint8Array(B).map((_, i) => i % 10);
 const reps = model === 'mlp' ? 10 : 2;
 
-function make(lib) {
-  const { Sequential, Dense, ReLU, Conv2D, MaxPool2D, Flatten } = lib;
-  return model === 'mlp'
-    ? new Sequential([new Dense(784, 512), new ReLU(), new Dense(512, 512), new ReLU(), new Dense(512, 10)], { seed: 0 })
-    : new Sequential([new Conv2D(1, 32, 5, { padding: 'same' }), new ReLU(), new MaxPool2D(2), new Conv2D(32, 64, 5, { padding: 'same' }), new ReLU(), new MaxPool2D(2), new Flatten(), new Dense(3136, 10)], { seed: 0, inputShape: [1, 28, 28] });
-}
+const make = (lib) => MODELS[model].make(lib); // bench/threads/models.mjs: the same MLP and CNN as bench/steps.mjs
 
 const runs = [];
 for (const [build, lib] of builds) {
